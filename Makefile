@@ -1,0 +1,38 @@
+# Frontdesk: `make run` starts the front desk on its embedded default (SQLite under ./var/),
+# `make test` runs every test. Both create .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install run test lint typecheck bench bench-classifier clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/frontdesk run --host $(HOST) --port $(PORT)
+
+# pytest exits 5 when it collects no test: make treats that as a failure, as CI must.
+test: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy models store bot classifier handoff
+
+bench: $(STAMP)
+	$(PY) bench/webchat_load.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

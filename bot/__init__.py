@@ -1,0 +1,1 @@
+"""The conversation engine, its channels and the composition root."""

@@ -1,0 +1,92 @@
+"""The port every chat platform implements, and the events that cross it.
+
+A channel adapter translates between one platform and these platform-neutral types. It never
+sees the engine, the store or another channel: it is handed an :class:`InboundSink` to call
+with what customers send, and the delivery worker calls :meth:`Channel.send` with what the
+front desk says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from models import Button, ChannelKind
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """Something a customer did on a platform: a text, a button press or a command.
+
+    ``platform_message_id`` must be unique per channel and stable across redeliveries (Telegram
+    ``update_id``, Discord message or interaction id, a web-chat client message id): it is how
+    a redelivered update is recognised and dropped.
+    """
+
+    channel: ChannelKind
+    platform_message_id: str
+    user_id: str
+    address: str
+    text: str = ""
+    payload: str | None = None
+    command: str | None = None
+    display_name: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """What the front desk says to a customer, ready for a channel to deliver."""
+
+    channel: ChannelKind
+    address: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    outbox_id: int = 0
+    message_id: int | None = None
+    conversation_id: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+InboundSink = Callable[[InboundEvent], Awaitable[None]]
+"""Stores an inbound event durably (deduplicating it) and returns once it is committed."""
+
+
+class ChannelSendError(Exception):
+    """A delivery failed; subclasses say whether and when to try again."""
+
+
+class ChannelRateLimited(ChannelSendError):
+    """The platform asked us to wait ``retry_after`` seconds before sending again."""
+
+    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
+        super().__init__(f"{message} (retry after {retry_after:.1f}s)")
+        self.retry_after = retry_after
+
+
+class ChannelTemporaryError(ChannelSendError):
+    """A network error or a 5xx: retry with backoff."""
+
+
+class ChannelPermanentError(ChannelSendError):
+    """The message can never be delivered (the user blocked the bot, the chat is gone)."""
+
+
+class Channel(Protocol):
+    """A chat platform the front desk serves customers on."""
+
+    name: ChannelKind
+
+    async def start(self, sink: InboundSink) -> None:
+        """Connect and begin handing inbound events to ``sink``; returns once running."""
+
+    async def send(self, message: OutboundMessage) -> None:
+        """Deliver one message; raises only :class:`ChannelSendError` subclasses."""
+
+    async def stop(self) -> None:
+        """Disconnect; safe to call when :meth:`start` failed half way."""
+
+    @property
+    def healthy(self) -> bool:
+        """Whether the platform is reachable now (shown on ``/healthz``)."""

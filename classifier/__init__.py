@@ -1,0 +1,1 @@
+"""Text classification: intent, type and priority of a customer's message."""

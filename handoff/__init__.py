@@ -1,0 +1,1 @@
+"""Handing conversations to human agents: console, routing, SLA, escalation, CSAT."""

@@ -1,0 +1,61 @@
+"""Frontdesk's domain: entities, enums, the ticket lifecycle and domain errors.
+
+Imports nothing outside the standard library, so every other layer can depend on it.
+"""
+
+from .entities import (
+    Agent,
+    Button,
+    Conversation,
+    CsatResponse,
+    Customer,
+    Message,
+    Prediction,
+    Ticket,
+    TicketEvent,
+)
+from .enums import (
+    AgentRole,
+    ChannelKind,
+    ConversationState,
+    Direction,
+    Priority,
+    SenderKind,
+    TicketStatus,
+    TicketType,
+)
+from .errors import DomainError, InvalidTicketId, InvalidTransition, NotFound, ValidationError
+from .lifecycle import TRANSITIONS, TicketAction, action_for_target, allowed_actions, next_status
+from .ticket_ids import format_ticket_id, parse_ticket_id
+
+__all__ = [
+    "TRANSITIONS",
+    "Agent",
+    "AgentRole",
+    "Button",
+    "ChannelKind",
+    "Conversation",
+    "ConversationState",
+    "CsatResponse",
+    "Customer",
+    "Direction",
+    "DomainError",
+    "InvalidTicketId",
+    "InvalidTransition",
+    "Message",
+    "NotFound",
+    "Prediction",
+    "Priority",
+    "SenderKind",
+    "Ticket",
+    "TicketAction",
+    "TicketEvent",
+    "TicketStatus",
+    "TicketType",
+    "ValidationError",
+    "action_for_target",
+    "allowed_actions",
+    "format_ticket_id",
+    "next_status",
+    "parse_ticket_id",
+]

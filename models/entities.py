@@ -1,0 +1,191 @@
+"""Domain entities. Plain dataclasses: no I/O, no ORM, no platform types.
+
+IDs are integers assigned by the store; ``0`` means "not stored yet".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .enums import (
+    AgentRole,
+    ChannelKind,
+    ConversationState,
+    Direction,
+    Priority,
+    SenderKind,
+    TicketStatus,
+    TicketType,
+)
+
+
+@dataclass(slots=True)
+class Customer:
+    """One identity on one channel (a Telegram user, a web-chat visitor...).
+
+    ``person_id`` links identities that were proven to belong to one person (a verified email),
+    so history follows a customer across channels.
+    """
+
+    id: int
+    channel: ChannelKind
+    external_id: str
+    display_name: str = ""
+    email: str | None = None
+    email_verified: bool = False
+    language: str = "en"
+    person_id: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(slots=True)
+class Conversation:
+    """A thread between one customer identity and the front desk on one channel.
+
+    ``address`` is where the channel delivers replies (a Telegram chat id, a Discord channel or
+    thread id, a web-chat session id). ``dialogue`` holds the state of a multi-step bot dialogue
+    (a clarifying question, a fulfilment) as JSON-ready data.
+    """
+
+    id: int
+    channel: ChannelKind
+    customer_id: int
+    address: str
+    state: ConversationState = ConversationState.WITH_BOT
+    ticket_id: int | None = None
+    dialogue: dict[str, Any] | None = None
+    delivery_blocked: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    """One message in a conversation, in either direction.
+
+    ``platform_message_id`` is unique per channel and is how redelivered inbound updates are
+    recognised. ``internal`` notes are agents talking to agents; customers never see them.
+    """
+
+    id: int
+    conversation_id: int
+    seq: int
+    direction: Direction
+    sender: SenderKind
+    text: str
+    buttons: tuple[Button, ...] = ()
+    payload: str | None = None
+    internal: bool = False
+    agent_id: int | None = None
+    ticket_id: int | None = None
+    platform_message_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Ticket:
+    """A customer's problem or request, from first message to closure."""
+
+    id: int
+    conversation_id: int
+    customer_id: int
+    channel: ChannelKind
+    description: str
+    type: TicketType
+    priority: Priority
+    intent: str
+    confidence: float
+    status: TicketStatus = TicketStatus.NEW
+    assignee_id: int | None = None
+    team: str | None = None
+    resolution: str | None = None
+    auto_fulfilled: bool = False
+    escalated: bool = False
+    problem_id: int | None = None
+    created_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def public_id(self) -> str:
+        from .ticket_ids import format_ticket_id
+
+        return format_ticket_id(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One line of a ticket's audit trail: who changed what, from what to what, when.
+
+    ``actor`` is ``"bot"``, ``"system"``, ``"customer"`` or ``"agent:<id>"``.
+    """
+
+    ticket_id: int
+    actor: str
+    kind: str
+    old: str | None = None
+    new: str | None = None
+    detail: str | None = None
+    created_at: datetime | None = None
+    id: int = 0
+
+
+@dataclass(slots=True)
+class Agent:
+    """A person who works tickets; ``capacity`` is how many open tickets routing gives them."""
+
+    id: int
+    email: str
+    name: str
+    role: AgentRole
+    password_hash: str
+    skills: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    capacity: int = 5
+    active: bool = True
+    online: bool = False
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CsatResponse:
+    """A customer's 1-5 rating of one resolution."""
+
+    ticket_id: int
+    score: int
+    comment: str | None = None
+    created_at: datetime | None = None
+    id: int = 0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.score <= 5:
+            raise ValueError(f"CSAT score must be 1..5, got {self.score}")
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the classifier thinks a text is about.
+
+    ``alternatives`` lists the next likeliest intents with their probabilities, best first, so
+    the bot can ask a clarifying question when ``confidence`` is low.
+    """
+
+    intent: str
+    type: TicketType
+    priority: Priority
+    confidence: float
+    team: str | None = None
+    fulfiller: str | None = None
+    alternatives: tuple[tuple[str, float], ...] = field(default=())

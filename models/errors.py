@@ -1,0 +1,28 @@
+"""Domain errors: each says what went wrong in support terms, so the edge can answer well."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every business-rule failure."""
+
+
+class InvalidTransition(DomainError):
+    """A ticket was asked to move in a way its lifecycle forbids."""
+
+    def __init__(self, current: str, action: str) -> None:
+        super().__init__(f"cannot {action.replace('_', ' ')} a ticket that is {current}")
+        self.current = current
+        self.action = action
+
+
+class InvalidTicketId(DomainError):
+    """A string that is not a ticket ID such as ``FD-1042``."""
+
+
+class NotFound(DomainError):
+    """A ticket, conversation, customer or agent that does not exist."""
+
+
+class ValidationError(DomainError):
+    """Input that breaks a business rule (empty text, text too long, unknown label...)."""
