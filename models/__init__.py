@@ -24,8 +24,16 @@ from .enums import (
     TicketStatus,
     TicketType,
 )
-from .errors import DomainError, InvalidTicketId, InvalidTransition, NotFound, ValidationError
+from .errors import (
+    DomainError,
+    DuplicateMessage,
+    InvalidTicketId,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
 from .lifecycle import TRANSITIONS, TicketAction, action_for_target, allowed_actions, next_status
+from .queries import TicketFilter
 from .ticket_ids import format_ticket_id, parse_ticket_id
 
 __all__ = [
@@ -40,6 +48,7 @@ __all__ = [
     "Customer",
     "Direction",
     "DomainError",
+    "DuplicateMessage",
     "InvalidTicketId",
     "InvalidTransition",
     "Message",
@@ -50,6 +59,7 @@ __all__ = [
     "Ticket",
     "TicketAction",
     "TicketEvent",
+    "TicketFilter",
     "TicketStatus",
     "TicketType",
     "ValidationError",

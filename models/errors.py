@@ -26,3 +26,7 @@ class NotFound(DomainError):
 
 class ValidationError(DomainError):
     """Input that breaks a business rule (empty text, text too long, unknown label...)."""
+
+
+class DuplicateMessage(DomainError):
+    """An inbound platform message stored before: a redelivery, to be dropped."""

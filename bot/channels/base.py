@@ -37,9 +37,13 @@ class InboundEvent:
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """What the front desk says to a customer, ready for a channel to deliver."""
+    """What the front desk says to a customer, ready for a channel to deliver.
 
-    channel: ChannelKind
+    ``channel`` is a :class:`ChannelKind` value, or ``"email"`` for mail sent through the same
+    outbox (``extra`` then carries the subject).
+    """
+
+    channel: str
     address: str
     text: str
     buttons: tuple[Button, ...] = ()

@@ -1,0 +1,201 @@
+"""The delivery worker: drains the outbox through the channels, with retries.
+
+An outbox row is written in the same transaction as the decision to send it, so nothing is lost.
+Before sending, the worker leases the row (moves its next attempt into the future); after the
+platform accepted it, the row is marked sent. A crash between the two leaves the row to be tried
+again when the lease ends: at-least-once towards the platform, with the window shrunk to one
+API call. Web chat reads messages straight from the store, so its sends cannot repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from handoff.bus import OUTBOX_TOPIC, EventBus
+from models import Button, TicketEvent
+
+from .channels.base import (
+    ChannelPermanentError,
+    ChannelRateLimited,
+    ChannelSendError,
+    OutboundMessage,
+)
+
+if TYPE_CHECKING:
+    from store.database import Store
+    from store.repositories import OutboxItem
+    from store.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[OutboundMessage], Awaitable[None]]
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = 300.0
+
+
+def backoff_seconds(attempts: int) -> float:
+    """1, 2, 4 ... seconds, capped at five minutes."""
+    return float(min(MAX_BACKOFF, 2 ** max(0, attempts - 1)))
+
+
+class DeliveryWorker:
+    """Sends due outbox items; one per process, safe to run in several processes at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        senders: Mapping[str, Sender],
+        bus: EventBus,
+        clock: Callable[[], datetime],
+        *,
+        batch: int = 200,
+        idle_wait: float = 2.0,
+    ) -> None:
+        self.store = store
+        self.senders = dict(senders)
+        self.bus = bus
+        self.clock = clock
+        self.batch = batch
+        self.idle_wait = idle_wait
+        self.sent = 0
+        self.failed = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def add_sender(self, channel: str, sender: Sender) -> None:
+        self.senders[channel] = sender
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="delivery")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                busy = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery round failed; retrying")
+                busy = 0
+                await asyncio.sleep(1)
+            if not busy:
+                await self.bus.wait(OUTBOX_TOPIC, self.idle_wait)
+
+    async def deliver_due(self) -> int:
+        """One round: lease what is due, send it, record the outcome. Returns items handled."""
+        now = self.clock()
+        channels = list(self.senders)
+        due = await self.store.read(lambda uow: uow.outbox.due(now, channels, self.batch))
+        if not due:
+            return 0
+        lease_until = now + LEASE
+
+        async def lease(uow: UnitOfWork) -> list[OutboxItem]:
+            return [item for item in due if await uow.outbox.claim(item.id, now, lease_until)]
+
+        leased = await self.store.write(lease)
+        by_address: dict[tuple[str, str], list[OutboxItem]] = defaultdict(list)
+        for item in leased:
+            by_address[(item.channel, item.address)].append(item)
+        outcomes = await asyncio.gather(
+            *(self._send_in_order(items) for items in by_address.values())
+        )
+
+        async def record(uow: UnitOfWork) -> None:
+            for results in outcomes:
+                for item, error in results:
+                    await self._record(uow, item, error)
+
+        await self.store.write(record)
+        return len(leased)
+
+    async def _send_in_order(
+        self, items: list[OutboxItem]
+    ) -> list[tuple[OutboxItem, ChannelSendError | None]]:
+        """Send one address's items in order; after a failure the rest wait their turn."""
+        results: list[tuple[OutboxItem, ChannelSendError | None]] = []
+        failed: ChannelSendError | None = None
+        for item in items:
+            if failed is not None:
+                results.append((item, ChannelRateLimited(0.0, "waiting for an earlier message")))
+                continue
+            try:
+                await self.senders[item.channel](_outbound(item))
+                results.append((item, None))
+            except ChannelSendError as exc:
+                failed = exc
+                results.append((item, exc))
+            except Exception as exc:  # an adapter bug must not stop delivery for everyone
+                log.exception("channel %s raised outside its contract", item.channel)
+                failed = ChannelSendError(f"{type(exc).__name__}: {exc}")
+                results.append((item, failed))
+        return results
+
+    async def _record(
+        self, uow: UnitOfWork, item: OutboxItem, error: ChannelSendError | None
+    ) -> None:
+        now = self.clock()
+        if error is None:
+            await uow.outbox.mark_sent(item.id, now)
+            self.sent += 1
+            return
+        if isinstance(error, ChannelPermanentError) or item.attempts >= MAX_ATTEMPTS:
+            await uow.outbox.mark_failed(item.id, str(error))
+            self.failed += 1
+            log.warning("giving up on outbox item %d: %s", item.id, error)
+            await self._note_blocked(uow, item, str(error))
+            return
+        if isinstance(error, ChannelRateLimited):
+            wait = error.retry_after
+        else:
+            wait = backoff_seconds(item.attempts)
+            log.info("outbox item %d failed (%s); retrying in %.0fs", item.id, error, wait)
+        await uow.outbox.retry_at(item.id, now + timedelta(seconds=wait), str(error))
+        if isinstance(error, ChannelRateLimited) and wait == 0.0:
+            await uow.outbox.release_attempt(item.id)
+
+    async def _note_blocked(self, uow: UnitOfWork, item: OutboxItem, error: str) -> None:
+        """Record on the conversation (and its ticket) that the customer cannot be reached."""
+        if item.conversation_id is None:
+            return
+        conversation = await uow.conversations.get(item.conversation_id)
+        conversation.delivery_blocked = error[:500]
+        await uow.conversations.save(conversation, self.clock())
+        if conversation.ticket_id is not None:
+            await uow.events.add(
+                TicketEvent(
+                    ticket_id=conversation.ticket_id,
+                    actor="system",
+                    kind="delivery_failed",
+                    detail=error[:500],
+                    created_at=self.clock(),
+                )
+            )
+
+
+def _outbound(item: OutboxItem) -> OutboundMessage:
+    body = item.body
+    return OutboundMessage(
+        channel=item.channel,
+        address=item.address,
+        text=str(body.get("text", "")),
+        buttons=tuple(Button(b["label"], b["payload"]) for b in body.get("buttons") or ()),
+        outbox_id=item.id,
+        message_id=item.message_id,
+        conversation_id=item.conversation_id,
+        extra={k: str(v) for k, v in body.items() if k not in ("text", "buttons")},
+    )

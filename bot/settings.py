@@ -1,0 +1,108 @@
+"""Settings: one frozen object, read once from the environment and an optional TOML file.
+
+Precedence: command-line option > environment variable > TOML file (``FRONTDESK_CONFIG``) >
+default. Every setting is documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+class SettingsError(ValueError):
+    """A setting with a value Frontdesk cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./var/frontdesk.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # how customers reach us (links in mails); default http://host:port
+    data_dir: str = "./var"  # models, mails and other files
+    log_level: str = "INFO"
+    chat_burst: int = 10  # messages a web-chat session may send at once...
+    chat_rate_per_s: float = 1.0  # ...and per second after that
+    engine_workers: int = 16
+    secure_cookies: bool = False  # set true behind HTTPS
+    telegram_token: str = ""
+    telegram_base_url: str = ""  # a self-hosted Bot API server, e.g. http://localhost:8081/bot
+    telegram_webhook_url: str = ""  # public https URL; empty = long polling
+    telegram_webhook_secret: str = ""
+    discord_token: str = ""
+    discord_support_channel_id: str = ""  # a channel where "ticket" threads are opened
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "support@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    account_backend_url: str = ""  # the company's own user directory (HTTP backend)
+    account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def model_dir(self) -> Path:
+        return Path(self.data_dir) / "models"
+
+    @property
+    def mail_dir(self) -> Path:
+        return Path(self.data_dir) / "mail"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def env_name(field_name: str) -> str:
+    return f"FRONTDESK_{field_name.upper()}"
+
+
+def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        value = str(raw).strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{env_name(name)} must be true or false, not {raw!r}")
+    if kind is int or kind is float:
+        try:
+            return kind(raw)
+        except (TypeError, ValueError):
+            raise SettingsError(f"{env_name(name)} must be a number, not {raw!r}") from None
+    return str(raw)
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings once, at start-up; raises :class:`SettingsError` with the setting's name."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    config_path = env.get("FRONTDESK_CONFIG")
+    if config_path:
+        try:
+            data = tomllib.loads(Path(config_path).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"cannot read FRONTDESK_CONFIG {config_path}: {exc}") from exc
+        values.update(data.get("frontdesk", data))
+    hints = get_type_hints(Settings)
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise SettingsError(f"unknown settings in {config_path}: {', '.join(sorted(unknown))}")
+    for name in known:
+        if env_name(name) in env:
+            values[name] = env[env_name(name)]
+    coerced = {name: _coerce(name, hints[name], raw) for name, raw in values.items()}
+    settings = Settings(**coerced).with_overrides(**overrides)
+    if not 0 < settings.port < 65536:
+        raise SettingsError(f"port must be 1..65535, not {settings.port}")
+    return settings

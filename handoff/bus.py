@@ -1,0 +1,67 @@
+"""In-process notifications: who to wake when a conversation or a ticket changes.
+
+Waiters (a long-polling web-chat client, a console WebSocket, the delivery worker) still re-read
+the database after waking, and wake up at least every few seconds on their own, so a change
+made by another process is seen too; the bus only makes the common case instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class EventBus:
+    """Topics are plain keys such as ``("conversation", 7)`` or ``"tickets"``."""
+
+    _waiters: dict[Hashable, set[asyncio.Event]] = field(default_factory=lambda: defaultdict(set))
+    _subscribers: dict[Hashable, set[asyncio.Queue[Any]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )
+
+    def publish(self, topic: Hashable, payload: Any = None) -> None:
+        for event in self._waiters.pop(topic, set()):
+            event.set()
+        for queue in list(self._subscribers.get(topic, ())):
+            if queue.qsize() < 1000:  # a stuck subscriber must not grow memory forever
+                queue.put_nowait(payload)
+
+    async def wait(self, topic: Hashable, timeout: float) -> bool:
+        """Wait until ``topic`` is published or ``timeout`` passes; True if it was published."""
+        event = asyncio.Event()
+        self._waiters[topic].add(event)
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            waiters = self._waiters.get(topic)
+            if waiters is not None:
+                waiters.discard(event)
+                if not waiters:
+                    self._waiters.pop(topic, None)
+
+    def subscribe(self, topic: Hashable) -> asyncio.Queue[Any]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._subscribers[topic].add(queue)
+        return queue
+
+    def unsubscribe(self, topic: Hashable, queue: asyncio.Queue[Any]) -> None:
+        subscribers = self._subscribers.get(topic)
+        if subscribers is not None:
+            subscribers.discard(queue)
+            if not subscribers:
+                self._subscribers.pop(topic, None)
+
+
+def conversation_topic(conversation_id: int) -> tuple[str, int]:
+    return ("conversation", conversation_id)
+
+
+TICKETS_TOPIC = "tickets"
+OUTBOX_TOPIC = "outbox"

@@ -1,0 +1,276 @@
+"""Ticket operations shared by the bot and the agents: the one place tickets change.
+
+Every change runs inside a unit of work handed in by the caller (so it commits together with
+whatever caused it), goes through the lifecycle state machine, and leaves an audit event.
+Messages to customers are stored and queued in the outbox in the same transaction, so a crash
+can neither lose them nor send them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from models import (
+    Button,
+    Conversation,
+    ConversationState,
+    Customer,
+    Direction,
+    Message,
+    Prediction,
+    SenderKind,
+    Ticket,
+    TicketAction,
+    TicketEvent,
+    TicketStatus,
+    format_ticket_id,
+    next_status,
+)
+from models.sla import SlaPolicy
+
+from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
+
+if TYPE_CHECKING:
+    from store.unit_of_work import UnitOfWork
+
+CSAT_PREFIX = "csat"
+CSAT_LABELS = ("1 - Very poor", "2 - Poor", "3 - Okay", "4 - Good", "5 - Excellent")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def csat_buttons(ticket_id: int, round_: int) -> tuple[Button, ...]:
+    """Five buttons, worst (1) to best (5); the payload names the ticket and the resolution."""
+    return tuple(
+        Button(label=label, payload=f"{CSAT_PREFIX}:{ticket_id}:{round_}:{score}")
+        for score, label in enumerate(CSAT_LABELS, start=1)
+    )
+
+
+def parse_csat_payload(payload: str) -> tuple[int, int, int] | None:
+    """(ticket id, resolution round, score) from a CSAT button payload, else None."""
+    parts = payload.split(":")
+    if len(parts) != 4 or parts[0] != CSAT_PREFIX:
+        return None
+    try:
+        ticket_id, round_, score = (int(p) for p in parts[1:])
+    except ValueError:
+        return None
+    return (ticket_id, round_, score) if 1 <= score <= 5 else None
+
+
+@dataclass
+class Desk:
+    """Stateless apart from its collaborators; one instance serves the whole process."""
+
+    bus: EventBus
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    clock: Callable[[], datetime] = utc_now
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def say(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        text: str,
+        *,
+        sender: SenderKind = SenderKind.BOT,
+        buttons: tuple[Button, ...] = (),
+        agent_id: int | None = None,
+        internal: bool = False,
+        ticket_id: int | None = None,
+    ) -> Message:
+        """Store a message to the customer and queue its delivery (internal notes stay put)."""
+        now = self.clock()
+        message = await uow.messages.add(
+            Message(
+                id=0,
+                conversation_id=conversation.id,
+                seq=0,
+                direction=Direction.OUTBOUND,
+                sender=sender,
+                text=text,
+                buttons=buttons,
+                internal=internal,
+                agent_id=agent_id,
+                ticket_id=ticket_id if ticket_id is not None else conversation.ticket_id,
+            ),
+            conversation.channel,
+            now,
+        )
+        if not internal:
+            await uow.outbox.add(
+                conversation.channel.value,
+                conversation.address,
+                {
+                    "text": text,
+                    "buttons": [{"label": b.label, "payload": b.payload} for b in buttons],
+                    "sender": sender.value,
+                },
+                now,
+                conversation_id=conversation.id,
+                message_id=message.id,
+            )
+        topic = conversation_topic(conversation.id)
+        uow.after_commit(lambda: self.bus.publish(topic, message.seq))
+        uow.after_commit(lambda: self.bus.publish(OUTBOX_TOPIC))
+        self.ticket_changed(uow, message.ticket_id)
+        return message
+
+    def ticket_changed(self, uow: UnitOfWork, ticket_id: int | None) -> None:
+        if ticket_id is not None:
+            uow.after_commit(lambda: self.bus.publish(TICKETS_TOPIC, ticket_id))
+
+    # -- tickets ----------------------------------------------------------------------------
+
+    async def open_ticket(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        customer: Customer,
+        description: str,
+        prediction: Prediction,
+    ) -> Ticket:
+        now = self.clock()
+        ticket = Ticket(
+            id=0,
+            conversation_id=conversation.id,
+            customer_id=customer.id,
+            channel=conversation.channel,
+            description=description,
+            type=prediction.type,
+            priority=prediction.priority,
+            intent=prediction.intent,
+            confidence=round(float(prediction.confidence), 4),
+            status=TicketStatus.NEW,
+            team=prediction.team,
+            created_at=now,
+            updated_at=now,
+            first_response_due=self.sla.first_response_due(prediction.priority, now),
+            resolution_due=self.sla.resolution_due(prediction.priority, now),
+        )
+        await uow.tickets.add(ticket)
+        conversation.ticket_id = ticket.id
+        await uow.conversations.save(conversation, now)
+        await uow.events.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                actor="bot",
+                kind="created",
+                new=TicketStatus.NEW.value,
+                detail=(
+                    f"type={ticket.type.value} priority={ticket.priority.value} "
+                    f"intent={ticket.intent} confidence={ticket.confidence:.2f}"
+                ),
+                created_at=now,
+            )
+        )
+        self.ticket_changed(uow, ticket.id)
+        return ticket
+
+    async def transition(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        action: TicketAction,
+        actor: str,
+        detail: str | None = None,
+    ) -> Ticket:
+        """Move ``ticket`` by ``action`` (raising InvalidTransition if illegal) and audit it."""
+        now = self.clock()
+        old = ticket.status
+        ticket.status = next_status(old, action)
+        ticket.updated_at = now
+        if ticket.status is TicketStatus.RESOLVED:
+            ticket.resolved_at = now
+        elif ticket.status is TicketStatus.CLOSED:
+            ticket.closed_at = now
+        elif old is TicketStatus.RESOLVED:  # reopened
+            ticket.resolved_at = None
+        await uow.tickets.save(ticket)
+        await uow.events.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                actor=actor,
+                kind=f"status:{action.value}",
+                old=old.value,
+                new=ticket.status.value,
+                detail=detail,
+                created_at=now,
+            )
+        )
+        self.ticket_changed(uow, ticket.id)
+        return ticket
+
+    async def uow_save_conversation(self, uow: UnitOfWork, conversation: Conversation) -> None:
+        await uow.conversations.save(conversation, self.clock())
+
+    async def reopen(self, uow: UnitOfWork, ticket: Ticket, actor: str, reason: str) -> Ticket:
+        """Reopen a resolved ticket: back to its agent if it had one, else to the queue."""
+        await self.transition(uow, ticket, TicketAction.REOPEN, actor, detail=reason)
+        if ticket.assignee_id is None:
+            await self.transition(uow, ticket, TicketAction.UNASSIGN, actor, detail=reason)
+        return ticket
+
+    async def record_first_response(self, uow: UnitOfWork, ticket: Ticket) -> None:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = self.clock()
+            await uow.tickets.save(ticket)
+
+    async def hand_off(
+        self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, reason: str
+    ) -> None:
+        """Put the conversation in the agents' queue; the bot stays silent from now on."""
+        now = self.clock()
+        old = conversation.state
+        conversation.state = ConversationState.WAITING_FOR_AGENT
+        conversation.dialogue = None
+        await uow.conversations.save(conversation, now)
+        await uow.events.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                actor="bot",
+                kind="handoff",
+                old=old.value,
+                new=conversation.state.value,
+                detail=reason,
+                created_at=now,
+            )
+        )
+        self.ticket_changed(uow, ticket.id)
+
+    async def resolve(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        resolution: str,
+        actor: str,
+        *,
+        auto_fulfilled: bool = False,
+    ) -> Ticket:
+        """Resolve, hand the conversation back to the bot and ask for a CSAT rating."""
+        ticket.resolution = resolution
+        ticket.auto_fulfilled = auto_fulfilled
+        await self.transition(uow, ticket, TicketAction.RESOLVE, actor, detail=resolution)
+        round_ = await uow.tickets.bump_resolution_round(ticket.id)
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if conversation.ticket_id == ticket.id:
+            conversation.state = ConversationState.WITH_BOT
+            conversation.dialogue = {"kind": "csat", "ticket_id": ticket.id, "round": round_}
+            await uow.conversations.save(conversation, self.clock())
+        await self.say(
+            uow,
+            conversation,
+            f"Your ticket {format_ticket_id(ticket.id)} has been resolved: {resolution}\n"
+            "How did we do? Please rate us from 1 (very poor) to 5 (excellent). "
+            "If the problem is not fixed, just write \"not fixed\".",
+            buttons=csat_buttons(ticket.id, round_),
+            ticket_id=ticket.id,
+        )
+        return ticket

@@ -1,0 +1,47 @@
+"""A unit of work: the repositories of one transaction, plus what to do once it commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .repositories import (
+    AgentRepository,
+    ConversationRepository,
+    CsatRepository,
+    CustomerRepository,
+    EventRepository,
+    MessageRepository,
+    OutboxRepository,
+    TicketRepository,
+    TrainingLabelRepository,
+)
+
+
+class UnitOfWork:
+    """Handed to a write or read function; never committed by it (the store commits)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.customers = CustomerRepository(conn)
+        self.conversations = ConversationRepository(conn)
+        self.messages = MessageRepository(conn)
+        self.tickets = TicketRepository(conn)
+        self.events = EventRepository(conn)
+        self.agents = AgentRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.csat = CsatRepository(conn)
+        self.labels = TrainingLabelRepository(conn)
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction is durable (e.g. wake long-polling clients)."""
+        self._after_commit.append(callback)
+
+    def committed_callbacks(self) -> list[Callable[[], None]]:
+        return self._after_commit
