@@ -30,21 +30,30 @@ class EventBus:
             if queue.qsize() < 1000:  # a stuck subscriber must not grow memory forever
                 queue.put_nowait(payload)
 
-    async def wait(self, topic: Hashable, timeout: float) -> bool:
-        """Wait until ``topic`` is published or ``timeout`` passes; True if it was published."""
+    def listen(self, topic: Hashable) -> asyncio.Event:
+        """An event set by the next publish on ``topic``; register it *before* reading state,
+        so a change between the read and the wait is not missed. Pair with :meth:`forget`."""
         event = asyncio.Event()
         self._waiters[topic].add(event)
+        return event
+
+    def forget(self, topic: Hashable, event: asyncio.Event) -> None:
+        waiters = self._waiters.get(topic)
+        if waiters is not None:
+            waiters.discard(event)
+            if not waiters:
+                self._waiters.pop(topic, None)
+
+    async def wait(self, topic: Hashable, seconds: float) -> bool:
+        """Wait until ``topic`` is published or ``seconds`` pass; True if it was published."""
+        event = self.listen(topic)
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            await asyncio.wait_for(event.wait(), seconds)
             return True
         except TimeoutError:
             return False
         finally:
-            waiters = self._waiters.get(topic)
-            if waiters is not None:
-                waiters.discard(event)
-                if not waiters:
-                    self._waiters.pop(topic, None)
+            self.forget(topic, event)
 
     def subscribe(self, topic: Hashable) -> asyncio.Queue[Any]:
         queue: asyncio.Queue[Any] = asyncio.Queue()

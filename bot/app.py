@@ -1,0 +1,179 @@
+"""The composition root: the one place where concrete parts are wired together.
+
+``running(settings)`` starts everything in order and tears it down in reverse (also when start-up
+fails half way); ``create_app`` puts the HTTP side on top for ``frontdesk run``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from classifier.base import Classifier
+from handoff.bus import EventBus
+from handoff.desk import Desk
+from models import DomainError, InvalidTransition, NotFound, ValidationError
+from store.database import Store
+from store.migrate import upgrade
+
+from .channels import webchat
+from .channels.base import Channel
+from .delivery import DeliveryWorker
+from .engine import Engine
+from .openapi import build_openapi
+from .settings import Settings
+from .webchat_backend import WebChatBackend
+
+log = logging.getLogger(__name__)
+
+
+class ClassifierSlot:
+    """Holds the active classifier; swapping it is one reference assignment, so requests in
+    flight finish on the model they started with and none waits for the swap."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        self.current = classifier
+
+    def __call__(self) -> Classifier:
+        return self.current
+
+
+@dataclass
+class Frontdesk:
+    """Everything a running front desk is made of."""
+
+    settings: Settings
+    store: Store
+    bus: EventBus
+    desk: Desk
+    engine: Engine
+    delivery: DeliveryWorker
+    classifier: ClassifierSlot
+    channels: dict[str, Channel] = field(default_factory=dict)
+    webchat: WebChatBackend | None = None
+
+
+def default_classifier(settings: Settings) -> Classifier:
+    from classifier.model import train_default_classifier
+
+    return train_default_classifier()
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    *,
+    classifier: Classifier | None = None,
+    extra_channels: dict[str, Channel] | None = None,
+    migrate: bool = True,
+) -> AsyncIterator[Frontdesk]:
+    """Start the store, the engine, the delivery worker and the channels; stop them in reverse."""
+    async with contextlib.AsyncExitStack() as stack:
+        if migrate:
+            await upgrade(settings.database_url)
+        store = await Store(settings.database_url).open()
+        stack.push_async_callback(store.close)
+        bus = EventBus()
+        desk = Desk(bus=bus)
+        slot = ClassifierSlot(classifier or default_classifier(settings))
+        engine = Engine(store, desk, slot, workers=settings.engine_workers)
+        channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
+        channels.update(extra_channels or {})
+        delivery = DeliveryWorker(
+            store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
+        )
+        fd = Frontdesk(settings, store, bus, desk, engine, delivery, slot, channels)
+        fd.webchat = WebChatBackend(
+            store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
+        )
+        await engine.start()
+        stack.push_async_callback(engine.stop)
+        await delivery.start()
+        stack.push_async_callback(delivery.stop)
+        for name, channel in channels.items():
+            await channel.start(engine_sink(engine))
+            stack.push_async_callback(channel.stop)
+            log.info("channel %s started", name)
+        yield fd
+
+
+def engine_sink(engine: Engine) -> Callable[[Any], Any]:
+    async def sink(event: Any) -> None:
+        await engine.accept(event)
+
+    return sink
+
+
+# -- HTTP -------------------------------------------------------------------------------------
+
+FRONTDESK = web.AppKey("frontdesk", Frontdesk)
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler: Any) -> web.StreamResponse:
+    """The single place where failures become HTTP answers: domain errors get their status
+    and message, bugs are logged with the traceback and answered with a short 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.content_type == "application/json" or exc.status < 400:
+            raise
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        raise
+    except NotFound as exc:
+        return web.json_response({"error": str(exc)}, status=404)
+    except InvalidTransition as exc:
+        return web.json_response({"error": str(exc), "status": exc.current}, status=409)
+    except (ValidationError, DomainError) as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal error; it has been logged"}, status=500)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    fd = request.app[FRONTDESK]
+    if not await fd.store.ping():
+        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    channels = {name: "up" if ch.healthy else "down" for name, ch in fd.channels.items()}
+    status = "ok" if all(v == "up" for v in channels.values()) else "degraded"
+    return web.json_response({"status": status, "channels": channels})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(request.app[OPENAPI])
+
+
+OPENAPI = web.AppKey("openapi", dict)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    classifier: Classifier | None = None,
+    extra_channels: dict[str, Channel] | None = None,
+) -> web.Application:
+    app = web.Application(middlewares=[errors_as_json], client_max_size=256 * 1024)
+    app[OPENAPI] = build_openapi()
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        async with running(
+            settings, classifier=classifier, extra_channels=extra_channels
+        ) as fd:
+            app[FRONTDESK] = fd
+            assert fd.webchat is not None
+            app[webchat.BACKEND] = fd.webchat
+            yield
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/openapi.json", openapi)
+    webchat.add_routes(app)
+    return app
+

@@ -1,0 +1,248 @@
+"""Web chat: the embedded default channel, served by our own aiohttp app.
+
+The JSON API here is the one the widget uses (documented in ``/api/openapi.json``). Replies are
+not pushed by :meth:`WebChatChannel.send`: a web-chat customer reads the conversation straight
+from the store (long polling or the WebSocket), so delivery is simply the committed message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import WSMsgType, web
+
+from models import ChannelKind, Message
+
+from .base import InboundSink, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 4000
+MAX_PAYLOAD = 256
+MAX_WAIT = 30.0
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+class UnknownSession(Exception):
+    """No web-chat session with that id."""
+
+
+class WrongToken(Exception):
+    """The bearer token does not belong to the session."""
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:.1f}s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSession:
+    session_id: str
+    conversation_id: int
+
+
+class WebChatBackend(Protocol):
+    """What the routes need from the front desk (see ``bot/webchat_backend.py``)."""
+
+    async def create_session(self) -> tuple[str, str]: ...
+
+    async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
+
+    async def send(
+        self, session: ChatSession, text: str, payload: str | None, client_message_id: str | None
+    ) -> int: ...
+
+    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...
+
+
+class WebChatChannel:
+    """The :class:`~bot.channels.base.Channel` side of web chat (nothing to connect to)."""
+
+    name = ChannelKind.WEB
+
+    async def start(self, sink: InboundSink) -> None:
+        return None
+
+    async def send(self, message: OutboundMessage) -> None:
+        return None  # the customer reads the committed message from the store
+
+    async def stop(self) -> None:
+        return None
+
+    @property
+    def healthy(self) -> bool:
+        return True
+
+
+def error(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers or None)
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "seq": message.seq,
+        "sender": message.sender.value,
+        "text": message.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in message.buttons],
+        "created_at": message.created_at.isoformat() if message.created_at else None,
+    }
+
+
+BACKEND = web.AppKey("webchat_backend", WebChatBackend)
+
+
+def _bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.query.get("token", "")
+
+
+async def _session(request: web.Request) -> ChatSession:
+    backend = request.app[BACKEND]
+    token = _bearer(request)
+    if not token:
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "missing bearer token"}), content_type="application/json"
+        )
+    try:
+        return await backend.authenticate(request.match_info["session_id"], token)
+    except UnknownSession:
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": "unknown chat session"}), content_type="application/json"
+        ) from None
+    except WrongToken:
+        raise web.HTTPUnauthorized(
+            text=json.dumps({"error": "wrong token for this chat session"}),
+            content_type="application/json",
+        ) from None
+
+
+async def create_session(request: web.Request) -> web.Response:
+    session_id, token = await request.app[BACKEND].create_session()
+    return web.json_response({"session_id": session_id, "token": token}, status=201)
+
+
+def parse_send_body(raw: bytes) -> tuple[str, str | None, str | None]:
+    """Validate a send request's body: (text, payload, client_message_id) or ValueError."""
+    try:
+        body = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError('the body must be a JSON object like {"text": "..."}')
+    text, payload = body.get("text"), body.get("payload")
+    client_id = body.get("client_message_id")
+    if text is None and payload is None:
+        raise ValueError('the body needs "text" (a message) or "payload" (a pressed button)')
+    if text is not None and not isinstance(text, str):
+        raise ValueError('"text" must be a string')
+    if payload is not None and (not isinstance(payload, str) or not payload.strip()):
+        raise ValueError('"payload" must be a non-empty string')
+    if payload is not None and len(payload) > MAX_PAYLOAD:
+        raise ValueError(f'"payload" is longer than {MAX_PAYLOAD} characters')
+    if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
+        raise ValueError('"client_message_id" must be a string of 1 to 64 characters')
+    if payload is None:
+        assert isinstance(text, str)
+        if not text.strip():
+            raise ValueError("the message is empty")
+        if len(text) > MAX_TEXT:
+            raise ValueError(f"the message is longer than {MAX_TEXT:,} characters ({len(text):,})")
+    return (text or "").strip(), payload, client_id
+
+
+async def post_message(request: web.Request) -> web.Response:
+    session = await _session(request)
+    try:
+        text, payload, client_id = parse_send_body(await request.read())
+    except ValueError as exc:
+        return error(400, str(exc))
+    try:
+        message_id = await request.app[BACKEND].send(session, text, payload, client_id)
+    except RateLimited as exc:
+        retry = max(1, round(exc.retry_after + 0.49))
+        return error(429, "you are sending messages too fast", **{"Retry-After": str(retry)})
+    return web.json_response({"message_id": message_id}, status=202)
+
+
+def _query_number(request: web.Request, name: str, default: float, low: float, high: float) -> float:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"{name} must be a number"}), content_type="application/json"
+        ) from None
+    if not low <= value <= high:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": f"{name} must be between {low:g} and {high:g}"}),
+            content_type="application/json",
+        )
+    return value
+
+
+async def get_messages(request: web.Request) -> web.Response:
+    session = await _session(request)
+    after = int(_query_number(request, "after", 0, 0, 2**53))
+    wait = _query_number(request, "wait", 0, 0, MAX_WAIT)
+    found = await request.app[BACKEND].messages(session, after, wait)
+    return web.json_response({"messages": [message_json(m) for m in found]})
+
+
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    """Push every message of the session as it is committed (same objects as GET)."""
+    session = await _session(request)
+    after = int(_query_number(request, "after", 0, 0, 2**53))
+    ws = web.WebSocketResponse(heartbeat=25)
+    await ws.prepare(request)
+    backend = request.app[BACKEND]
+
+    async def pump() -> None:
+        nonlocal after
+        while not ws.closed:
+            for message in await backend.messages(session, after, 10.0):
+                await ws.send_json(message_json(message))
+                after = max(after, message.seq)
+
+    task = asyncio.create_task(pump())
+    try:
+        async for frame in ws:  # the widget may also send over the socket
+            if frame.type is not WSMsgType.TEXT:
+                continue
+            try:
+                text, payload, client_id = parse_send_body(frame.data.encode())
+                await backend.send(session, text, payload, client_id)
+            except ValueError as exc:
+                await ws.send_json({"error": str(exc)})
+            except RateLimited as exc:
+                await ws.send_json({"error": "too fast", "retry_after": exc.retry_after})
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
+            await task
+    return ws
+
+
+async def widget_page(request: web.Request) -> web.Response:
+    return web.FileResponse(STATIC / "webchat.html")  # type: ignore[return-value]
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the widget and its API; the app must set ``app[BACKEND]`` before serving."""
+    app.router.add_get("/", widget_page)
+    app.router.add_post("/api/chat/sessions", create_session)
+    app.router.add_post("/api/chat/sessions/{session_id}/messages", post_message)
+    app.router.add_get("/api/chat/sessions/{session_id}/messages", get_messages)
+    app.router.add_get("/api/chat/sessions/{session_id}/ws", websocket)
+    app.router.add_static("/static/", STATIC, name="static")

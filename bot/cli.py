@@ -1,0 +1,250 @@
+"""The `frontdesk` command line. Bad input exits non-zero with a one-line error, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from models import DomainError, TicketFilter, TicketStatus, format_ticket_id, parse_ticket_id
+
+from .settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+class FrontdeskGroup(click.Group):
+    """Turns every failure into one line on stderr and exit status 1 (2 for usage errors)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (DomainError, SettingsError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        except Exception as exc:
+            if os.environ.get("FRONTDESK_DEBUG"):
+                raise
+            message = _explain(exc)
+            raise click.ClickException(message) from exc
+
+
+def _explain(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "no such table" in text or "does not exist" in text and "relation" in text:
+        return "the database has no Frontdesk tables yet: run `frontdesk db upgrade`"
+    if isinstance(exc, OSError) or "connect" in text.lower():
+        return f"cannot reach the database: {text}"
+    return f"{type(exc).__name__}: {text}"
+
+
+def database_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL (default: FRONTDESK_DATABASE_URL, else SQLite under ./var/).",
+    )(f)
+
+
+def settings_from(database_url: str | None, **overrides: Any) -> Settings:
+    return load_settings(database_url=database_url, **overrides)
+
+
+def run_async(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+async def with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Migrate if needed, open the store, run ``work(store)``, close."""
+    from store.database import Store
+    from store.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    async with Store(settings.database_url, read_pool_size=1) as store:
+        return await work(store)
+
+
+@click.group(cls=FrontdeskGroup)
+@click.version_option(package_name="frontdesk")
+def main() -> None:
+    """Frontdesk: a conversational front desk for customer support."""
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8080).")
+@database_option
+def run(host: str | None, port: int | None, database_url: str | None) -> None:
+    """Serve web chat, the console and every configured channel."""
+    from aiohttp import web
+
+    from .app import create_app
+
+    settings = settings_from(database_url, host=host, port=port)
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = create_app(settings)
+    click.echo(f"Frontdesk serving on http://{settings.host}:{settings.port}/ "
+               f"(database {settings.database_url.split('@')[-1]})")
+    web.run_app(app, host=settings.host, port=settings.port, print=None,
+                access_log=None, shutdown_timeout=5)
+
+
+# -- db -------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@database_option
+def db_upgrade(database_url: str | None) -> None:
+    """Apply every migration (also done automatically at start)."""
+    from store.migrate import current_revisions, upgrade
+
+    settings = settings_from(database_url)
+    run_async(upgrade(settings.database_url))
+    heads = run_async(current_revisions(settings.database_url))
+    click.echo(f"database at revision {', '.join(sorted(heads))}")
+
+
+# -- tickets --------------------------------------------------------------------------------
+
+
+@main.group()
+def tickets() -> None:
+    """Look at tickets."""
+
+
+@tickets.command("list")
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice([s.value for s in TicketStatus]), help="Repeatable.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@database_option
+def tickets_list(statuses: tuple[str, ...], limit: int, as_json: bool,
+                 database_url: str | None) -> None:
+    """List tickets, newest first."""
+    from handoff.views import ticket_summary
+
+    flt = TicketFilter(statuses=[TicketStatus(s) for s in statuses], limit=limit)
+
+    async def work(store: Any) -> list[Any]:
+        return await store.read(lambda uow: uow.tickets.list(flt))
+
+    found = run_async(with_store(settings_from(database_url), work))
+    if as_json:
+        click.echo(json.dumps({"tickets": [ticket_summary(t) for t in found]}, indent=2))
+        return
+    if not found:
+        click.echo("no tickets")
+        return
+    for t in found:
+        click.echo(f"{format_ticket_id(t.id):<10} {t.status.value:<20} {t.type.value:<16} "
+                   f"{t.priority.value:<7} {t.description[:60]}")
+
+
+@tickets.command("show")
+@click.argument("ticket_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@database_option
+def tickets_show(ticket_id: str, as_json: bool, database_url: str | None) -> None:
+    """Show one ticket with its messages and history."""
+    from handoff.views import load_details, ticket_json
+
+    tid = parse_ticket_id(ticket_id)
+
+    async def work(store: Any) -> dict[str, Any]:
+        return ticket_json(await store.read(lambda uow: load_details(uow, tid)))
+
+    data = run_async(with_store(settings_from(database_url), work))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{data['id']}  {data['status']}  {data['type']} / {data['priority']} "
+               f"/ {data['intent']} ({data['confidence']:.2f})")
+    click.echo(f"customer: {data['customer']['display_name']} via {data['channel']}; "
+               f"assignee: {data['assignee'] or '-'}")
+    for m in data["messages"]:
+        note = " (internal)" if m["internal"] else ""
+        click.echo(f"  [{m['created_at'][11:19]}] {m['sender']}{note}: {m['text']}")
+    for e in data["events"]:
+        change = f"{e['old'] or ''} -> {e['new'] or ''}" if e["old"] or e["new"] else ""
+        click.echo(f"  * {e['created_at'][11:19]} {e['actor']} {e['kind']} {change}")
+
+
+# -- agents ---------------------------------------------------------------------------------
+
+
+@main.group()
+def agents() -> None:
+    """Manage agents, managers and admins."""
+
+
+def _read_password() -> str:
+    if sys.stdin is not None and not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.ClickException("no password on standard input")
+        return line
+    value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@agents.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", default="agent", show_default=True,
+              type=click.Choice(["agent", "manager", "admin"], case_sensitive=False))
+@click.option("--team", "teams", multiple=True, help="Teams the agent works for (repeatable).")
+@click.option("--capacity", default=5, show_default=True, type=click.IntRange(1, 1000))
+@database_option
+def agents_create(email: str, name: str, role: str, teams: tuple[str, ...], capacity: int,
+                  database_url: str | None) -> None:
+    """Create an agent; the password is read from standard input or a prompt."""
+    from handoff.agents import create_agent
+
+    password = _read_password()
+
+    async def work(store: Any) -> Any:
+        return await create_agent(store, email, name, role, password,
+                                  teams=teams or ("support",), capacity=capacity)
+
+    agent = run_async(with_store(settings_from(database_url), work))
+    click.echo(f"created {agent.role.value} {agent.email} (id {agent.id})")
+
+
+@agents.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@database_option
+def agents_list(as_json: bool, database_url: str | None) -> None:
+    """List agents."""
+    from handoff.views import agent_json
+
+    async def work(store: Any) -> list[Any]:
+        return await store.read(lambda uow: uow.agents.list())
+
+    found = run_async(with_store(settings_from(database_url), work))
+    if as_json:
+        click.echo(json.dumps({"agents": [agent_json(a) for a in found]}, indent=2))
+        return
+    for a in found:
+        click.echo(f"{a.id:<4} {a.email:<32} {a.role.value:<8} {a.name}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,184 @@
+"""The OpenAPI 3 document served at /api/openapi.json: web chat here, agent API from handoff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Bad input",
+        401: "Missing or wrong token",
+        404: "Unknown session",
+        429: "Too many messages; see Retry-After",
+    }
+    return {str(c): _json(ERROR, text[c]) for c in codes}
+
+
+SESSION_PARAM = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+WEBCHAT_PATHS: dict[str, Any] = {
+    "/api/chat/sessions": {
+        "post": {
+            "summary": "Start a web-chat session",
+            "operationId": "createChatSession",
+            "responses": {
+                "201": _json(
+                    {
+                        "type": "object",
+                        "required": ["session_id", "token"],
+                        "properties": {
+                            "session_id": {"type": "string"},
+                            "token": {"type": "string"},
+                        },
+                    },
+                    "The session and the bearer token for its other calls",
+                )
+            },
+        }
+    },
+    "/api/chat/sessions/{session_id}/messages": {
+        "parameters": [SESSION_PARAM],
+        "post": {
+            "summary": "Send a message or press a button",
+            "operationId": "sendChatMessage",
+            "security": [{"chatToken": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/SendMessage"}}
+                },
+            },
+            "responses": {
+                "202": _json(
+                    {
+                        "type": "object",
+                        "required": ["message_id"],
+                        "properties": {"message_id": {"type": "integer"}},
+                    },
+                    "Stored; the bot's answer follows in the message list",
+                ),
+                **_errors(400, 401, 404, 429),
+            },
+        },
+        "get": {
+            "summary": "Read messages after a sequence number, long-polling while there are none",
+            "operationId": "listChatMessages",
+            "security": [{"chatToken": []}],
+            "parameters": [
+                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {
+                    "name": "wait",
+                    "in": "query",
+                    "schema": {"type": "number", "minimum": 0, "maximum": 30},
+                },
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["messages"],
+                        "properties": {
+                            "messages": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/ChatMessage"},
+                            }
+                        },
+                    },
+                    "Messages, oldest first",
+                ),
+                **_errors(400, 401, 404),
+            },
+        },
+    },
+    "/api/chat/sessions/{session_id}/ws": {
+        "parameters": [SESSION_PARAM],
+        "get": {
+            "summary": "WebSocket pushing the same message objects (token as ?token= or header)",
+            "operationId": "chatWebSocket",
+            "responses": {"101": {"description": "Switching protocols"}, **_errors(401, 404)},
+        },
+    },
+    "/healthz": {
+        "get": {
+            "summary": "Health: the database and each chat channel",
+            "operationId": "health",
+            "responses": {
+                "200": _json({"$ref": "#/components/schemas/Health"}, "Serving"),
+                "503": _json({"$ref": "#/components/schemas/Health"}, "Database unreachable"),
+            },
+        }
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string"}},
+    },
+    "Button": {
+        "type": "object",
+        "required": ["label", "payload"],
+        "properties": {"label": {"type": "string"}, "payload": {"type": "string"}},
+    },
+    "SendMessage": {
+        "type": "object",
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 4000},
+            "payload": {"type": "string", "minLength": 1, "maxLength": 256},
+            "client_message_id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64,
+                "description": "Makes a retried send idempotent",
+            },
+        },
+    },
+    "ChatMessage": {
+        "type": "object",
+        "required": ["seq", "sender", "text", "buttons", "created_at"],
+        "properties": {
+            "seq": {"type": "integer"},
+            "sender": {"type": "string", "enum": ["customer", "bot", "agent", "system"]},
+            "text": {"type": "string"},
+            "buttons": {"type": "array", "items": {"$ref": "#/components/schemas/Button"}},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "degraded", "unavailable"]},
+            "channels": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+}
+
+
+def build_openapi(
+    extra_paths: dict[str, Any] | None = None, extra_schemas: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Frontdesk API",
+            "version": "0.1.0",
+            "description": "Web chat for customers and the agent API of the console.",
+        },
+        "paths": {**WEBCHAT_PATHS, **(extra_paths or {})},
+        "components": {
+            "schemas": {**SCHEMAS, **(extra_schemas or {})},
+            "securitySchemes": {
+                "chatToken": {"type": "http", "scheme": "bearer"},
+                "agentSession": {"type": "apiKey", "in": "cookie", "name": "frontdesk_session"},
+            },
+        },
+    }

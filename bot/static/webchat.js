@@ -1,0 +1,121 @@
+// The web-chat widget: plain JavaScript over the JSON API (/api/openapi.json).
+// Every text is inserted with textContent, never as HTML.
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const errorBox = document.getElementById("error");
+  const dot = document.getElementById("status-dot");
+  const statusText = document.getElementById("status-text");
+  const KEY = "frontdesk.chat";
+  let session = JSON.parse(localStorage.getItem(KEY) || "null");
+  let seen = 0;
+  let polling = false;
+  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "System" };
+
+  function showError(text) {
+    errorBox.textContent = text;
+    errorBox.hidden = !text;
+  }
+
+  async function api(method, path, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (session) headers.Authorization = "Bearer " + session.token;
+    const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const err = new Error(data.error || response.statusText);
+      err.status = response.status;
+      err.retryAfter = Number(response.headers.get("Retry-After") || 0);
+      throw err;
+    }
+    return data;
+  }
+
+  async function ensureSession() {
+    if (session) return;
+    session = await api("POST", "/api/chat/sessions");
+    localStorage.setItem(KEY, JSON.stringify(session));
+  }
+
+  function render(message) {
+    const item = document.createElement("li");
+    item.className = "msg " + message.sender;
+    item.dataset.seq = message.seq;
+    const who = document.createElement("small");
+    who.textContent = names[message.sender] || message.sender;
+    item.appendChild(who);
+    const text = document.createElement("div");
+    text.className = "text";
+    text.textContent = message.text || (message.sender === "customer" ? "(button pressed)" : "");
+    item.appendChild(text);
+    if (message.buttons && message.buttons.length) {
+      const row = document.createElement("div");
+      row.className = "buttons";
+      for (const button of message.buttons) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = button.label;
+        b.addEventListener("click", async () => {
+          row.querySelectorAll("button").forEach((x) => (x.disabled = true));
+          try { await api("POST", `/api/chat/sessions/${session.session_id}/messages`, { payload: button.payload }); }
+          catch (e) { showError(e.message); row.querySelectorAll("button").forEach((x) => (x.disabled = false)); }
+        });
+        row.appendChild(b);
+      }
+      item.appendChild(row);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function poll() {
+    if (polling || !session) return;
+    polling = true;
+    while (session) {
+      try {
+        const data = await api("GET", `/api/chat/sessions/${session.session_id}/messages?after=${seen}&wait=25`);
+        dot.classList.add("ok");
+        statusText.textContent = "online";
+        for (const m of data.messages) {
+          if (m.seq > seen) { render(m); seen = m.seq; }
+        }
+      } catch (e) {
+        dot.classList.remove("ok");
+        statusText.textContent = "reconnecting…";
+        if (e.status === 401 || e.status === 404) { reset(); break; }
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    polling = false;
+  }
+
+  function reset() {
+    localStorage.removeItem(KEY);
+    session = null;
+    seen = 0;
+    log.textContent = "";
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    showError("");
+    try {
+      await ensureSession();
+      poll();
+      await api("POST", `/api/chat/sessions/${session.session_id}/messages`, { text });
+      input.value = "";
+    } catch (e) {
+      showError(e.status === 429 ? `Slow down a little: try again in ${e.retryAfter || 1} s.` : e.message);
+    }
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  document.getElementById("new-chat").addEventListener("click", () => { reset(); statusText.textContent = "new conversation"; });
+
+  if (session) { poll(); } else { statusText.textContent = "online"; dot.classList.add("ok"); }
+})();

@@ -1,0 +1,152 @@
+"""Web-chat sessions over the store: what the web-chat channel's HTTP routes need.
+
+A session is a customer identity plus a conversation whose address is the session id. Its
+bearer token is random and only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from handoff.bus import EventBus, conversation_topic
+from models import ChannelKind, Conversation, Message
+
+from .channels.base import InboundEvent
+from .channels.webchat import ChatSession, RateLimited, UnknownSession, WrongToken
+
+if TYPE_CHECKING:
+    from store.database import Store
+    from store.unit_of_work import UnitOfWork
+
+    from .engine import Engine
+
+POLL_SLICE = 2.0  # re-read the store at least this often, for changes made by other processes
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenBucket:
+    """Per-session send rate: ``burst`` at once, then ``rate`` per second."""
+
+    def __init__(self, burst: int, rate: float) -> None:
+        self.burst = burst
+        self.rate = rate
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, key: str) -> float:
+        """0 if allowed now, else the seconds to wait."""
+        now = time.monotonic()
+        tokens, last = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            wait = 0.0
+        else:
+            self._buckets[key] = (tokens, now)
+            wait = (1 - tokens) / self.rate
+        while len(self._buckets) > 100_000:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+class WebChatBackend:
+    def __init__(
+        self, store: Store, engine: Engine, bus: EventBus, *, burst: int, rate: float
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.bus = bus
+        self.limiter = TokenBucket(burst, rate)
+        self._auth_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    async def create_session(self) -> tuple[str, str]:
+        session_id = uuid.uuid4().hex
+        token = secrets.token_urlsafe(32)
+
+        async def create(uow: UnitOfWork) -> None:
+            now = self.engine.desk.clock()
+            customer = await uow.customers.get_or_create(
+                ChannelKind.WEB, session_id, now, "Web visitor"
+            )
+            await uow.conversations.add(
+                Conversation(
+                    id=0, channel=ChannelKind.WEB, customer_id=customer.id, address=session_id
+                ),
+                now,
+                access_token_hash=_hash(token),
+            )
+
+        await self.store.write(create)
+        return session_id, token
+
+    async def authenticate(self, session_id: str, token: str) -> ChatSession:
+        key = (session_id, _hash(token))
+        cached = self._auth_cache.get(key)
+        if cached is not None:
+            return ChatSession(session_id, cached)
+        found = await self.store.read(
+            lambda uow: uow.conversations.access_token_hash(ChannelKind.WEB, session_id)
+        )
+        if found is None:
+            raise UnknownSession(session_id)
+        conversation_id, stored = found
+        if not hmac.compare_digest(stored, key[1]):
+            raise WrongToken(session_id)
+        self._auth_cache[key] = conversation_id
+        while len(self._auth_cache) > 50_000:
+            self._auth_cache.popitem(last=False)
+        return ChatSession(session_id, conversation_id)
+
+    async def send(
+        self,
+        session: ChatSession,
+        text: str,
+        payload: str | None,
+        client_message_id: str | None,
+    ) -> int:
+        wait = self.limiter.take(session.session_id)
+        if wait > 0:
+            raise RateLimited(wait)
+        accepted = await self.engine.accept(
+            InboundEvent(
+                channel=ChannelKind.WEB,
+                platform_message_id=(
+                    f"{session.session_id}:{client_message_id}"
+                    if client_message_id
+                    else f"{session.session_id}:{uuid.uuid4().hex}"
+                ),
+                user_id=session.session_id,
+                address=session.session_id,
+                text=text,
+                payload=payload,
+            )
+        )
+        return accepted.message_id
+
+    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]:
+        """Messages after ``after``; long-polls up to ``wait`` seconds while there are none."""
+        deadline = asyncio.get_running_loop().time() + wait
+        topic = conversation_topic(session.conversation_id)
+        while True:
+            woken = self.bus.listen(topic)
+            try:
+                found = await self.store.read(
+                    lambda uow: uow.messages.in_conversation(session.conversation_id, after)
+                )
+                remaining = deadline - asyncio.get_running_loop().time()
+                if found or remaining <= 0:
+                    return found
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.wait(), min(remaining, POLL_SLICE))
+            finally:
+                self.bus.forget(topic, woken)

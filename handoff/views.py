@@ -1,0 +1,150 @@
+"""Tickets as JSON, the same shape for the CLI (`tickets show --json`) and the agent API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from models import (
+    Agent,
+    CsatResponse,
+    Customer,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketFilter,
+    format_ticket_id,
+)
+
+if TYPE_CHECKING:
+    from store.unit_of_work import UnitOfWork
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass
+class TicketDetails:
+    ticket: Ticket
+    customer: Customer
+    assignee: Agent | None
+    messages: list[Message]
+    events: list[TicketEvent]
+    csat: CsatResponse | None
+    history: list[Ticket]
+
+
+async def load_details(uow: UnitOfWork, ticket_id: int, include_internal: bool = True) -> TicketDetails:
+    ticket = await uow.tickets.get(ticket_id)
+    customer = await uow.customers.get(ticket.customer_id)
+    assignee = await uow.agents.get(ticket.assignee_id) if ticket.assignee_id else None
+    identities = await uow.customers.identities(customer)
+    history = [
+        t
+        for t in await uow.tickets.list(TicketFilter(customer_ids=identities, limit=50))
+        if t.id != ticket.id
+    ]
+    return TicketDetails(
+        ticket=ticket,
+        customer=customer,
+        assignee=assignee,
+        messages=await uow.messages.for_ticket(ticket, include_internal=include_internal),
+        events=await uow.events.for_ticket(ticket.id),
+        csat=await uow.csat.latest(ticket.id),
+        history=history,
+    )
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.id,
+        "channel": customer.channel.value,
+        "external_id": customer.external_id,
+        "display_name": customer.display_name,
+        "email": customer.email,
+        "language": customer.language,
+    }
+
+
+def agent_json(agent: Agent) -> dict[str, Any]:
+    return {
+        "id": agent.id,
+        "email": agent.email,
+        "name": agent.name,
+        "role": agent.role.value,
+        "teams": list(agent.teams),
+        "skills": list(agent.skills),
+        "capacity": agent.capacity,
+        "online": agent.online,
+    }
+
+
+def ticket_summary(ticket: Ticket, assignee: Agent | None = None) -> dict[str, Any]:
+    return {
+        "id": format_ticket_id(ticket.id),
+        "type": ticket.type.value,
+        "priority": ticket.priority.value,
+        "intent": ticket.intent,
+        "confidence": ticket.confidence,
+        "status": ticket.status.value,
+        "assignee": assignee.email if assignee else ticket.assignee_id,
+        "assignee_id": ticket.assignee_id,
+        "team": ticket.team,
+        "channel": ticket.channel.value,
+        "description": ticket.description,
+        "auto_fulfilled": ticket.auto_fulfilled,
+        "escalated": ticket.escalated,
+        "problem_id": format_ticket_id(ticket.problem_id) if ticket.problem_id else None,
+        "resolution": ticket.resolution,
+        "created_at": iso(ticket.created_at),
+        "updated_at": iso(ticket.updated_at),
+        "first_response_at": iso(ticket.first_response_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "closed_at": iso(ticket.closed_at),
+        "first_response_due": iso(ticket.first_response_due),
+        "resolution_due": iso(ticket.resolution_due),
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "seq": message.seq,
+        "sender": message.sender.value,
+        "text": message.text,
+        "payload": message.payload,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in message.buttons],
+        "internal": message.internal,
+        "agent_id": message.agent_id,
+        "created_at": iso(message.created_at),
+    }
+
+
+def event_json(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "actor": event.actor,
+        "kind": event.kind,
+        "old": event.old,
+        "new": event.new,
+        "detail": event.detail,
+        "created_at": iso(event.created_at),
+    }
+
+
+def csat_json(csat: CsatResponse | None) -> dict[str, Any] | None:
+    if csat is None:
+        return None
+    return {"score": csat.score, "comment": csat.comment, "created_at": iso(csat.created_at)}
+
+
+def ticket_json(details: TicketDetails) -> dict[str, Any]:
+    data = ticket_summary(details.ticket, details.assignee)
+    data.update(
+        customer=customer_json(details.customer),
+        messages=[message_json(m) for m in details.messages],
+        events=[event_json(e) for e in details.events],
+        csat=csat_json(details.csat),
+        history=[ticket_summary(t) for t in details.history],
+    )
+    return data
