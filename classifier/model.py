@@ -1,0 +1,183 @@
+"""``SklearnClassifier``: the ``Classifier`` port implemented with scikit-learn pipelines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.pipeline import Pipeline
+
+from models import Prediction, Priority
+
+from .catalog import UNKNOWN_INTENT, Catalog, load_catalog
+from .examples import (
+    Example,
+    shipped_examples,
+    shipped_out_of_scope,
+    shipped_priority_examples,
+    split_held_out,
+)
+from .pipeline import (
+    build_intent_pipeline,
+    build_priority_pipeline,
+    fit_pipeline,
+    tune_ask_threshold,
+    tune_unknown_threshold,
+)
+
+ALTERNATIVES = 3
+PRIORITY_CUE_CONFIDENCE = 0.5
+"""The priority model changes the catalog default only when this sure of its cue."""
+_ORDER = (Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Confidence thresholds tuned on held-out data (see ``pipeline.tune_*``).
+
+    ``unknown``: below it the intent is ``unknown``. ``ask``: below it (and at or above
+    ``unknown``) the bot should ask a clarifying question before acting.
+    """
+
+    unknown: float
+    ask: float
+
+
+def combine_priority(default: Priority, cue: Priority, cue_confidence: float) -> Priority:
+    """Merge the catalog default with the priority model's reading of urgency/impact cues.
+
+    ``medium`` from the priority model means "no cue" and keeps the default. A confident
+    ``high``/``urgent`` cue raises the default to it (never lowers: an outage stays at least
+    ``high`` whatever the wording). A confident ``low`` cue ("no rush", "cosmetic") lowers the
+    default by one step only: the text model learnt from a few hundred rows, so it may nudge but
+    not overrule what the intent implies. Below ``PRIORITY_CUE_CONFIDENCE`` the default stands.
+    """
+    if cue_confidence < PRIORITY_CUE_CONFIDENCE or cue is Priority.MEDIUM:
+        return default
+    if cue is Priority.LOW:
+        return _ORDER[max(default.rank - 1, 0)]
+    return cue if cue.rank > default.rank else default
+
+
+class SklearnClassifier:
+    """Intent + priority pipelines, the catalog and tuned thresholds behind ``classify``.
+
+    Thread-safe for concurrent ``classify`` calls: fitted pipelines are only read.
+    """
+
+    def __init__(
+        self,
+        intent_pipeline: Pipeline,
+        priority_pipeline: Pipeline,
+        catalog: Catalog,
+        thresholds: Thresholds,
+        version: str | None = None,
+    ) -> None:
+        self.intent_pipeline = intent_pipeline
+        self.priority_pipeline = priority_pipeline
+        self.catalog = catalog
+        self.thresholds = thresholds
+        self.version = version
+        self._intents: NDArray[Any] = np.asarray(intent_pipeline.classes_)
+        self._priorities = [Priority(p) for p in priority_pipeline.classes_]
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        return tuple(str(i) for i in self._intents)
+
+    def intent_probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Calibrated probabilities, one row per text, columns in ``intents`` order."""
+        return np.asarray(self.intent_pipeline.predict_proba(list(texts)), dtype=np.float64)
+
+    def classify(self, text: str) -> Prediction:
+        return self.classify_many([text])[0]
+
+    def classify_many(self, texts: list[str]) -> list[Prediction]:
+        """Classify a batch at once: ~30x the throughput of one call per text."""
+        if not texts:
+            return []
+        intent_proba = self.intent_probabilities(texts)
+        priority_proba = self.priority_pipeline.predict_proba(list(texts))
+        return [
+            self._prediction(i_row, p_row)
+            for i_row, p_row in zip(intent_proba, priority_proba, strict=True)
+        ]
+
+    def _prediction(
+        self, intent_row: NDArray[np.float64], priority_row: NDArray[Any]
+    ) -> Prediction:
+        order = np.argsort(-intent_row)[: ALTERNATIVES + 2]
+        ranked = [(str(self._intents[i]), round(float(intent_row[i]), 4)) for i in order]
+        best, confidence = ranked[0]
+        # ``unknown`` (trained from out-of-scope messages) is never offered as an alternative.
+        offers = [r for r in ranked if r[0] != UNKNOWN_INTENT]
+        if best == UNKNOWN_INTENT or confidence < self.thresholds.unknown:
+            # The best guesses stay available: the bot may offer them in a clarifying question.
+            intent, alternatives = UNKNOWN_INTENT, offers[:ALTERNATIVES]
+        else:
+            intent, alternatives = best, [r for r in offers if r[0] != best][:ALTERNATIVES]
+        spec = self.catalog.spec_for(intent)
+        cue = int(np.argmax(priority_row))
+        priority = combine_priority(spec.priority, self._priorities[cue], float(priority_row[cue]))
+        return Prediction(
+            intent=intent if intent in self.catalog else UNKNOWN_INTENT,
+            type=spec.type,
+            priority=priority,
+            confidence=confidence,
+            team=spec.team,
+            fulfiller=spec.fulfiller,
+            alternatives=tuple(alternatives),
+        )
+
+
+def fit_intent_model(rows: Sequence[Example]) -> Pipeline:
+    """Fit the intent pipeline on ``(text, intent)`` rows."""
+    return fit_pipeline(build_intent_pipeline(), [t for t, _ in rows], [label for _, label in rows])
+
+
+def fit_priority_model(rows: Sequence[Example] | None = None) -> Pipeline:
+    """Fit the priority pipeline on ``(text, priority)`` rows (default: the shipped ones)."""
+    rows = shipped_priority_examples() if rows is None else rows
+    return fit_pipeline(build_priority_pipeline(), [t for t, _ in rows], [p for _, p in rows])
+
+
+def tune_thresholds(intent_pipeline: Pipeline, held_out: Sequence[Example]) -> Thresholds:
+    """Tune ``unknown`` and ``ask`` on rows ``intent_pipeline`` never saw.
+
+    Rows labelled ``unknown`` are out-of-scope messages; a model trained with such rows can
+    predict ``unknown`` outright, which counts as a rejection (confidence 0).
+    """
+    if not held_out:
+        return Thresholds(unknown=0.0, ask=0.0)
+    classes = np.asarray(intent_pipeline.classes_)
+    proba = intent_pipeline.predict_proba([t for t, _ in held_out])
+    predicted = classes[proba.argmax(axis=1)]
+    confidence = np.where(predicted == UNKNOWN_INTENT, 0.0, proba.max(axis=1))
+    labels = np.asarray([label for _, label in held_out])
+    in_scope = labels != UNKNOWN_INTENT
+    correct = predicted[in_scope] == labels[in_scope]
+    unknown = tune_unknown_threshold(confidence[in_scope], correct, confidence[~in_scope])
+    ask = tune_ask_threshold(confidence[in_scope], correct, floor=unknown)
+    return Thresholds(unknown=unknown, ask=ask)
+
+
+def out_of_scope_rows(texts: Sequence[str] | None = None) -> list[Example]:
+    """Out-of-scope messages as rows of the ``unknown`` class (default: the shipped ones)."""
+    return [(t, UNKNOWN_INTENT) for t in (shipped_out_of_scope() if texts is None else texts)]
+
+
+def train_default_classifier(catalog: Catalog | None = None) -> SklearnClassifier:
+    """Train on the shipped examples (~1-2 s): the server's model until a version exists.
+
+    Out-of-scope messages are trained as an ``unknown`` class. Thresholds are tuned with a model
+    fitted on the training part of the deterministic split, then the served model is refitted
+    on every row.
+    """
+    catalog = catalog or load_catalog()
+    rows = [r for r in shipped_examples() if r[1] in catalog.trainable] + out_of_scope_rows()
+    train_rows, held_out = split_held_out(rows)
+    thresholds = tune_thresholds(fit_intent_model(train_rows), held_out)
+    return SklearnClassifier(fit_intent_model(rows), fit_priority_model(), catalog, thresholds)
