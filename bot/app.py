@@ -163,9 +163,7 @@ def create_app(
     app[OPENAPI] = build_openapi()
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        async with running(
-            settings, classifier=classifier, extra_channels=extra_channels
-        ) as fd:
+        async with running(settings, classifier=classifier, extra_channels=extra_channels) as fd:
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
@@ -176,4 +174,3 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
     webchat.add_routes(app)
     return app
-

@@ -1,4 +1,4 @@
-"""The `frontdesk` command line. Bad input exits non-zero with a one-line error, never a traceback."""
+"""The `frontdesk` command line: bad input exits non-zero with one line, never a traceback."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class FrontdeskGroup(click.Group):
 
 def _explain(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "no such table" in text or "does not exist" in text and "relation" in text:
+    if "no such table" in text or ("does not exist" in text and "relation" in text):
         return "the database has no Frontdesk tables yet: run `frontdesk db upgrade`"
     if isinstance(exc, OSError) or "connect" in text.lower():
         return f"cannot reach the database: {text}"
@@ -96,10 +96,13 @@ def run(host: str | None, port: int | None, database_url: str | None) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     app = create_app(settings)
-    click.echo(f"Frontdesk serving on http://{settings.host}:{settings.port}/ "
-               f"(database {settings.database_url.split('@')[-1]})")
-    web.run_app(app, host=settings.host, port=settings.port, print=None,
-                access_log=None, shutdown_timeout=5)
+    click.echo(
+        f"Frontdesk serving on http://{settings.host}:{settings.port}/ "
+        f"(database {settings.database_url.split('@')[-1]})"
+    )
+    web.run_app(
+        app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=5
+    )
 
 
 # -- db -------------------------------------------------------------------------------------
@@ -131,13 +134,19 @@ def tickets() -> None:
 
 
 @tickets.command("list")
-@click.option("--status", "statuses", multiple=True,
-              type=click.Choice([s.value for s in TicketStatus]), help="Repeatable.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in TicketStatus]),
+    help="Repeatable.",
+)
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @database_option
-def tickets_list(statuses: tuple[str, ...], limit: int, as_json: bool,
-                 database_url: str | None) -> None:
+def tickets_list(
+    statuses: tuple[str, ...], limit: int, as_json: bool, database_url: str | None
+) -> None:
     """List tickets, newest first."""
     from handoff.views import ticket_summary
 
@@ -154,8 +163,10 @@ def tickets_list(statuses: tuple[str, ...], limit: int, as_json: bool,
         click.echo("no tickets")
         return
     for t in found:
-        click.echo(f"{format_ticket_id(t.id):<10} {t.status.value:<20} {t.type.value:<16} "
-                   f"{t.priority.value:<7} {t.description[:60]}")
+        click.echo(
+            f"{format_ticket_id(t.id):<10} {t.status.value:<20} {t.type.value:<16} "
+            f"{t.priority.value:<7} {t.description[:60]}"
+        )
 
 
 @tickets.command("show")
@@ -175,10 +186,14 @@ def tickets_show(ticket_id: str, as_json: bool, database_url: str | None) -> Non
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"{data['id']}  {data['status']}  {data['type']} / {data['priority']} "
-               f"/ {data['intent']} ({data['confidence']:.2f})")
-    click.echo(f"customer: {data['customer']['display_name']} via {data['channel']}; "
-               f"assignee: {data['assignee'] or '-'}")
+    click.echo(
+        f"{data['id']}  {data['status']}  {data['type']} / {data['priority']} "
+        f"/ {data['intent']} ({data['confidence']:.2f})"
+    )
+    click.echo(
+        f"customer: {data['customer']['display_name']} via {data['channel']}; "
+        f"assignee: {data['assignee'] or '-'}"
+    )
     for m in data["messages"]:
         note = " (internal)" if m["internal"] else ""
         click.echo(f"  [{m['created_at'][11:19]}] {m['sender']}{note}: {m['text']}")
@@ -208,21 +223,32 @@ def _read_password() -> str:
 @agents.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", default="agent", show_default=True,
-              type=click.Choice(["agent", "manager", "admin"], case_sensitive=False))
+@click.option(
+    "--role",
+    default="agent",
+    show_default=True,
+    type=click.Choice(["agent", "manager", "admin"], case_sensitive=False),
+)
 @click.option("--team", "teams", multiple=True, help="Teams the agent works for (repeatable).")
 @click.option("--capacity", default=5, show_default=True, type=click.IntRange(1, 1000))
 @database_option
-def agents_create(email: str, name: str, role: str, teams: tuple[str, ...], capacity: int,
-                  database_url: str | None) -> None:
+def agents_create(
+    email: str,
+    name: str,
+    role: str,
+    teams: tuple[str, ...],
+    capacity: int,
+    database_url: str | None,
+) -> None:
     """Create an agent; the password is read from standard input or a prompt."""
     from handoff.agents import create_agent
 
     password = _read_password()
 
     async def work(store: Any) -> Any:
-        return await create_agent(store, email, name, role, password,
-                                  teams=teams or ("support",), capacity=capacity)
+        return await create_agent(
+            store, email, name, role, password, teams=teams or ("support",), capacity=capacity
+        )
 
     agent = run_async(with_store(settings_from(database_url), work))
     click.echo(f"created {agent.role.value} {agent.email} (id {agent.id})")

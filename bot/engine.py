@@ -126,6 +126,7 @@ class Engine:
 
         A redelivered event (same channel and platform message id) is recognised and dropped.
         """
+
         async def store_it(uow: UnitOfWork) -> Accepted:
             now = self.desk.clock()
             customer = await uow.customers.get_or_create(
@@ -506,4 +507,3 @@ def _fallback() -> Prediction:
     return Prediction(
         intent="unknown", type=TicketType.INCIDENT, priority=Priority.MEDIUM, confidence=0.0
     )
-

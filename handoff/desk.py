@@ -269,7 +269,7 @@ class Desk:
             conversation,
             f"Your ticket {format_ticket_id(ticket.id)} has been resolved: {resolution}\n"
             "How did we do? Please rate us from 1 (very poor) to 5 (excellent). "
-            "If the problem is not fixed, just write \"not fixed\".",
+            'If the problem is not fixed, just write "not fixed".',
             buttons=csat_buttons(ticket.id, round_),
             ticket_id=ticket.id,
         )

@@ -36,7 +36,9 @@ class TicketDetails:
     history: list[Ticket]
 
 
-async def load_details(uow: UnitOfWork, ticket_id: int, include_internal: bool = True) -> TicketDetails:
+async def load_details(
+    uow: UnitOfWork, ticket_id: int, include_internal: bool = True
+) -> TicketDetails:
     ticket = await uow.tickets.get(ticket_id)
     customer = await uow.customers.get(ticket.customer_id)
     assignee = await uow.agents.get(ticket.assignee_id) if ticket.assignee_id else None

@@ -16,7 +16,7 @@ def format_ticket_id(ticket_id: int) -> str:
 
 
 def parse_ticket_id(text: str) -> int:
-    """The store id for ``FD-1042`` (also ``fd1042`` or ``1042``); raises :class:`InvalidTicketId`."""
+    """The store id for ``FD-1042`` (or ``fd1042``, ``1042``); raises :class:`InvalidTicketId`."""
     match = _PATTERN.match(text)
     if not match or int(match.group(1)) <= OFFSET:
         raise InvalidTicketId(f"{text!r} is not a ticket ID like {PREFIX}-{OFFSET + 1}")

@@ -275,7 +275,10 @@ class MessageRepository(_Repo):
         return [(r[0], r[1]) for r in (await self.conn.execute(query)).all()]
 
     async def in_conversation(
-        self, conversation_id: int, after_seq: int = 0, include_internal: bool = False,
+        self,
+        conversation_id: int,
+        after_seq: int = 0,
+        include_internal: bool = False,
         limit: int = 500,
     ) -> list[Message]:
         query = select(t.messages).where(
@@ -350,7 +353,9 @@ class TicketRepository(_Repo):
 
     async def save(self, ticket: Ticket) -> None:
         await self.conn.execute(
-            update(t.tickets).where(t.tickets.c.id == ticket.id).values(**rows.ticket_values(ticket))
+            update(t.tickets)
+            .where(t.tickets.c.id == ticket.id)
+            .values(**rows.ticket_values(ticket))
         )
 
     async def bump_resolution_round(self, ticket_id: int) -> int:
@@ -536,7 +541,9 @@ class OutboxRepository(_Repo):
         )
         return int(result.scalar_one())
 
-    async def due(self, now: datetime, channels: Sequence[str], limit: int = 100) -> list[OutboxItem]:
+    async def due(
+        self, now: datetime, channels: Sequence[str], limit: int = 100
+    ) -> list[OutboxItem]:
         query = (
             select(t.outbox)
             .where(
@@ -592,7 +599,9 @@ class OutboxRepository(_Repo):
     async def release_attempt(self, item_id: int) -> None:
         """Undo the attempt count of an item that was never tried (it waited its turn)."""
         await self.conn.execute(
-            update(t.outbox).where(t.outbox.c.id == item_id).values(attempts=t.outbox.c.attempts - 1)
+            update(t.outbox)
+            .where(t.outbox.c.id == item_id)
+            .values(attempts=t.outbox.c.attempts - 1)
         )
 
     async def mark_failed(self, item_id: int, error: str) -> None:

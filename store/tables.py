@@ -247,4 +247,3 @@ agent_sessions = Table(
     _now_col("created_at"),
     _now_col("expires_at"),
 )
-

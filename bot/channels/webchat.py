@@ -174,7 +174,9 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"message_id": message_id}, status=202)
 
 
-def _query_number(request: web.Request, name: str, default: float, low: float, high: float) -> float:
+def _query_number(
+    request: web.Request, name: str, default: float, low: float, high: float
+) -> float:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default

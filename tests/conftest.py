@@ -1,0 +1,78 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when configured) and a trained model."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from classifier.base import Classifier
+
+PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
+REQUIRE_PG = os.environ.get("FRONTDESK_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if REQUIRE_PG and not PG_URL:
+        raise pytest.UsageError("FRONTDESK_REQUIRE_POSTGRES=1 but FRONTDESK_TEST_POSTGRES_URL unset")
+
+
+@pytest.fixture(scope="session")
+def trained_classifier() -> Classifier:
+    """The shipped default model, trained once per test session (~1 s)."""
+    from classifier.model import train_default_classifier
+
+    return train_default_classifier()
+
+
+async def _create_pg_database() -> tuple[str, str]:
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    name = f"fd_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_URL)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, database=url.database
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of each kind; PostgreSQL runs when FRONTDESK_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/frontdesk.db"
+        return
+    if not PG_URL:
+        pytest.skip("FRONTDESK_TEST_POSTGRES_URL is not set (CI sets it)")
+    url, name = await _create_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    yield f"sqlite+aiosqlite:///{tmp_path}/frontdesk.db"
