@@ -1,0 +1,123 @@
+"""Web-chat load: N concurrent customers on 127.0.0.1, each opening a chat, describing a new
+problem and waiting for the bot's reply (ticket opened, handed off), again and again. Prints messages/s and p50/p99 from 'accepted' (202) to 'reply
+visible' (long poll returned it). Bounded in customers, messages and seconds.
+
+    make bench                          # 64 customers, 10 s
+    .venv/bin/python bench/webchat_load.py --customers 32 --seconds 5 --database-url ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXTS = [
+    "Since noon your API answers 503 to every request we send",
+    "How do I get our invoices as PDF?",
+    "The desktop app freezes whenever I export a report",
+    "Card payments keep failing at checkout",
+    "Please add a dark mode to the dashboard",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def customer(
+    http: aiohttp.ClientSession, base: str, stop_at: float, latencies: list[float], i: int
+) -> None:
+    n = 0
+    while time.monotonic() < stop_at:
+        # a new conversation each time: the bot answers a new issue, then hands it to agents
+        async with http.post(f"{base}/api/chat/sessions") as r:
+            session = await r.json()
+        auth = {"Authorization": f"Bearer {session['token']}"}
+        url = f"{base}/api/chat/sessions/{session['session_id']}/messages"
+        seen = 0
+        text = TEXTS[(i + n) % len(TEXTS)] + f" (#{n})"
+        async with http.post(url, json={"text": text}, headers=auth) as r:
+            if r.status == 429:
+                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+                continue
+            assert r.status == 202, await r.text()
+        accepted = time.monotonic()
+        got_reply = False
+        while not got_reply and time.monotonic() < stop_at + 10:
+            async with http.get(url, params={"after": seen, "wait": 10}, headers=auth) as r:
+                for m in (await r.json())["messages"]:
+                    seen = max(seen, m["seq"])
+                    if m["sender"] == "bot":
+                        got_reply = True
+        if got_reply:
+            latencies.append(time.monotonic() - accepted)
+        n += 1
+
+
+async def load(base: str, customers: int, seconds: float) -> list[float]:
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=customers * 2)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        stop_at = time.monotonic() + seconds
+        await asyncio.gather(*(customer(http, base, stop_at, latencies, i)
+                               for i in range(customers)))
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if not 1 <= args.customers <= 1000 or not 0 < args.seconds <= 120:
+        sys.exit("customers must be 1..1000 and seconds 0..120")
+    tmp = Path(tempfile.mkdtemp(prefix="fd-bench-"))
+    url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+    port = free_port()
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp), "FRONTDESK_LOG_LEVEL": "WARNING",
+           "FRONTDESK_CHAT_BURST": "1000", "FRONTDESK_CHAT_RATE_PER_S": "1000"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--database-url", url],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        latencies = asyncio.run(load(base, args.customers, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(10)
+    if not latencies:
+        sys.exit("no replies measured")
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"database: {url.split(':')[0]}  customers: {args.customers}  seconds: {args.seconds}")
+    print(f"messages answered: {len(latencies)}  throughput: {len(latencies) / args.seconds:.0f} "
+          f"messages/s")
+    print(f"accepted -> reply visible: p50 {statistics.median(latencies) * 1000:.1f} ms  "
+          f"p99 {p99 * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The outbox and the engine across crashes, retries and platforms that say no."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.app import running
+from bot.channels.base import ChannelPermanentError, ChannelRateLimited, ChannelTemporaryError
+from bot.delivery import backoff_seconds
+from classifier.base import Classifier
+from models import ChannelKind, TicketFilter
+
+from .chat import settings_for
+from .recording_channel import RecordingChannel
+
+
+async def test_a_message_stored_before_a_crash_is_answered_once_after_restart(
+    database_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    settings = settings_for(database_url, tmp_path)
+    channel = RecordingChannel()
+    async with running(settings, classifier=trained_classifier,
+                       extra_channels={"telegram": channel}) as fd:
+        await fd.engine.stop()  # the process "dies" right after storing the next message
+        await channel.customer_says(1, "ada", "Our whole team cannot log in since this morning")
+    assert channel.sent == []
+
+    channel = RecordingChannel()
+    async with running(settings, classifier=trained_classifier,
+                       extra_channels={"telegram": channel}) as fd:
+        sent = await channel.wait_for(1)
+        await channel.customer_says(1, "ada", "Our whole team cannot log in since this morning")
+        await asyncio.sleep(0.5)  # a redelivered update must not produce anything
+        tickets = await fd.store.read(lambda uow: uow.tickets.list(TicketFilter()))
+    assert len(sent) == 1 and "FD-1001" in sent[0].text
+    assert len(tickets) == 1
+
+
+async def test_a_reply_produced_before_a_crash_is_sent_after_restart(
+    sqlite_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    settings = settings_for(sqlite_url, tmp_path)
+    channel = RecordingChannel()
+    async with running(settings, classifier=trained_classifier,
+                       extra_channels={"telegram": channel}) as fd:
+        await fd.delivery.stop()  # the reply is produced but never sent
+        await channel.customer_says(7, "bo", "The invoice PDF is empty")
+        for _ in range(100):
+            if fd.engine.processed:
+                break
+            await asyncio.sleep(0.05)
+    assert channel.sent == []
+    channel = RecordingChannel()
+    async with running(settings, classifier=trained_classifier,
+                       extra_channels={"telegram": channel}):
+        sent = await channel.wait_for(1)
+        await asyncio.sleep(0.3)
+    assert len(sent) == 1 and sent[0].address == "chat-bo"
+
+
+async def test_rate_limits_and_outages_are_retried_and_blocked_users_recorded(
+    sqlite_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    channel = RecordingChannel()
+    channel.failures = [ChannelRateLimited(0.2), ChannelTemporaryError("502 from platform")]
+    async with running(settings_for(sqlite_url, tmp_path), classifier=trained_classifier,
+                       extra_channels={"telegram": channel}) as fd:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await channel.customer_says(1, "cy", "Checkout is broken for all our customers")
+        sent = await channel.wait_for(1, timeout=15)
+        assert loop.time() - started >= 0.2  # waited as the platform asked
+        assert "FD-" in sent[0].text
+
+        channel.failures = [ChannelPermanentError("Forbidden: bot was blocked by the user")]
+        await channel.customer_says(2, "dee", "I want to talk to a human")
+        for _ in range(100):
+            conversation = await fd.store.read(
+                lambda uow: uow.conversations.current(ChannelKind.TELEGRAM, "chat-dee"))
+            if conversation and conversation.delivery_blocked:
+                break
+            await asyncio.sleep(0.05)
+        assert conversation is not None
+        assert "blocked" in (conversation.delivery_blocked or "")
+        events = await fd.store.read(lambda uow: uow.events.for_ticket(conversation.ticket_id))
+        assert "delivery_failed" in [e.kind for e in events]
+        assert await fd.store.read(lambda uow: uow.outbox.depth()) == 0  # no retry loop
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff_seconds(30) == 300

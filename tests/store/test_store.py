@@ -1,0 +1,201 @@
+"""The store on SQLite and PostgreSQL: migrations, group commit, de-duplication, the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models import (
+    ChannelKind,
+    Conversation,
+    Direction,
+    DuplicateMessage,
+    Message,
+    NotFound,
+    Prediction,
+    Priority,
+    SenderKind,
+    TicketFilter,
+    TicketStatus,
+    TicketType,
+)
+from store.database import Store
+from store.migrate import current_revisions, upgrade
+from store.unit_of_work import UnitOfWork
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    await upgrade(database_url)
+    async with Store(database_url) as opened:
+        yield opened
+
+
+async def new_conversation(uow: UnitOfWork, address: str = "chat-1") -> Conversation:
+    customer = await uow.customers.get_or_create(ChannelKind.TELEGRAM, address, NOW, "Ada")
+    return await uow.conversations.add(
+        Conversation(id=0, channel=ChannelKind.TELEGRAM, customer_id=customer.id, address=address),
+        NOW,
+    )
+
+
+def inbound(conversation_id: int, text: str, platform_id: str | None) -> Message:
+    return Message(
+        id=0,
+        conversation_id=conversation_id,
+        seq=0,
+        direction=Direction.INBOUND,
+        sender=SenderKind.CUSTOMER,
+        text=text,
+        platform_message_id=platform_id,
+    )
+
+
+async def test_migrations_are_applied_once_and_reported(database_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from store.migrate import alembic_config
+
+    assert await current_revisions(database_url) == set()
+    await upgrade(database_url)
+    await upgrade(database_url)  # idempotent
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    assert await current_revisions(database_url) == heads
+
+
+async def test_a_redelivered_platform_message_is_stored_once(store: Store) -> None:
+    conversation = await store.write(new_conversation)
+
+    async def receive(uow: UnitOfWork) -> Message:
+        return await uow.messages.add(
+            inbound(conversation.id, "hello", "update:42"), ChannelKind.TELEGRAM, NOW, False
+        )
+
+    first = await store.write(receive)
+    with pytest.raises(DuplicateMessage):
+        await store.write(receive)
+    stored = await store.read(lambda uow: uow.messages.in_conversation(conversation.id))
+    assert [m.id for m in stored] == [first.id]
+    assert await store.read(lambda uow: uow.messages.unprocessed()) == [
+        (first.id, conversation.id)
+    ]
+
+
+async def test_concurrent_writes_share_commits_and_keep_messages_in_order(store: Store) -> None:
+    conversation = await store.write(new_conversation)
+
+    async def write_one(i: int) -> int:
+        async def work(uow: UnitOfWork) -> int:
+            message = await uow.messages.add(
+                inbound(conversation.id, f"m{i}", None), ChannelKind.TELEGRAM, NOW
+            )
+            return message.seq
+
+        return await store.write(work)
+
+    batches_before = store.batches
+    seqs = await asyncio.gather(*(write_one(i) for i in range(200)))
+    assert sorted(seqs) == list(range(1, 201))
+    assert store.batches - batches_before < 200  # group commit: fewer commits than writes
+    stored = await store.read(lambda uow: uow.messages.in_conversation(conversation.id))
+    assert [m.seq for m in stored] == list(range(1, 201))
+
+
+async def test_a_failing_write_does_not_undo_its_neighbours_in_the_batch(store: Store) -> None:
+    conversation = await store.write(new_conversation)
+
+    async def good(uow: UnitOfWork) -> None:
+        await uow.messages.add(inbound(conversation.id, "kept", None), ChannelKind.TELEGRAM, NOW)
+
+    async def bad(uow: UnitOfWork) -> None:
+        await uow.messages.add(inbound(conversation.id, "lost", None), ChannelKind.TELEGRAM, NOW)
+        raise NotFound("something the write needed is gone")
+
+    results = await asyncio.gather(
+        store.write(good), store.write(bad), store.write(good), return_exceptions=True
+    )
+    assert isinstance(results[1], NotFound)
+    stored = await store.read(lambda uow: uow.messages.in_conversation(conversation.id))
+    assert [m.text for m in stored] == ["kept", "kept"]
+
+
+async def test_after_commit_callbacks_run_only_for_committed_work(store: Store) -> None:
+    ran: list[str] = []
+
+    async def ok(uow: UnitOfWork) -> None:
+        uow.after_commit(lambda: ran.append("ok"))
+
+    async def failing(uow: UnitOfWork) -> None:
+        uow.after_commit(lambda: ran.append("failing"))
+        raise NotFound("nope")
+
+    await store.write(ok)
+    with pytest.raises(NotFound):
+        await store.write(failing)
+    assert ran == ["ok"]
+
+
+async def test_tickets_round_trip_with_filters(store: Store) -> None:
+    from handoff.bus import EventBus
+    from handoff.desk import Desk
+
+    desk = Desk(EventBus(), clock=lambda: NOW)
+    prediction = Prediction("system_downtime", TicketType.INCIDENT, Priority.HIGH, 0.91, "eng")
+
+    async def open_one(uow: UnitOfWork) -> int:
+        conversation = await new_conversation(uow, "chat-t")
+        customer = await uow.customers.get(conversation.customer_id)
+        ticket = await desk.open_ticket(uow, conversation, customer, "API down", prediction)
+        return ticket.id
+
+    ticket_id = await store.write(open_one)
+    ticket = await store.read(lambda uow: uow.tickets.get(ticket_id))
+    assert (ticket.type, ticket.priority, ticket.status) == (
+        TicketType.INCIDENT,
+        Priority.HIGH,
+        TicketStatus.NEW,
+    )
+    assert ticket.created_at == NOW
+    assert ticket.first_response_due == NOW + timedelta(hours=1)
+    found = await store.read(
+        lambda uow: uow.tickets.list(TicketFilter(statuses=[TicketStatus.NEW], type="incident"))
+    )
+    assert [t.id for t in found] == [ticket_id]
+    assert await store.read(lambda uow: uow.tickets.list(TicketFilter(type="problem"))) == []
+    events = await store.read(lambda uow: uow.events.for_ticket(ticket_id))
+    assert [e.kind for e in events] == ["created"]
+    with pytest.raises(NotFound):
+        await store.read(lambda uow: uow.tickets.get(ticket_id + 100))
+
+
+async def test_outbox_lease_lets_one_worker_take_an_item(store: Store) -> None:
+    async def enqueue(uow: UnitOfWork) -> int:
+        return await uow.outbox.add("telegram", "chat-9", {"text": "hi"}, NOW)
+
+    item_id = await store.write(enqueue)
+    later = NOW + timedelta(seconds=60)
+
+    async def claim(uow: UnitOfWork) -> bool:
+        return await uow.outbox.claim(item_id, NOW, later)
+
+    assert await store.write(claim) is True
+    assert await store.write(claim) is False  # leased by the first
+    assert await store.read(lambda uow: uow.outbox.due(NOW, ["telegram"])) == []
+    due_later = await store.read(lambda uow: uow.outbox.due(later, ["telegram"]))
+    assert [i.id for i in due_later] == [item_id]
+    assert due_later[0].attempts == 1
+
+
+async def test_a_closed_store_refuses_writes(database_url: str) -> None:
+    from store.database import StoreClosed
+
+    await upgrade(database_url)
+    store = await Store(database_url).open()
+    await store.close()
+    with pytest.raises(StoreClosed):
+        await store.write(new_conversation)
