@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import pytest
 
+from bot.channels.telegram import TelegramChannel
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.sink import RecordingSink
 
@@ -40,6 +42,17 @@ def logged_errors() -> Iterator[ErrorCollector]:
     assert not messages, f"errors were logged: {messages}"
 
 
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to python-telegram-bot's timedelta periods.
+
+    ``RetryAfter.__init__`` itself reads its deprecated int ``retry_after``, so under
+    ``filterwarnings=error`` a 429 would surface as a ``PTBDeprecationWarning`` raised inside
+    the library. The adapter reads the value either way.
+    """
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 def sink() -> RecordingSink:
     return RecordingSink()
@@ -51,3 +64,30 @@ async def telegram(logged_errors: ErrorCollector) -> AsyncIterator[FakeTelegram]
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def telegram_channels(
+    telegram: FakeTelegram,
+) -> AsyncIterator[Callable[..., TelegramChannel]]:
+    """Builds :class:`TelegramChannel` s pointed at the fake; stops them all at teardown."""
+    built: list[TelegramChannel] = []
+
+    def build(**options: Any) -> TelegramChannel:
+        options.setdefault("base_url", telegram.base_url)
+        options = {**TELEGRAM_TEST_OPTIONS, **options}
+        channel = TelegramChannel(telegram.token, **options)
+        built.append(channel)
+        return channel
+
+    yield build
+    for channel in reversed(built):
+        await channel.stop()
+
+
+TELEGRAM_TEST_OPTIONS: dict[str, Any] = {
+    "poll_timeout": 5,
+    "request_timeout": 2.0,
+    "backoff_initial": 0.05,
+    "backoff_max": 0.2,
+}

@@ -68,12 +68,13 @@ class FakeTelegram:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
+        """Listen on 127.0.0.1 (``port`` 0 picks a free one); returns :attr:`base_url`."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self.base_url
@@ -238,7 +239,11 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return _reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         method = request.match_info["method"]
-        params = {key: _decode(key, value) for key, value in (await request.post()).items()}
+        try:
+            form = await request.post()
+        except ConnectionResetError:  # the bot cancelled the request (a long poll at stop)
+            return web.Response(status=499)
+        params = {key: _decode(key, value) for key, value in form.items()}
         async with self._changed:
             self.calls.append(Call(method, params))
             self._changed.notify_all()
