@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 
+with warnings.catch_warnings():
+    # discord.py 2.7 imports the stdlib ``audioop`` for voice (unused here), which warns on
+    # Python 3.11+; under ``filterwarnings=error`` that import would fail. Importing it once
+    # here caches the module for every test. (The project-wide fix is a pyproject filter.)
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    import discord  # noqa: F401
+
+from bot.channels.discord import DiscordChannel
 from bot.channels.telegram import TelegramChannel
+from tests.channels.fake_discord import SUPPORT_CHANNEL_ID, FakeDiscord
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.sink import RecordingSink
 
@@ -91,3 +101,41 @@ TELEGRAM_TEST_OPTIONS: dict[str, Any] = {
     "backoff_initial": 0.05,
     "backoff_max": 0.2,
 }
+
+
+@pytest.fixture
+async def discord_fake(
+    logged_errors: ErrorCollector, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord, with discord.py redirected to it for this test only."""
+    fake = FakeDiscord()
+    await fake.start()
+    fake.redirect(monkeypatch)
+    yield fake
+    await fake.stop()
+
+
+DISCORD_TEST_OPTIONS: dict[str, Any] = {
+    "support_channel_id": int(SUPPORT_CHANNEL_ID),
+    "guild_ready_timeout": 0.05,
+    "backoff_initial": 0.05,
+    "backoff_max": 0.2,
+    "start_timeout": 5.0,
+}
+
+
+@pytest.fixture
+async def discord_channels(
+    discord_fake: FakeDiscord,
+) -> AsyncIterator[Callable[..., DiscordChannel]]:
+    """Builds :class:`DiscordChannel` s for the fake; stops them all at teardown."""
+    built: list[DiscordChannel] = []
+
+    def build(**options: Any) -> DiscordChannel:
+        channel = DiscordChannel("fake-discord-token", **{**DISCORD_TEST_OPTIONS, **options})
+        built.append(channel)
+        return channel
+
+    yield build
+    for channel in reversed(built):
+        await channel.stop()
