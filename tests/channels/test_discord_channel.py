@@ -26,6 +26,7 @@ from tests.channels.fake_discord import (
     FakeDiscord,
     user,
 )
+from tests.channels.payloads import load
 from tests.channels.sink import RecordingSink
 
 Build = Callable[..., DiscordChannel]
@@ -292,3 +293,59 @@ async def test_an_unreachable_discord_does_not_block_start_and_is_retried(
     finally:
         await channel.stop()
         await fake.stop()
+
+
+async def test_recorded_gateway_payloads_translate(
+    discord_fake: FakeDiscord, discord_channels: Build, sink: RecordingSink
+) -> None:
+    await discord_channels().start(sink)
+
+    for name in ("dm_message_create", "button_interaction", "ticket_interaction"):
+        event = "MESSAGE_CREATE" if "message" in name else "INTERACTION_CREATE"
+        await discord_fake.dispatch(event, load(f"discord_{name}.json"))
+    await sink.wait_for(3)
+    await discord_fake.wait_for_call("PATCH", "/messages/@original")
+
+    grace = {"user_id": "381870553235193857", "address": "1381920000000000001"}
+    assert sink.events == [
+        InboundEvent(
+            channel=ChannelKind.DISCORD,
+            platform_message_id="message:1381926397079474237",
+            text="Hi, my card was charged twice",
+            display_name="Grace",
+            **grace,
+        ),
+        InboundEvent(
+            channel=ChannelKind.DISCORD,
+            platform_message_id="interaction:1381926498765432109",
+            text="No",
+            payload="resolved:no",
+            display_name="Grace",
+            language="de",
+            **grace,
+        ),
+        InboundEvent(
+            channel=ChannelKind.DISCORD,
+            platform_message_id="interaction:1381926555555555555",
+            text="Cannot reset my password",
+            command="ticket",
+            display_name="Grace",
+            language="en-US",
+            **grace,
+        ),
+    ]
+
+
+async def test_a_cloudflare_429_is_rate_limited_too(
+    discord_fake: FakeDiscord, discord_channels: Build, sink: RecordingSink
+) -> None:
+    channel = discord_channels()
+    await channel.start(sink)
+    # Without Discord's ``Via`` header discord.py does not wait: it raises HTTPException(429).
+    discord_fake.fail_next(
+        "create_message", 1, 429, {"message": "banned"}, headers={"Retry-After": "120"}
+    )
+
+    with pytest.raises(ChannelRateLimited) as caught:
+        await channel.send(outbound("555", "hello"))
+    assert caught.value.retry_after == 120

@@ -19,7 +19,7 @@ from bot.channels.base import (
 )
 from bot.channels.telegram import TelegramChannel
 from models import Button, ChannelKind
-from tests.channels.conftest import TELEGRAM_TEST_OPTIONS
+from tests.channels.conftest import TELEGRAM_TEST_OPTIONS, ErrorCollector
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.payloads import load
 from tests.channels.sink import RecordingSink
@@ -339,3 +339,53 @@ async def test_an_unreachable_api_does_not_block_start_and_is_retried(
     finally:
         await channel.stop()
         await fake.stop()
+
+
+async def test_a_failing_store_is_retried_without_moving_the_offset(
+    telegram: FakeTelegram,
+    telegram_channels: Build,
+    sink: RecordingSink,
+    logged_errors: ErrorCollector,
+) -> None:
+    failures = [RuntimeError("database is locked")]
+
+    async def flaky(event: InboundEvent) -> None:
+        if failures:
+            raise failures.pop()
+
+    sink.after_store = flaky  # the first hand-over fails (the commit outcome is unknown)
+    await telegram_channels().start(sink)
+
+    await telegram.inject_message("are you there?")
+    await sink.wait_for(2, received=True)
+
+    assert [e.text for e in sink.events] == ["are you there?"]
+    assert [r.getMessage() for r in logged_errors.take()] == [
+        "Telegram update could not be handled; retrying in 0.1s"
+    ]
+
+
+async def test_webhook_answers_500_when_the_store_fails_so_telegram_retries(
+    telegram: FakeTelegram,
+    telegram_channels: Build,
+    sink: RecordingSink,
+    webhook_server: tuple[str, dict[str, TelegramChannel]],
+    logged_errors: ErrorCollector,
+) -> None:
+    url, mounted = webhook_server
+    channel = telegram_channels(webhook_url=url, webhook_secret="secret")
+    mounted["channel"] = channel
+    await channel.start(sink)
+    failures = [RuntimeError("database is locked")]
+
+    async def flaky(event: InboundEvent) -> None:
+        if failures:
+            raise failures.pop()
+
+    sink.after_store = flaky
+    update = await telegram.inject_message("hello")
+    assert await telegram.post_webhook(update, "secret") == 200  # Telegram's retry
+
+    assert telegram.webhook_statuses == [500]
+    assert len(logged_errors.take()) == 1
+    assert [e.text for e in sink.events] == ["hello"]
