@@ -70,6 +70,10 @@ class DiscordChannel:
         start_timeout: Longest :meth:`start` waits for the first connection attempt.
         ticket_ack: Ephemeral answer to ``/ticket`` once the request is stored.
         ticket_failed: Ephemeral answer to ``/ticket`` when it could not be stored.
+        sync_commands: Register ``/ticket`` with Discord once connected
+            (``FRONTDESK_DISCORD_SYNC_COMMANDS``). Needed once per deployment, or after the
+            command changes; Discord rate-limits command registration, so leave it off
+            otherwise.
     """
 
     name = ChannelKind.DISCORD
@@ -86,6 +90,7 @@ class DiscordChannel:
         start_timeout: float = 30.0,
         ticket_ack: str = TICKET_ACK,
         ticket_failed: str = TICKET_FAILED,
+        sync_commands: bool = False,
     ) -> None:
         self._token = token
         self._support_channel_id = support_channel_id
@@ -97,6 +102,7 @@ class DiscordChannel:
         self._start_timeout = start_timeout
         self._ticket_ack = ticket_ack
         self._ticket_failed = ticket_failed
+        self._sync_commands = sync_commands
         self._client: discord.Client | None = None
         self._sink: InboundSink | None = None
         self._task: asyncio.Task[None] | None = None
@@ -209,6 +215,8 @@ class DiscordChannel:
         async def on_ready() -> None:
             self._healthy = True
             self._delay = self._backoff_initial
+            if self._sync_commands:
+                await self._register_commands(tree)
             self._first_attempt.set()
 
         async def on_resumed() -> None:
@@ -226,6 +234,14 @@ class DiscordChannel:
         for handler in (on_ready, on_resumed, on_disconnect, on_message, on_interaction):
             client.event(handler)
         return client
+
+    async def _register_commands(self, tree: app_commands.CommandTree[discord.Client]) -> None:
+        try:
+            await tree.sync()
+        except discord.HTTPException as exc:
+            logger.warning("Discord slash commands not registered: %s", exc)
+            return
+        self._sync_commands = False  # once per process is enough
 
     # --- inbound -------------------------------------------------------------------------------
 

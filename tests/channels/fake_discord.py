@@ -99,6 +99,7 @@ class FakeDiscord:
         )
         app.router.add_post(f"{api}/interactions/{{id}}/{{token}}/callback", self._callback)
         app.router.add_patch(f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._edit)
+        app.router.add_put(f"{api}/applications/{{app}}/commands", self._sync_commands)
         app.router.add_route("*", "/{tail:.*}", self._unknown)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
         await self._runner.setup()
@@ -401,6 +402,14 @@ class FakeDiscord:
     async def _edit(self, request: web.Request) -> web.Response:
         call = await self._record(request)
         return _json(self._message("0", (call.body or {}).get("content") or "", BOT_USER))
+
+    async def _sync_commands(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        commands = [
+            {**command, "id": str(next(self._ids)), "application_id": APP_ID, "version": "1"}
+            for command in call.body
+        ]
+        return _json(commands)
 
     async def _unknown(self, request: web.Request) -> web.Response:
         await self._record(request)

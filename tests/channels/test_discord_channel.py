@@ -20,6 +20,7 @@ from bot.channels.discord import DiscordChannel
 from models import Button, ChannelKind
 from tests.channels.conftest import DISCORD_TEST_OPTIONS
 from tests.channels.fake_discord import (
+    APP_ID,
     CUSTOMER_ID,
     OTHER_CHANNEL_ID,
     SUPPORT_CHANNEL_ID,
@@ -56,6 +57,7 @@ async def test_a_dm_arrives_as_an_event(
             display_name="Ada",
         )
     ]
+    assert not discord_fake.calls_to("PUT", "/commands"), "commands are synced only on request"
 
 
 async def test_a_support_channel_message_opens_a_thread_that_keeps_flowing(
@@ -349,3 +351,17 @@ async def test_a_cloudflare_429_is_rate_limited_too(
     with pytest.raises(ChannelRateLimited) as caught:
         await channel.send(outbound("555", "hello"))
     assert caught.value.retry_after == 120
+
+
+async def test_the_ticket_command_is_registered_when_asked(
+    discord_fake: FakeDiscord, discord_channels: Build, sink: RecordingSink
+) -> None:
+    await discord_channels(sync_commands=True).start(sink)
+
+    call = await discord_fake.wait_for_call("PUT", f"/applications/{APP_ID}/commands")
+
+    (command,) = call.body
+    assert (command["name"], command["contexts"]) == ("ticket", [0, 1])
+    assert [(o["name"], o["type"], o["required"]) for o in command["options"]] == [
+        ("description", 3, True)
+    ]
