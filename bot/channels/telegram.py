@@ -27,6 +27,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -133,6 +134,11 @@ class TelegramChannel:
     @property
     def webhook_mode(self) -> bool:
         return self._webhook_url is not None
+
+    @property
+    def webhook_path(self) -> str | None:
+        """The path of ``webhook_url``: where to mount :meth:`handle_webhook`."""
+        return urlsplit(self._webhook_url).path or "/" if self._webhook_url else None
 
     async def start(self, sink: InboundSink) -> None:
         """Connect (getMe, then setWebhook or deleteWebhook) and start receiving.

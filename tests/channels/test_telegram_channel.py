@@ -269,6 +269,7 @@ async def test_webhook_mode_checks_the_secret(
     mounted["channel"] = channel
     await channel.start(sink)
     assert channel.healthy
+    assert channel.webhook_path == "/telegram/webhook"
     registered = (await telegram.wait_for_call("setWebhook")).params
     assert (registered["url"], registered["secret_token"]) == (url, "s3cret-Token_1")
 
