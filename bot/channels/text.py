@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, which is how Telegram counts a message's length."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def split_text(text: str, limit: int, *, measure: Callable[[str], int] = len) -> list[str]:
