@@ -31,7 +31,7 @@ from .service import HandoffServices
 from .views import agent_json, ticket_summary
 
 SERVICES = web.AppKey("handoff_services", HandoffServices)
-SESSION = "handoff.session"
+SESSION: web.RequestKey[Any] = web.RequestKey("handoff_session", object)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -201,7 +201,7 @@ def _ticket_action(
             from .views import message_json
 
             return web.json_response({"message": message_json(result)}, status=201)
-        return web.json_response({"ticket": ticket_summary(result)})
+        return web.json_response({"ticket": await summary(svc, result)})
 
     handler.__name__ = f"ticket_{name.replace('-', '_')}"
     return handler
@@ -226,7 +226,16 @@ async def patch_ticket(request: web.Request) -> web.Response:
     ticket = await svc.actions.update(
         request[SESSION].agent, ticket_id_of(request), await json_body(request)
     )
-    return web.json_response({"ticket": ticket_summary(ticket)})
+    return web.json_response({"ticket": await summary(svc, ticket)})
+
+
+async def summary(svc: HandoffServices, ticket: Any) -> dict[str, Any]:
+    """The ticket as the queue shows it, with the assignee's email."""
+    assignee_id = ticket.assignee_id
+    assignee = (
+        await svc.store.read(lambda uow: uow.agents.get(assignee_id)) if assignee_id else None
+    )
+    return ticket_summary(ticket, assignee)
 
 
 # -- notifications --------------------------------------------------------------------------
