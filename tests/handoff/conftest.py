@@ -168,4 +168,4 @@ async def make_desk(
 
 @pytest.fixture
 async def desk(make_desk: Callable[..., Any], database_url: str) -> LiveDesk:
-    return await make_desk(database_url)  # type: ignore[no-any-return]
+    return await make_desk(database_url)

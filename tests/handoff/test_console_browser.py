@@ -20,6 +20,7 @@ from .conftest import PASSWORD, LiveDesk
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
+HAVE_CHROMIUM = os.path.exists(CHROMIUM)  # checked once, at collection
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,7 +36,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    if not os.path.exists(CHROMIUM):
+    if not HAVE_CHROMIUM:
         message = f"{CHROMIUM} is missing (apt-get install chromium)"
         if os.environ.get("FRONTDESK_REQUIRE_BROWSER") == "1":
             pytest.fail(message)
