@@ -15,8 +15,12 @@ from typing import Any
 from aiohttp import web
 
 from classifier.base import Classifier
+from handoff import console
 from handoff.bus import EventBus
 from handoff.desk import Desk
+from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
+from handoff.routing import Router, load_routing
+from handoff.service import HandoffServices, handoff_running
 from models import DomainError, InvalidTransition, NotFound, ValidationError
 from store.database import Store
 from store.migrate import upgrade
@@ -56,6 +60,7 @@ class Frontdesk:
     classifier: ClassifierSlot
     channels: dict[str, Channel] = field(default_factory=dict)
     webchat: WebChatBackend | None = None
+    handoff: HandoffServices | None = None
 
 
 def default_classifier(settings: Settings) -> Classifier:
@@ -79,7 +84,8 @@ async def running(
         store = await Store(settings.database_url).open()
         stack.push_async_callback(store.close)
         bus = EventBus()
-        desk = Desk(bus=bus)
+        routing = load_routing(settings.routing_file)
+        desk = Desk(bus=bus, router=Router(routing))
         slot = ClassifierSlot(classifier or default_classifier(settings))
         engine = Engine(store, desk, slot, workers=settings.engine_workers)
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
@@ -99,6 +105,15 @@ async def running(
             await channel.start(engine_sink(engine))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
+        fd.handoff = await stack.enter_async_context(
+            handoff_running(
+                store,
+                desk,
+                routing,
+                secure_cookies=settings.secure_cookies,
+                escalation_interval=settings.escalation_interval_s,
+            )
+        )
         yield fd
 
 
@@ -160,17 +175,20 @@ def create_app(
     extra_channels: dict[str, Channel] | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[errors_as_json], client_max_size=256 * 1024)
-    app[OPENAPI] = build_openapi()
+    app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with running(settings, classifier=classifier, extra_channels=extra_channels) as fd:
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
+            assert fd.handoff is not None
+            app[console.SERVICES] = fd.handoff
             yield
 
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
     webchat.add_routes(app)
+    console.add_routes(app)
     return app

@@ -36,6 +36,8 @@ from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
 
+    from .routing import Router
+
 CSAT_PREFIX = "csat"
 CSAT_LABELS = ("1 - Very poor", "2 - Poor", "3 - Okay", "4 - Good", "5 - Excellent")
 
@@ -71,6 +73,7 @@ class Desk:
     bus: EventBus
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     clock: Callable[[], datetime] = utc_now
+    router: Router | None = None  # sets the team and assigns on hand-off (issue #4)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -243,6 +246,9 @@ class Desk:
                 created_at=now,
             )
         )
+        if self.router is not None and ticket.status.is_open:
+            customer = await uow.customers.get(conversation.customer_id)
+            await self.router.route(uow, self, ticket, customer.language)
         self.ticket_changed(uow, ticket.id)
 
     async def resolve(

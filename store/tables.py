@@ -247,3 +247,37 @@ agent_sessions = Table(
     _now_col("created_at"),
     _now_col("expires_at"),
 )
+
+# -- Handoff (issue #4): login throttling, console notifications, ticket flags ---------------
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False),
+    Column("ip", String(64), nullable=False),
+    _now_col("created_at"),
+    Index("ix_login_failures_email_ip_created", "email", "ip", "created_at"),
+)
+
+agent_notifications = Table(
+    "agent_notifications",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("agent_id", Id, ForeignKey("agents.id"), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("kind", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    _now_col("created_at"),
+    _now_col("read_at", nullable=True),
+    Index("ix_agent_notifications_agent_read", "agent_id", "read_at"),
+)
+
+ticket_flags = Table(
+    "ticket_flags",
+    metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("kind", String(64), primary_key=True),
+    Column("detail", Text),
+    _now_col("created_at"),
+)

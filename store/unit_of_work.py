@@ -6,6 +6,13 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .handoff_repositories import (
+    AgentSessionRepository,
+    HandoffQueryRepository,
+    LoginFailureRepository,
+    NotificationRepository,
+    TicketFlagRepository,
+)
 from .repositories import (
     AgentRepository,
     ConversationRepository,
@@ -33,6 +40,12 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.csat = CsatRepository(conn)
         self.labels = TrainingLabelRepository(conn)
+        # -- handoff (issue #4)
+        self.sessions = AgentSessionRepository(conn)
+        self.login_failures = LoginFailureRepository(conn)
+        self.notifications = NotificationRepository(conn)
+        self.flags = TicketFlagRepository(conn)
+        self.handoff = HandoffQueryRepository(conn)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

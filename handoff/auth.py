@@ -1,0 +1,156 @@
+"""Agent login, server-side sessions, CSRF tokens, roles and login throttling.
+
+The cookie carries a random token; the database keeps only its SHA-256, so a leaked database
+does not hand out sessions. Each session has its own CSRF token, which every state-changing
+request must echo (header ``X-CSRF-Token`` or a form field ``csrf_token``). Failed logins are
+counted per (email, client address) in the database, so every process serving the console
+sees the same count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from models import Agent, AgentRole, DomainError
+
+from .desk import utc_now
+from .passwords import hash_password, verify_password
+
+if TYPE_CHECKING:
+    from store.database import Store
+    from store.handoff_repositories import AgentSession
+    from store.unit_of_work import UnitOfWork
+
+SESSION_COOKIE = "frontdesk_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+
+
+class LoginRefused(DomainError):
+    """Wrong email or password (deliberately not saying which)."""
+
+
+class LoginThrottled(DomainError):
+    """Too many failed logins for this email from this address; try again later."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Forbidden(DomainError):
+    """Logged in, but this agent's role may not do that (HTTP 403)."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())
+
+
+def require_role(agent: Agent, role: AgentRole, what: str) -> None:
+    """Raise :class:`Forbidden` unless ``agent`` is at least ``role``."""
+    if not agent.role.at_least(role):
+        raise Forbidden(f"only a {role.value} or above may {what}; you are {agent.role.value}")
+
+
+def actor_of(agent: Agent) -> str:
+    return f"agent:{agent.id}"
+
+
+@dataclass
+class AgentAuth:
+    """Logs agents in and out and resolves a cookie to its session."""
+
+    store: Store
+    clock: Callable[[], datetime] = utc_now
+    session_ttl: timedelta = timedelta(hours=12)
+    max_failures: int = 5
+    failure_window: timedelta = timedelta(minutes=15)
+    _dummy_hash: str = field(default="", repr=False)
+    _touched: dict[int, datetime] = field(default_factory=dict, repr=False)
+
+    async def login(self, email: str, password: str, client: str) -> tuple[Agent, str, str]:
+        """(agent, session token, CSRF token); raises LoginThrottled or LoginRefused."""
+        email = email.strip().lower()
+        now = self.clock()
+        since = now - self.failure_window
+
+        async def look(uow: UnitOfWork) -> tuple[list[datetime], Agent | None]:
+            return await uow.login_failures.since(email, client, since), await uow.agents.by_email(
+                email
+            )
+
+        failures, agent = await self.store.read(look)
+        if len(failures) >= self.max_failures:
+            oldest_that_counts = failures[len(failures) - self.max_failures]
+            wait = (oldest_that_counts + self.failure_window - now).total_seconds()
+            raise LoginThrottled(max(1, math.ceil(wait)))
+        # argon2 is slow on purpose: run it off the event loop and outside any transaction;
+        # an unknown email costs the same as a wrong password, so timing tells nothing.
+        if agent is None or not agent.active:
+            if not self._dummy_hash:
+                self._dummy_hash = await asyncio.to_thread(hash_password, secrets.token_hex(16))
+            await asyncio.to_thread(verify_password, self._dummy_hash, password)
+            ok = False
+        else:
+            ok = await asyncio.to_thread(verify_password, agent.password_hash, password)
+        if not ok or agent is None:
+
+            async def count_failure(uow: UnitOfWork) -> None:
+                await uow.login_failures.add(email, client, now)
+
+            await self.store.write(count_failure)
+            raise LoginRefused("wrong email or password")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        agent_id = agent.id
+
+        async def open_session(uow: UnitOfWork) -> None:
+            await uow.login_failures.clear(email, client)
+            await uow.sessions.delete_expired(now)
+            await uow.sessions.add(hash_token(token), agent_id, csrf, now, now + self.session_ttl)
+            await uow.handoff.touch_agent(agent_id, now)
+
+        await self.store.write(open_session)
+        self._touched[agent_id] = now
+        return agent, token, csrf
+
+    async def session(self, token: str | None) -> AgentSession | None:
+        """The live session for a cookie value, or None (unknown, expired, agent disabled)."""
+        if not token:
+            return None
+        token_hash, now = hash_token(token), self.clock()
+        return await self.store.read(lambda uow: uow.sessions.get(token_hash, now))
+
+    async def seen(self, agent_id: int) -> None:
+        """Keep the agent *online* (see :mod:`handoff.routing`); written at most every 30 s."""
+        now = self.clock()
+        last = self._touched.get(agent_id)
+        if last is not None and now - last < timedelta(seconds=30):
+            return
+        self._touched[agent_id] = now
+
+        async def touch(uow: UnitOfWork) -> None:
+            await uow.handoff.touch_agent(agent_id, now)
+
+        await self.store.write(touch)
+
+    async def logout(self, token: str, agent_id: int) -> None:
+        now = self.clock()
+        self._touched.pop(agent_id, None)
+
+        async def close(uow: UnitOfWork) -> None:
+            await uow.sessions.delete(hash_token(token))
+            await uow.agents.set_online(agent_id, False, now)
+
+        await self.store.write(close)

@@ -1,0 +1,137 @@
+"""The SLA scheduler: escalates tickets nobody took and flags customers left unanswered.
+
+Safe to run in every process at once: each change is a guarded UPDATE (``... WHERE escalated
+= false AND priority = <what we read>``) or an insert that ignores a conflict, so when two
+schedulers race on PostgreSQL the row lock lets exactly one of them win; the loser's write
+finds nothing to change and records nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from models import Priority, TicketEvent, format_ticket_id
+
+from .actions import NAGGING, notify_managers, record_escalation
+from .routing import RoutingConfig
+
+if TYPE_CHECKING:
+    from store.database import Store
+    from store.unit_of_work import UnitOfWork
+
+    from .desk import Desk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    escalated: tuple[int, ...] = ()
+    flagged: tuple[int, ...] = ()
+
+
+@dataclass
+class EscalationScheduler:
+    store: Store
+    desk: Desk
+    config: RoutingConfig = field(default_factory=RoutingConfig)
+    interval: float = 30.0
+    _task: asyncio.Task[None] | None = None
+
+    def unassigned_limit(self, priority: Priority) -> timedelta:
+        """How long a ticket of ``priority`` may wait for an owner (default: its first-response
+        SLA target)."""
+        limit = self.config.unassigned_limits.get(priority)
+        return limit if limit is not None else self.desk.sla.targets[priority].first_response
+
+    async def sweep(self, now: datetime | None = None) -> SweepResult:
+        """Apply every rule once; returns what *this* call changed."""
+        now = now or self.desk.clock()
+        candidates = await self.store.read(lambda uow: uow.handoff.unescalated_unassigned())
+        escalated = []
+        for ticket in candidates:
+            if ticket.created_at is None or now - ticket.created_at < self.unassigned_limit(
+                ticket.priority
+            ):
+                continue
+            if await self._escalate(ticket.id, ticket.priority, now):
+                escalated.append(ticket.id)
+        waiting = await self.store.read(
+            lambda uow: uow.handoff.customers_waiting(self.config.nag_threshold)
+        )
+        flagged = [tid for tid, count in waiting if await self._flag(tid, count, now)]
+        if escalated or flagged:
+            log.info("escalated %s, flagged %s", escalated, flagged)
+        return SweepResult(tuple(escalated), tuple(flagged))
+
+    async def _escalate(self, ticket_id: int, seen: Priority, now: datetime) -> bool:
+        async def work(uow: UnitOfWork) -> bool:
+            raised = seen.raised()
+            if not await uow.handoff.escalate_once(ticket_id, seen, raised, now, unassigned=True):
+                return False  # another process (or an agent) got there first
+            ticket = await uow.tickets.get(ticket_id)
+            waited = self.unassigned_limit(seen)
+            await record_escalation(
+                uow,
+                self.desk,
+                ticket,
+                seen,
+                "system",
+                f"unassigned for more than {int(waited.total_seconds() // 60)} minutes",
+            )
+            return True
+
+        return await self.store.write(work)
+
+    async def _flag(self, ticket_id: int, count: int, now: datetime) -> bool:
+        async def work(uow: UnitOfWork) -> bool:
+            detail = f"{count} customer messages without a reply"
+            if not await uow.flags.add(ticket_id, NAGGING, detail, now):
+                return False
+            await uow.events.add(
+                TicketEvent(ticket_id, "system", "flagged", None, NAGGING, detail, created_at=now)
+            )
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket.assignee_id is not None:
+                await uow.notifications.add(
+                    ticket.assignee_id,
+                    ticket_id,
+                    "flagged",
+                    f"{format_ticket_id(ticket_id)}: {detail}",
+                    now,
+                )
+            else:
+                await notify_managers(
+                    uow, ticket, "flagged", f"{format_ticket_id(ticket_id)}: {detail}", now
+                )
+            self.desk.ticket_changed(uow, ticket_id)
+            return True
+
+        return await self.store.write(work)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="escalation-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("escalation sweep failed; retrying next round")
+            await asyncio.sleep(self.interval)

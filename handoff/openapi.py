@@ -1,0 +1,322 @@
+"""The agent API's part of the OpenAPI document (merged by ``bot.openapi.build_openapi``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+TICKET = {"$ref": "#/components/schemas/AgentTicket"}
+SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
+CSRF = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": True,
+    "description": "The csrf_token returned by login (every state-changing call)",
+    "schema": {"type": "string"},
+}
+TICKET_ID = {
+    "name": "ticket_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "example": "FD-1001"},
+}
+REFUSALS = {
+    400: "Bad input",
+    401: "Not logged in",
+    403: "Wrong role, or missing/wrong CSRF token",
+    404: "Unknown ticket",
+    409: "Illegal lifecycle transition; the body's status names the current status",
+    429: "Too many failed logins; see Retry-After",
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): _json(ERROR, REFUSALS[c]) for c in codes}
+
+
+def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+
+
+def _action(summary: str, op: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "summary": summary,
+        "operationId": op,
+        "security": SECURITY,
+        "parameters": [CSRF],
+        "responses": {
+            "200": _json({"type": "object", "properties": {"ticket": TICKET}}, "The ticket after"),
+            **_errors(400, 401, 403, 404, 409),
+        },
+    }
+    if body is not None:
+        spec["requestBody"] = body
+    return spec
+
+
+REASON = _body({"reason": {"type": "string", "maxLength": 4000}})
+
+AGENT_PATHS: dict[str, Any] = {
+    "/api/agent/login": {
+        "post": {
+            "summary": "Log in; sets the HttpOnly session cookie frontdesk_session",
+            "operationId": "agentLogin",
+            "requestBody": _body(
+                {"email": {"type": "string"}, "password": {"type": "string"}},
+                ["email", "password"],
+            ),
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["agent", "csrf_token"],
+                        "properties": {
+                            "agent": {"$ref": "#/components/schemas/Agent"},
+                            "csrf_token": {"type": "string"},
+                        },
+                    },
+                    "Logged in",
+                ),
+                **_errors(400, 401, 429),
+            },
+        }
+    },
+    "/api/agent/logout": {
+        "post": {
+            "summary": "End the session",
+            "operationId": "agentLogout",
+            "security": SECURITY,
+            "parameters": [CSRF],
+            "responses": {"200": {"description": "Logged out"}, **_errors(401, 403)},
+        }
+    },
+    "/api/agent/me": {
+        "get": {
+            "summary": "The logged-in agent and the session's CSRF token",
+            "operationId": "agentMe",
+            "security": SECURITY,
+            "responses": {"200": {"description": "The agent"}, **_errors(401)},
+        }
+    },
+    "/api/agent/tickets": {
+        "get": {
+            "summary": "The queue, most urgent SLA first (open tickets unless status is given)",
+            "operationId": "listAgentTickets",
+            "security": SECURITY,
+            "parameters": [
+                {
+                    "name": "status",
+                    "in": "query",
+                    "description": "A status, a comma-separated list, or 'all'",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "assignee",
+                    "in": "query",
+                    "description": "me, none, or an agent id",
+                    "schema": {"type": "string"},
+                },
+                {"name": "type", "in": "query", "schema": {"type": "string"}},
+                {"name": "priority", "in": "query", "schema": {"type": "string"}},
+                {"name": "team", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["tickets"],
+                        "properties": {"tickets": {"type": "array", "items": TICKET}},
+                    },
+                    "Tickets",
+                ),
+                **_errors(400, 401),
+            },
+        }
+    },
+    "/api/agent/tickets/{ticket_id}": {
+        "parameters": [TICKET_ID],
+        "get": {
+            "summary": "A ticket with messages (internal notes too), events, the customer's "
+            "history and similar resolved tickets",
+            "operationId": "getAgentTicket",
+            "security": SECURITY,
+            "responses": {"200": _json(TICKET, "The ticket"), **_errors(401, 404)},
+        },
+        "patch": _action(
+            "Change type, priority, intent (kept as training labels), team, assignee or status",
+            "patchAgentTicket",
+            _body(
+                {
+                    "type": {"type": "string"},
+                    "priority": {"type": "string"},
+                    "intent": {"type": "string"},
+                    "team": {"type": "string"},
+                    "assignee": {
+                        "description": "agent id, email, 'me', or null",
+                        "nullable": True,
+                        "oneOf": [{"type": "integer"}, {"type": "string"}],
+                    },
+                    "status": {"type": "string"},
+                    "resolution": {"type": "string", "description": "with status resolved"},
+                }
+            ),
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/claim": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Take over: assign to me, the bot goes silent; a change request goes to "
+            "pending_approval first",
+            "claimTicket",
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/release": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Hand the conversation back to the bot and the ticket to the queue", "releaseTicket"
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/messages": {
+        "parameters": [TICKET_ID],
+        "post": {
+            **_action(
+                "Reply to the customer, or write an internal note",
+                "postAgentMessage",
+                _body(
+                    {
+                        "text": {"type": "string", "minLength": 1, "maxLength": 4000},
+                        "internal": {"type": "boolean", "default": False},
+                    },
+                    ["text"],
+                ),
+            ),
+            "responses": {
+                "201": {"description": "Stored and queued for delivery"},
+                **_errors(400, 401, 403, 404),
+            },
+        },
+    },
+    "/api/agent/tickets/{ticket_id}/escalate": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Escalate: priority up one step, managers notified", "escalateTicket", REASON
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/request-approval": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Ask a manager to approve (status pending_approval)", "requestApproval", REASON
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/approve": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Approve (manager or admin); the customer is told", "approveTicket", REASON
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/reject": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Reject with a reason (manager or admin); the customer is told",
+            "rejectTicket",
+            _body({"reason": {"type": "string", "minLength": 1}}, ["reason"]),
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/resolve": {
+        "parameters": [TICKET_ID],
+        "post": _action(
+            "Resolve with notes; the customer gets a CSAT prompt (five buttons)",
+            "resolveTicket",
+            _body({"resolution": {"type": "string", "minLength": 1}}, ["resolution"]),
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/reopen": {
+        "parameters": [TICKET_ID],
+        "post": _action("Reopen a resolved ticket", "reopenTicket", REASON),
+    },
+    "/api/agent/notifications": {
+        "get": {
+            "summary": "Unread console notifications (escalations, approval requests, flags)",
+            "operationId": "listNotifications",
+            "security": SECURITY,
+            "responses": {"200": {"description": "Notifications"}, **_errors(401)},
+        }
+    },
+    "/api/agent/notifications/read": {
+        "post": {
+            "summary": "Mark notifications read (all, or the given ids)",
+            "operationId": "readNotifications",
+            "security": SECURITY,
+            "parameters": [CSRF],
+            "requestBody": _body({"ids": {"type": "array", "items": {"type": "integer"}}}),
+            "responses": {"200": {"description": "How many"}, **_errors(400, 401, 403)},
+        }
+    },
+    "/api/agent/agents": {
+        "get": {
+            "summary": "List agents (manager or admin)",
+            "operationId": "listAgents",
+            "security": SECURITY,
+            "responses": {"200": {"description": "Agents"}, **_errors(401, 403)},
+        },
+        "post": {
+            "summary": "Create an agent (admin only)",
+            "operationId": "createAgent",
+            "security": SECURITY,
+            "parameters": [CSRF],
+            "requestBody": _body(
+                {
+                    "email": {"type": "string"},
+                    "name": {"type": "string"},
+                    "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
+                    "password": {"type": "string", "minLength": 10},
+                    "teams": {"type": "array", "items": {"type": "string"}},
+                    "capacity": {"type": "integer", "minimum": 1},
+                },
+                ["email", "name", "password"],
+            ),
+            "responses": {"201": {"description": "Created"}, **_errors(400, 401, 403)},
+        },
+    },
+}
+
+AGENT_SCHEMAS: dict[str, Any] = {
+    "Agent": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "email": {"type": "string"},
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
+            "teams": {"type": "array", "items": {"type": "string"}},
+            "capacity": {"type": "integer"},
+        },
+    },
+    "AgentTicket": {
+        "type": "object",
+        "required": ["id", "status", "type", "priority"],
+        "properties": {
+            "id": {"type": "string", "example": "FD-1001"},
+            "status": {"type": "string"},
+            "type": {"type": "string"},
+            "priority": {"type": "string"},
+            "intent": {"type": "string"},
+            "team": {"type": "string", "nullable": True},
+            "assignee": {"nullable": True},
+            "sla": {"type": "object"},
+            "flags": {"type": "array", "items": {"type": "string"}},
+            "messages": {"type": "array", "items": {"type": "object"}},
+            "events": {"type": "array", "items": {"type": "object"}},
+            "history": {"type": "array", "items": {"type": "object"}},
+            "similar": {"type": "array", "items": {"type": "object"}},
+            "csat": {"type": "object", "nullable": True},
+        },
+    },
+}

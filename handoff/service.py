@@ -1,0 +1,62 @@
+"""The handoff's running parts, built and torn down by the composition root (bot/app.py)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .actions import AgentActions
+from .auth import AgentAuth
+from .escalation import EscalationScheduler
+from .routing import RoutingConfig
+
+if TYPE_CHECKING:
+    from store.database import Store
+
+    from .bus import EventBus
+    from .desk import Desk
+
+
+@dataclass
+class HandoffServices:
+    """What the agent API and the console need."""
+
+    store: Store
+    desk: Desk
+    bus: EventBus
+    auth: AgentAuth
+    actions: AgentActions
+    scheduler: EscalationScheduler
+    routing: RoutingConfig
+    secure_cookies: bool = False
+
+
+@contextlib.asynccontextmanager
+async def handoff_running(
+    store: Store,
+    desk: Desk,
+    routing: RoutingConfig,
+    *,
+    secure_cookies: bool = False,
+    escalation_interval: float = 30.0,
+) -> AsyncIterator[HandoffServices]:
+    """Start the SLA scheduler (one per process; they coordinate through the database)."""
+    scheduler = EscalationScheduler(store, desk, routing, interval=escalation_interval)
+    services = HandoffServices(
+        store=store,
+        desk=desk,
+        bus=desk.bus,
+        auth=AgentAuth(store, clock=desk.clock),
+        actions=AgentActions(store, desk),
+        scheduler=scheduler,
+        routing=routing,
+        secure_cookies=secure_cookies,
+    )
+    if escalation_interval > 0:
+        await scheduler.start()
+    try:
+        yield services
+    finally:
+        await scheduler.stop()

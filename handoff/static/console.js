@@ -1,0 +1,211 @@
+// The agent console: live refresh over Server-Sent Events, actions over the agent JSON API,
+// keyboard shortcuts. Server-rendered HTML is escaped by the templates; anything this script
+// writes itself goes through textContent, never innerHTML of customer text.
+(function () {
+  "use strict";
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const live = document.getElementById("live");
+  const liveStatus = document.getElementById("live-status");
+
+  // -- SLA countdowns ---------------------------------------------------------------------
+  function countdown(seconds) {
+    const over = seconds < 0;
+    let s = Math.abs(Math.round(seconds));
+    let text;
+    if (s < 3600) text = Math.floor(s / 60) + "m";
+    else if (s < 86400) text = Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
+    else text = Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
+    return over ? "overdue " + text : text + " left";
+  }
+  function tick() {
+    for (const el of document.querySelectorAll(".sla[data-due]")) {
+      const left = (Date.parse(el.dataset.due) - Date.now()) / 1000;
+      el.textContent = countdown(left);
+      el.classList.toggle("over", left < 0);
+      el.classList.toggle("soon", left >= 0 && left < 900);
+    }
+  }
+  setInterval(tick, 1000);
+  tick();
+
+  // -- toasts -------------------------------------------------------------------------------
+  const toast = document.createElement("div");
+  toast.className = "toast";
+  toast.setAttribute("role", "status");
+  document.body.appendChild(toast);
+  let toastTimer = 0;
+  function say(text, bad) {
+    toast.textContent = text;
+    toast.classList.toggle("bad", !!bad);
+    toast.classList.add("show");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => toast.classList.remove("show"), bad ? 6000 : 2500);
+  }
+
+  // -- live refresh -------------------------------------------------------------------------
+  let refreshing = false, again = false;
+  async function refresh() {
+    if (!live) return;
+    if (refreshing) { again = true; return; }
+    refreshing = true;
+    try {
+      const response = await fetch(location.href, { headers: { "X-Fragment": "1" }, credentials: "same-origin" });
+      if (response.redirected || response.status === 401) { location.reload(); return; }
+      if (!response.ok) return;
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const parts = doc.querySelectorAll("[data-live-part]");
+      if (parts.length === 0) {
+        live.replaceChildren(...doc.body.childNodes);
+      } else {
+        for (const part of parts) {
+          const target = document.getElementById(part.id);
+          if (!target || target.contains(document.activeElement) && document.activeElement !== document.body) continue;
+          const stick = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
+          target.replaceChildren(...part.childNodes);
+          if (stick || target.id === "transcript") target.scrollTop = target.scrollHeight;
+        }
+      }
+      bindRows();
+      tick();
+    } finally {
+      refreshing = false;
+      if (again) { again = false; refresh(); }
+    }
+  }
+
+  function connect() {
+    if (!live || !window.EventSource) return;
+    const source = new EventSource("/console/events");
+    source.addEventListener("open", () => liveStatus && liveStatus.classList.remove("off"));
+    source.addEventListener("error", () => liveStatus && liveStatus.classList.add("off"));
+    source.addEventListener("tickets", (event) => {
+      const data = JSON.parse(event.data || "{}");
+      const ticket = live.dataset.ticket;
+      if (live.dataset.live === "queue" || !data.tickets || data.tickets.length === 0 || data.tickets.includes(ticket)) {
+        refresh();
+      }
+    });
+  }
+  connect();
+
+  // -- actions over the JSON API -----------------------------------------------------------
+  async function call(spec, body) {
+    const [method, path] = spec.split(" ");
+    const response = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body || {}),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.error || response.statusText);
+    return data;
+  }
+
+  function formBody(form) {
+    const body = {};
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.type === "checkbox") body[el.name] = el.checked;
+      else if (el.name === "assignee") body[el.name] = el.value ? Number(el.value) : null;
+      else body[el.name] = el.value;
+    }
+    return body;
+  }
+
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-api]");
+    if (!button) return;
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      await call(button.dataset.api, button.dataset.body ? JSON.parse(button.dataset.body) : {});
+      say(button.textContent.trim() + ": done");
+      await refresh();
+    } catch (err) {
+      say(err.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form[data-api]");
+    if (!form) return;
+    event.preventDefault();
+    const submit = form.querySelector("button, [type=submit]");
+    if (submit) submit.disabled = true;
+    try {
+      await call(form.dataset.api, formBody(form));
+      if (form.hasAttribute("data-reset") || form.id === "resolve-form") {
+        const text = form.querySelector("textarea");
+        if (text) text.value = "";
+      }
+      say("Saved");
+      if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
+      await refresh();
+    } catch (err) {
+      say(err.message, true);
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  });
+
+  // -- filters submit on change -----------------------------------------------------------
+  const filters = document.getElementById("filters");
+  if (filters) filters.addEventListener("change", () => filters.submit());
+
+  // -- keyboard -----------------------------------------------------------------------------
+  let selected = -1;
+  function rows() { return Array.from(document.querySelectorAll("#queue tr.row")); }
+  function select(index) {
+    const all = rows();
+    if (!all.length) return;
+    selected = Math.max(0, Math.min(index, all.length - 1));
+    all.forEach((row, i) => row.classList.toggle("selected", i === selected));
+    all[selected].focus();
+  }
+  function bindRows() {
+    for (const row of rows()) {
+      row.onclick = (event) => { if (!event.target.closest("a")) location.href = row.dataset.href; };
+    }
+  }
+  bindRows();
+
+  const reply = document.getElementById("reply-text");
+  const internal = document.getElementById("internal-toggle");
+  const composer = document.getElementById("composer");
+  function syncComposer() {
+    if (!composer || !internal) return;
+    composer.classList.toggle("note-mode", internal.checked);
+    reply.placeholder = internal.checked ? "Internal note — agents only, never sent to the customer" : "Reply to the customer… (r)  ·  Ctrl+Enter sends";
+  }
+  if (internal) internal.addEventListener("change", syncComposer);
+  if (reply) reply.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+
+  const help = document.getElementById("help");
+  const helpToggle = document.getElementById("help-toggle");
+  if (helpToggle) helpToggle.addEventListener("click", () => help.showModal());
+
+  document.addEventListener("keydown", (event) => {
+    const tag = (event.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const key = event.key;
+    if (key === "?") { help.showModal(); return; }
+    if (key === "j") { select(selected + 1); return; }
+    if (key === "k") { select(selected - 1); return; }
+    if (key === "Enter" && selected >= 0) { location.href = rows()[selected].dataset.href; return; }
+    if (key === "g") { location.href = "/console/queue"; return; }
+    if (key === "t") { const b = document.getElementById("claim"); if (b) { event.preventDefault(); b.click(); } return; }
+    if (key === "r" && reply) { event.preventDefault(); internal.checked = false; syncComposer(); reply.focus(); return; }
+    if (key === "n" && reply) { event.preventDefault(); internal.checked = true; syncComposer(); reply.focus(); return; }
+  });
+
+  const transcript = document.getElementById("transcript");
+  if (transcript) transcript.scrollTop = transcript.scrollHeight;
+})();

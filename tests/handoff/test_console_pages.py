@@ -1,0 +1,70 @@
+"""The console's server-rendered pages: login, queue, ticket page, live events; customer
+text is always escaped."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from .conftest import PASSWORD, LiveDesk
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+async def test_pages_need_a_login_and_the_form_logs_in(desk: LiveDesk) -> None:
+    await desk.agent("ann@example.com")
+    browser = desk.http()
+    async with browser.get(desk.url("/console/queue"), allow_redirects=False) as r:
+        assert r.status == 302 and r.headers["Location"].startswith("/console/login")
+    async with browser.post(
+        desk.url("/console/login"), data={"email": "ann@example.com", "password": "nope nope"}
+    ) as r:
+        assert r.status == 401 and "wrong email or password" in await r.text()
+    async with browser.post(
+        desk.url("/console/login?next=https://evil.example/"),
+        data={"email": "ann@example.com", "password": PASSWORD},
+        allow_redirects=False,
+    ) as r:
+        assert r.status == 302 and r.headers["Location"] == "/console/queue"
+        assert "HttpOnly" in r.headers["Set-Cookie"]
+    async with browser.get(desk.url("/console/queue")) as r:
+        page = await r.text()
+    assert r.status == 200 and 'name="csrf-token"' in page and "Queue" in page
+    async with browser.post(desk.url("/console/logout"), allow_redirects=False) as r:
+        assert r.status == 403  # no CSRF token
+
+
+async def test_customer_text_is_rendered_as_text(desk: LiveDesk) -> None:
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(f"My invoice page shows {XSS} instead of the total")
+    ann = await desk.agent("ann@example.com")
+    for path in ("/console/queue", f"/console/tickets/{tid}"):
+        async with ann.http.get(desk.url(path)) as r:
+            page = await r.text()
+        assert XSS not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    async with ann.http.get(desk.url("/console/tickets/FD-9999")) as r:
+        assert r.status == 404
+
+
+async def test_a_live_fragment_and_an_event_stream_follow_changes(desk: LiveDesk) -> None:
+    ann = await desk.agent("ann@example.com")
+    async with ann.http.get(
+        desk.url("/console/events"), timeout=__import__("aiohttp").ClientTimeout(total=10)
+    ) as stream:
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        customer = await desk.customer()
+        tid = await customer.opens_ticket("The app crashes on start.")
+
+        async def next_event() -> dict[str, list[str]]:
+            async for line in stream.content:
+                if line.startswith(b"data: "):
+                    return dict(json.loads(line[6:]))
+            raise AssertionError("stream ended")
+
+        seen: list[str] = []
+        while tid not in seen:
+            seen += (await asyncio.wait_for(next_event(), 5))["tickets"]
+    async with ann.http.get(desk.url("/console/queue"), headers={"X-Fragment": "1"}) as r:
+        fragment = await r.text()
+    assert tid in fragment and "<html" not in fragment

@@ -1,0 +1,97 @@
+"""The SLA scheduler: a ticket nobody takes is escalated exactly once, even when two
+schedulers (two processes) sweep at the same moment; a customer left unanswered is flagged."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from handoff.bus import EventBus
+from handoff.desk import Desk
+from handoff.escalation import EscalationScheduler
+from handoff.routing import RoutingConfig
+from models import Priority
+from store.database import Store
+
+from .conftest import LiveDesk
+
+CRASH = "The desktop app freezes and closes whenever I export a PDF."
+
+
+async def test_two_schedulers_at_once_escalate_an_unassigned_ticket_exactly_once(
+    desk: LiveDesk,
+) -> None:
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    manager = await desk.agent("max@example.com", role="manager", teams=("support", "engineering"))
+    before = await manager.ticket(tid)
+
+    url = desk.fd.settings.database_url
+    later = desk.fd.desk.clock() + timedelta(days=1)
+    async with Store(url) as one, Store(url) as two:  # two processes' stores
+        schedulers = [
+            EscalationScheduler(store, Desk(bus=EventBus()), RoutingConfig())
+            for store in (one, two)
+        ]
+        results = await asyncio.gather(*(s.sweep(later) for s in schedulers))
+        again = await schedulers[0].sweep(later + timedelta(days=1))
+
+    assert sorted(len(r.escalated) for r in results) == [0, 1]
+    assert again.escalated == ()
+    after = await manager.ticket(tid)
+    assert after["escalated"] is True
+    assert after["priority"] == Priority(before["priority"]).raised().value
+    assert [e["kind"] for e in after["events"]].count("escalated") == 1
+    alerts = (await manager.ok("GET", "/api/agent/notifications"))["notifications"]
+    assert [(n["kind"], n["ticket"]) for n in alerts] == [("escalated", tid)]
+
+
+async def test_a_ticket_within_its_limit_or_taken_is_not_escalated(desk: LiveDesk) -> None:
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    scheduler = desk.fd.handoff.scheduler  # type: ignore[union-attr]
+    assert (await scheduler.sweep()).escalated == ()
+    ann = await desk.agent("ann@example.com")
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
+    later = desk.fd.desk.clock() + timedelta(days=1)
+    assert (await scheduler.sweep(later)).escalated == ()
+
+
+async def test_limits_come_from_the_routing_file_else_the_first_response_target() -> None:
+    config = RoutingConfig(unassigned_limits={Priority.URGENT: timedelta(minutes=10)})
+    scheduler = EscalationScheduler(store=None, desk=Desk(bus=EventBus()), config=config)  # type: ignore[arg-type]
+    assert scheduler.unassigned_limit(Priority.URGENT) == timedelta(minutes=10)
+    assert scheduler.unassigned_limit(Priority.HIGH) == timedelta(hours=1)
+
+
+async def test_a_customer_writing_again_and_again_is_flagged_once(desk: LiveDesk) -> None:
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    ann = await desk.agent("ann@example.com")
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
+    for text in ("Hello?", "Anyone there?", "This is urgent!"):
+        await customer.say(text)
+    for _ in range(100):  # wait until the engine filed all three on the ticket
+        messages = (await ann.ticket(tid))["messages"]
+        if any("urgent!" in m["text"] for m in messages):
+            break
+        await asyncio.sleep(0.05)
+
+    url = desk.fd.settings.database_url
+    async with Store(url) as one, Store(url) as two:
+        schedulers = [
+            EscalationScheduler(store, Desk(bus=EventBus()), RoutingConfig())
+            for store in (one, two)
+        ]
+        results = await asyncio.gather(*(s.sweep() for s in schedulers))
+    assert sorted(len(r.flagged) for r in results) == [0, 1]
+
+    queue = (await ann.ok("GET", "/api/agent/tickets"))["tickets"]
+    assert next(t for t in queue if t["id"] == tid)["flags"] == ["nagging"]
+    details = await ann.ticket(tid)
+    assert [e["kind"] for e in details["events"]].count("flagged") == 1
+    alerts = (await ann.ok("GET", "/api/agent/notifications"))["notifications"]
+    assert alerts[0]["kind"] == "flagged"
+
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/messages", {"text": "Sorry, on it now."})
+    assert (await ann.ticket(tid))["flags"] == []
