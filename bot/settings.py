@@ -43,6 +43,9 @@ class Settings:
     smtp_starttls: bool = False
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
+    account_backend_timeout: float = 5.0  # seconds per request to it (then retried twice)
+    fulfilment_idle_timeout: int = 900  # seconds a fulfilment dialogue may idle before handoff
+    entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
 
     @property
     def base_url(self) -> str:

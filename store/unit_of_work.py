@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .fulfilment import AccountRepository, FulfilmentRepository
 from .repositories import (
     AgentRepository,
     ConversationRepository,
@@ -33,6 +34,8 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.csat = CsatRepository(conn)
         self.labels = TrainingLabelRepository(conn)
+        self.accounts = AccountRepository(conn)  # issue #6: built-in account directory
+        self.fulfilment = FulfilmentRepository(conn)  # issue #6: reset tokens, timers
         self._after_commit: list[Callable[[], None]] = []
 
     @property
