@@ -230,7 +230,7 @@ def create_app(
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
             assert fd.fulfilment is not None
-            app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment, fd.desk.clock)
+            app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment)
             yield
 
     app.cleanup_ctx.append(lifecycle)

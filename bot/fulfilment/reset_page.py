@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from handoff.passwords import MIN_LENGTH, hash_password
 
@@ -33,13 +34,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ResetService:
-    """What the routes need: the store, the driver that finishes the dialogue, a clock."""
+    """What the routes need: the store, and the driver that finishes the dialogue."""
 
     store: Store
     driver: FulfilmentDriver
-    clock: Callable[[], datetime]
+
+    def clock(self) -> datetime:
+        return self.driver.desk.clock()
 
 
+TOKEN_IN_PATH = re.compile(r"/reset/[^/?#\s]+")
 RESETS = web.AppKey("password_resets", ResetService)
 
 PAGE = """<!doctype html>
@@ -124,3 +128,15 @@ async def reset_submit(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/reset/{token}", reset_form)
     app.router.add_post("/reset/{token}", reset_submit)
+
+
+class RedactedAccessLogger(AbstractAccessLogger):
+    """An access log that never writes a reset token: ``/reset/<token>`` becomes
+    ``/reset/…``. Use it (``access_log_class=``) wherever aiohttp's access log is switched on;
+    ``frontdesk run`` keeps the access log off altogether."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = TOKEN_IN_PATH.sub("/reset/…", request.path)
+        self.logger.info(
+            '%s "%s %s" %s %.3fs', request.remote, request.method, path, response.status, time
+        )
