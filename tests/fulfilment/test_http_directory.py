@@ -113,7 +113,10 @@ async def test_password_reset_asks_the_company_to_mail_its_own_link(
     await tom.ask("forgot my password", count=2)
     words = await tom.ask("tom@example.com", count=2)
     assert "our account system has just emailed" in words[0] and "resolved" in words[1]
-    assert ("/accounts/password-reset", {"email": "tom@example.com", "reference": tom.ticket_id()}) in system.calls
+    assert (
+        "/accounts/password-reset",
+        {"email": "tom@example.com", "reference": tom.ticket_id()},
+    ) in system.calls
     ticket = await desk.ticket(tom.ticket_id())
     assert ticket.status is TicketStatus.RESOLVED and ticket.auto_fulfilled
     assert desk.mail.mails == [], "the company's system sends that mail, not us"

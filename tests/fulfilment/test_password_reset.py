@@ -18,13 +18,13 @@ def normalised(words: list[str]) -> list[str]:
 
 
 async def test_a_customer_resets_a_forgotten_password_with_a_single_use_link(
-    make_desk: DeskFactory, caplog: pytest.LogCaptureFixture
+    make_desk: DeskFactory, caplog: pytest.LogCaptureFixture, database_url: str
 ) -> None:
     # INFO as shipped, and everything our own packages log at DEBUG
     caplog.set_level(logging.INFO)
     for ours in ("bot", "handoff", "store", "aiohttp"):
         caplog.set_level(logging.DEBUG, logger=ours)
-    desk = await make_desk()
+    desk = await make_desk(database_url)
     await desk.add_account("carol@example.com", "Carol")
     carol = await desk.customer()
 
