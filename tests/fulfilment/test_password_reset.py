@@ -92,7 +92,7 @@ async def test_an_expired_reset_link_is_refused_and_the_ticket_goes_to_an_agent(
     form = {"password": "another-long-password", "confirm": "another-long-password"}
     assert (await desk.client.post(url, data=form)).status == 410
 
-    assert await desk.fd.fulfilment.expire_idle() == 1  # type: ignore[union-attr]
+    assert await desk.fd.fulfilment.expire_idle() == 1
     words = await dan.replies()
     assert "haven't seen a new password" in words[0] and "human agent" in words[0]
     ticket = await desk.ticket(dan.ticket_id())
@@ -137,9 +137,9 @@ async def test_an_idle_dialogue_is_handed_to_an_agent(make_desk: DeskFactory) ->
     desk = await make_desk(FRONTDESK_FULFILMENT_IDLE_TIMEOUT="600")
     gina = await desk.customer()
     await gina.ask("forgot password", count=2)
-    assert await desk.fd.fulfilment.expire_idle() == 0  # type: ignore[union-attr]
+    assert await desk.fd.fulfilment.expire_idle() == 0
     desk.clock.advance(minutes=11)
-    assert await desk.fd.fulfilment.expire_idle() == 1  # type: ignore[union-attr]
+    assert await desk.fd.fulfilment.expire_idle() == 1
     words = await gina.replies()
     assert "haven't heard from you" in words[0]
     kinds = [e.kind for e in await desk.events(gina.ticket_id())]
