@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -27,8 +28,15 @@ from store.migrate import upgrade
 
 from .channels import webchat
 from .channels.base import Channel
+from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .engine import Engine
+from .fulfilment import reset_page
+from .fulfilment.directory import AccountDirectory, BuiltinDirectory
+from .fulfilment.driver import FulfilmentDriver, Limits
+from .fulfilment.entitlements import load_entitlements
+from .fulfilment.fulfillers import shipped_fulfillers
+from .fulfilment.http_directory import HttpDirectory
 from .openapi import build_openapi
 from .settings import Settings
 from .webchat_backend import WebChatBackend
@@ -61,6 +69,7 @@ class Frontdesk:
     channels: dict[str, Channel] = field(default_factory=dict)
     webchat: WebChatBackend | None = None
     handoff: HandoffServices | None = None
+    fulfilment: FulfilmentDriver | None = None
 
 
 def default_classifier(settings: Settings) -> Classifier:
@@ -87,13 +96,18 @@ async def running(
         routing = load_routing(settings.routing_file)
         desk = Desk(bus=bus, router=Router(routing))
         slot = ClassifierSlot(classifier or default_classifier(settings))
-        engine = Engine(store, desk, slot, workers=settings.engine_workers)
+        fulfilment = await _fulfilment(settings, store, desk, stack)
+        engine = Engine(store, desk, slot, drivers=(fulfilment,), workers=settings.engine_workers)
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update(extra_channels or {})
         delivery = DeliveryWorker(
             store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
         )
         fd = Frontdesk(settings, store, bus, desk, engine, delivery, slot, channels)
+        fd.fulfilment = fulfilment
+        mail = mail_sender(settings)
+        delivery.add_sender("email", mail.send)
+        log.info("%s", mail.describe())
         fd.webchat = WebChatBackend(
             store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
         )
@@ -101,6 +115,8 @@ async def running(
         stack.push_async_callback(engine.stop)
         await delivery.start()
         stack.push_async_callback(delivery.stop)
+        fulfilment.start_idle_check(min(30.0, settings.fulfilment_idle_timeout / 4))
+        stack.push_async_callback(fulfilment.stop)
         for name, channel in channels.items():
             await channel.start(engine_sink(engine))
             stack.push_async_callback(channel.stop)
@@ -115,6 +131,52 @@ async def running(
             )
         )
         yield fd
+
+
+# -- issue #6: auto-fulfilment and mail -----------------------------------------------------
+
+
+async def _fulfilment(
+    settings: Settings, store: Store, desk: Desk, stack: contextlib.AsyncExitStack
+) -> FulfilmentDriver:
+    """The account directory (the company's HTTP one when configured, else built in) and the
+    driver that runs every fulfiller's dialogue."""
+    directory: AccountDirectory
+    if settings.account_backend_url:
+        http_directory = HttpDirectory(
+            settings.account_backend_url,
+            settings.account_backend_secret,
+            timeout=settings.account_backend_timeout,
+        )
+        await http_directory.start()
+        stack.push_async_callback(http_directory.close)
+        directory = http_directory
+        log.info("account directory: %s", settings.account_backend_url)
+    else:
+        directory = BuiltinDirectory(store, desk.clock)
+    return FulfilmentDriver(
+        store,
+        desk,
+        directory,
+        shipped_fulfillers(load_entitlements(settings.entitlements_file)),
+        base_url=settings.base_url,
+        limits=Limits(idle_timeout=timedelta(seconds=settings.fulfilment_idle_timeout)),
+    )
+
+
+def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
+    if settings.smtp_host:
+        return SmtpMailSender(
+            SmtpConfig(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                user=settings.smtp_user,
+                password=settings.smtp_password,
+                starttls=settings.smtp_starttls,
+            )
+        )
+    return FileMailSender(settings.mail_dir, settings.smtp_from)
 
 
 def engine_sink(engine: Engine) -> Callable[[Any], Any]:
@@ -184,6 +246,8 @@ def create_app(
             app[webchat.BACKEND] = fd.webchat
             assert fd.handoff is not None
             app[console.SERVICES] = fd.handoff
+            assert fd.fulfilment is not None
+            app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment)
             yield
 
     app.cleanup_ctx.append(lifecycle)
@@ -191,4 +255,5 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
     webchat.add_routes(app)
     console.add_routes(app)
+    reset_page.add_routes(app)
     return app

@@ -272,5 +272,14 @@ def agents_list(as_json: bool, database_url: str | None) -> None:
         click.echo(f"{a.id:<4} {a.email:<32} {a.role.value:<8} {a.name}")
 
 
+def _register_accounts() -> None:  # issue #6: the built-in account directory
+    from .accounts_cli import accounts
+
+    main.add_command(accounts)
+
+
+_register_accounts()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

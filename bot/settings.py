@@ -46,6 +46,9 @@ class Settings:
     # -- handoff (issue #4)
     routing_file: str = ""  # routing rules (TOML); empty = handoff/data/routing.toml
     escalation_interval_s: float = 30.0  # how often the SLA scheduler runs; 0 = never
+    account_backend_timeout: float = 5.0  # seconds per request to it (then retried twice)
+    fulfilment_idle_timeout: int = 900  # seconds a fulfilment dialogue may idle before handoff
+    entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
 
     @property
     def base_url(self) -> str:

@@ -281,3 +281,51 @@ ticket_flags = Table(
     Column("detail", Text),
     _now_col("created_at"),
 )
+
+
+# -- issue #6: auto-fulfilment ----------------------------------------------------------------
+# The built-in account directory (the embedded default behind the AccountDirectory protocol),
+# single-use password-reset tokens (only their SHA-256 is stored), per-address verification
+# cool-downs, and the deadlines of running fulfilment dialogues (for the idle check).
+
+directory_accounts = Table(
+    "directory_accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("org", String(200)),
+    Column("role", String(16), nullable=False),
+    Column("features", JSON, nullable=False, default=list),
+    Column("password_hash", String(256)),
+    _now_col("created_at"),
+    _now_col("updated_at"),
+    Index("ix_directory_accounts_org", "org"),
+)
+
+password_reset_tokens = Table(
+    "password_reset_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Id, ForeignKey("directory_accounts.id"), nullable=False),
+    Column("conversation_id", Id),
+    Column("ticket_id", Id),
+    _now_col("created_at"),
+    _now_col("expires_at"),
+    _now_col("used_at", nullable=True),
+)
+
+verification_cooldowns = Table(
+    "verification_cooldowns",
+    metadata,
+    Column("subject_hash", String(64), primary_key=True),
+    _now_col("until"),
+)
+
+fulfilment_timers = Table(
+    "fulfilment_timers",
+    metadata,
+    Column("conversation_id", Id, primary_key=True, autoincrement=False),
+    _now_col("due_at"),
+    Index("ix_fulfilment_timers_due_at", "due_at"),
+)

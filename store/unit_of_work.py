@@ -13,6 +13,7 @@ from .handoff_repositories import (
     NotificationRepository,
     TicketFlagRepository,
 )
+from .fulfilment import AccountRepository, FulfilmentRepository
 from .repositories import (
     AgentRepository,
     ConversationRepository,
@@ -46,6 +47,8 @@ class UnitOfWork:
         self.notifications = NotificationRepository(conn)
         self.flags = TicketFlagRepository(conn)
         self.handoff = HandoffQueryRepository(conn)
+        self.accounts = AccountRepository(conn)  # issue #6: built-in account directory
+        self.fulfilment = FulfilmentRepository(conn)  # issue #6: reset tokens, timers
         self._after_commit: list[Callable[[], None]] = []
 
     @property

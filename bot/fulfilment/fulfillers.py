@@ -1,0 +1,300 @@
+"""The four fulfillers Frontdesk ships: password reset, account details, team members, features.
+
+Each is a small declaration (facts, verification) plus its action. Words shown to customers never
+depend on whether an account exists before the customer has proven control of its mailbox.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from models import Button
+from models.accounts import AccountRole
+
+from .base import (
+    ActionContext,
+    Fact,
+    Fulfiller,
+    Mail,
+    Outcome,
+    OutcomeKind,
+    Verification,
+    parse_email,
+    parse_name,
+)
+from .entitlements import Entitlements
+
+RESET_LINK_TTL = timedelta(minutes=30)
+
+
+def _account_email(prompt: str) -> Fact:
+    return Fact(
+        name="email",
+        prompt=prompt,
+        parse=parse_email,
+        invalid=(
+            "That doesn't look like an email address. Please type the email address you sign "
+            "in with, like name@example.com."
+        ),
+        prefill=True,
+    )
+
+
+class PasswordReset:
+    """Mails a single-use, expiring link to the address on file (or asks the company's system
+    to send its own reset mail). Nobody is ever told whether the address has an account."""
+
+    name = "password_reset"
+    title = "password reset"
+    verification = Verification.RESET_LINK
+    identity = _account_email(
+        "What is the email address of your account? I'll send a link to set a new password "
+        "to the address we have on file."
+    )
+    facts: tuple[Fact, ...] = ()
+
+    async def perform(self, ctx: ActionContext) -> Outcome:
+        email = ctx.facts["email"]
+        if ctx.directory.sends_own_reset_mail:
+            await ctx.directory.request_password_reset(email, ctx.ticket_ref)
+            return Outcome.done(
+                "If an account exists for that address, our account system has just emailed it "
+                "a link to set a new password. It may take a few minutes to arrive.",
+                "The account system was asked to mail a password-reset link to the address "
+                "on file.",
+            )
+        say = (
+            "If an account exists for that address, I've emailed it a link to set a new "
+            f"password. The link works once and expires in {_minutes(RESET_LINK_TTL)} minutes. "
+            "I'll close this ticket as soon as the new password is set."
+        )
+        if ctx.account is None:
+            return Outcome(
+                OutcomeKind.WAITING,
+                say,
+                "No account matches that address: no mail was sent.",
+                wait=RESET_LINK_TTL,
+            )
+        link, grant = ctx.new_reset_link(ctx.account)
+        mail = Mail(
+            to=ctx.account.email,
+            subject=f"Reset your password ({ctx.ticket_ref})",
+            text=(
+                f"Hello {ctx.account.name},\n\n"
+                f"You asked our support assistant to reset your password ({ctx.ticket_ref}).\n"
+                f"Set a new password here; the link works once and expires in "
+                f"{_minutes(RESET_LINK_TTL)} minutes:\n\n{link}\n\n"
+                "If you did not ask for this, ignore this mail: your password stays as it is.\n"
+            ),
+        )
+        return Outcome(
+            OutcomeKind.WAITING,
+            say,
+            "A single-use reset link was mailed to the address on file.",
+            mails=(mail,),
+            reset_links=(grant,),
+            wait=RESET_LINK_TTL,
+        )
+
+
+def _parse_field(text: str) -> str | None:
+    lowered = text.lower()
+    wants_email = bool(re.search(r"e-?mail|address", lowered))
+    wants_name = bool(re.search(r"\bname\b", lowered))
+    if wants_email == wants_name:
+        return None
+    return "email" if wants_email else "name"
+
+
+class AccountUpdate:
+    """Changes the account's name or email address after a code to the address on file; a new
+    email address must also confirm itself with a second code."""
+
+    name = "account_update"
+    title = "account details update"
+    verification = Verification.EMAIL_CODE
+    identity = _account_email(
+        "What is the email address of your account? I'll send a code there to make sure it's you."
+    )
+    facts: tuple[Fact, ...] = (
+        Fact(
+            name="field",
+            prompt=(
+                "You're verified. What would you like to change: your name or your email address?"
+            ),
+            parse=_parse_field,
+            invalid='Please answer "name" or "email".',
+            buttons=(Button("Name", "name"), Button("Email address", "email")),
+        ),
+        Fact(
+            name="new_name",
+            prompt="What should the new name be?",
+            parse=parse_name,
+            invalid="Please type the new name (at most 200 characters).",
+            ask_if=lambda facts: facts.get("field") == "name",
+        ),
+        Fact(
+            name="new_email",
+            prompt="What is the new email address? I'll send a code there to confirm it.",
+            parse=parse_email,
+            invalid="That doesn't look like an email address. Please type the new address.",
+            ask_if=lambda facts: facts.get("field") == "email",
+            confirm_by_code=True,
+        ),
+    )
+
+    async def perform(self, ctx: ActionContext) -> Outcome:
+        account = ctx.account
+        if account is None:  # cannot happen after a verified code; refuse rather than guess
+            return Outcome.refused("I couldn't find the account any more.", "Account vanished.")
+        if ctx.facts.get("field") == "name":
+            new_name = ctx.facts["new_name"]
+            await ctx.directory.update(account, name=new_name)
+            return Outcome.done(
+                f"Done: the name on your account is now {new_name}.",
+                f"The account's name was changed from {account.name} to {new_name} after "
+                "verification by a code mailed to its address.",
+            )
+        new_email = ctx.facts["new_email"]
+        if new_email == account.email:
+            return Outcome.done(
+                "That is already the email address of your account, so nothing needed changing.",
+                "No change: the new address equals the current one.",
+            )
+        await ctx.directory.update(account, email=new_email)
+        notice = (
+            f"Hello {account.name},\n\nThe email address of your account was changed from "
+            f"{account.email} to {new_email} ({ctx.ticket_ref}), confirmed with codes sent to "
+            "both addresses. If this was not you, reply to this mail at once.\n"
+        )
+        return Outcome.done(
+            f"Done: your account's email address is now {new_email}.",
+            f"The account's email address was changed from {account.email} to {new_email}, "
+            "confirmed with codes mailed to both the old and the new address.",
+            mails=(
+                Mail(account.email, f"Your email address was changed ({ctx.ticket_ref})", notice),
+                Mail(new_email, f"Your email address was changed ({ctx.ticket_ref})", notice),
+            ),
+        )
+
+
+class AddTeamMember:
+    """Adds a member to the organisation of a verified administrator (and nobody else's)."""
+
+    name = "add_team_member"
+    title = "new team member"
+    verification = Verification.EMAIL_CODE
+    identity = _account_email(
+        "What is the email address of your own account? Only an administrator of your "
+        "organisation can add members; I'll send a code there to make sure it's you."
+    )
+    facts: tuple[Fact, ...] = (
+        Fact(
+            name="member_email",
+            prompt="You're verified. What is the email address of the person to add?",
+            parse=parse_email,
+            invalid="That doesn't look like an email address. Please type the new member's.",
+        ),
+        Fact(
+            name="member_name",
+            prompt="And their full name?",
+            parse=parse_name,
+            invalid="Please type their name (at most 200 characters).",
+        ),
+    )
+
+    async def perform(self, ctx: ActionContext) -> Outcome:
+        admin = ctx.account
+        if admin is None or not admin.is_admin or admin.org is None:
+            return Outcome.refused(
+                "Your account is not an administrator of an organisation, so I can't add "
+                "members myself.",
+                "The verified account is not an organisation admin: nothing was changed.",
+            )
+        member_email, member_name = ctx.facts["member_email"], ctx.facts["member_name"]
+        if await ctx.directory.find(member_email) is not None:
+            return Outcome.refused(
+                "That address already has an account, so adding it needs a closer look.",
+                f"{member_email} already has an account: nothing was changed.",
+            )
+        await ctx.directory.add_member(
+            admin.org, member_email, member_name, AccountRole.MEMBER, requested_by=admin
+        )
+        welcome = (
+            f"Hello {member_name},\n\n{admin.name} added you to {admin.org} "
+            f"({ctx.ticket_ref}). To choose your password, ask our support assistant for a "
+            "password reset with this email address.\n"
+        )
+        return Outcome.done(
+            f"Done: {member_name} ({member_email}) is now a member of {admin.org}. I've "
+            "emailed them how to sign in.",
+            f"{member_name} <{member_email}> was added to {admin.org} as a member at the "
+            f"request of verified admin {admin.email}.",
+            mails=(Mail(member_email, f"You've been added to {admin.org}", welcome),),
+        )
+
+
+class FeatureAccess:
+    """Grants a feature from the entitlement list to a verified account whose role allows it."""
+
+    name = "feature_access"
+    title = "feature access"
+    verification = Verification.EMAIL_CODE
+
+    def __init__(self, entitlements: Entitlements) -> None:
+        self.entitlements = entitlements
+        self.identity = _account_email(
+            "What is the email address of your account? I'll send a code there to make sure "
+            "it's you."
+        )
+        self.facts: tuple[Fact, ...] = (
+            Fact(
+                name="feature",
+                prompt=(
+                    "You're verified. Which feature do you need? I can grant these myself: "
+                    f"{entitlements.labels()}."
+                ),
+                parse=self._parse_feature,
+                invalid=(
+                    f"I can only grant these features myself: {entitlements.labels()}. Which "
+                    'one do you need? (For anything else, type "agent".)'
+                ),
+                prefill=True,
+            ),
+        )
+
+    def _parse_feature(self, text: str) -> str | None:
+        found = self.entitlements.match(text)
+        return found.key if found else None
+
+    async def perform(self, ctx: ActionContext) -> Outcome:
+        account = ctx.account
+        feature = self.entitlements.get(ctx.facts["feature"])
+        if account is None or feature is None:
+            return Outcome.refused("I can't grant that myself.", "Unknown account or feature.")
+        if feature.key in account.features:
+            return Outcome.done(
+                f"Your account already has {feature.label}; nothing needed changing.",
+                f"{account.email} already had {feature.label}.",
+            )
+        if account.role not in feature.roles:
+            return Outcome.refused(
+                f"{feature.label} needs an administrator's approval for your account.",
+                f"{feature.label} is limited to roles "
+                f"{', '.join(sorted(r.value for r in feature.roles))}; {account.email} is "
+                f"{account.role.value}: nothing was changed.",
+            )
+        await ctx.directory.grant_feature(account, feature.key)
+        return Outcome.done(
+            f"Done: your account now has {feature.label}.",
+            f"{feature.label} was granted to {account.email} per the entitlement list.",
+        )
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def shipped_fulfillers(entitlements: Entitlements) -> tuple[Fulfiller, ...]:
+    return (PasswordReset(), AccountUpdate(), AddTeamMember(), FeatureAccess(entitlements))
