@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .reports import ProblemQueries, ReportQueries
 from .repositories import (
     AgentRepository,
     ConversationRepository,
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.csat = CsatRepository(conn)
         self.labels = TrainingLabelRepository(conn)
+        self.reports, self.problems = ReportQueries(conn), ProblemQueries(conn)  # metrics (#7)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

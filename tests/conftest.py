@@ -17,7 +17,9 @@ REQUIRE_PG = os.environ.get("FRONTDESK_REQUIRE_POSTGRES") == "1"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if REQUIRE_PG and not PG_URL:
-        raise pytest.UsageError("FRONTDESK_REQUIRE_POSTGRES=1 but FRONTDESK_TEST_POSTGRES_URL unset")
+        raise pytest.UsageError(
+            "FRONTDESK_REQUIRE_POSTGRES=1 but FRONTDESK_TEST_POSTGRES_URL unset"
+        )
 
 
 @pytest.fixture(scope="session")
