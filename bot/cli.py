@@ -272,5 +272,9 @@ def agents_list(as_json: bool, database_url: str | None) -> None:
         click.echo(f"{a.id:<4} {a.email:<32} {a.role.value:<8} {a.name}")
 
 
+from .cli_report import report  # noqa: E402  (metrics, #7)
+
+main.add_command(report)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -43,6 +43,8 @@ class Settings:
     smtp_starttls: bool = False
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
+    business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
+    spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
 
     @property
     def base_url(self) -> str:
