@@ -86,12 +86,15 @@ class Day:
         team: str | None = "support",
         intent: str = "app_crash",
         text: str | None = None,
+        customer_name: str | None = None,
     ) -> int:
         self.clock.at(at)
         desk = self.desk
 
         async def work(uow: UnitOfWork) -> int:
-            customer = await uow.customers.get_or_create(ChannelKind.WEB, f"c-{name}", desk.clock())
+            customer = await uow.customers.get_or_create(
+                ChannelKind.WEB, f"c-{customer_name or name}", desk.clock()
+            )
             conversation = await uow.conversations.add(
                 Conversation(0, ChannelKind.WEB, customer.id, f"session-{name}"), desk.clock()
             )
