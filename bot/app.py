@@ -15,9 +15,12 @@ from typing import Any
 from aiohttp import web
 
 from classifier.base import Classifier
+from handoff import reports
 from handoff.bus import EventBus
 from handoff.desk import Desk
+from handoff.problems import SpikeWatcher
 from models import DomainError, InvalidTransition, NotFound, ValidationError
+from models.sla import BusinessHours, SlaPolicy
 from store.database import Store
 from store.migrate import upgrade
 
@@ -26,6 +29,7 @@ from .channels.base import Channel
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .openapi import build_openapi
+from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings
 from .webchat_backend import WebChatBackend
 
@@ -56,6 +60,7 @@ class Frontdesk:
     classifier: ClassifierSlot
     channels: dict[str, Channel] = field(default_factory=dict)
     webchat: WebChatBackend | None = None
+    metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
 
 
 def default_classifier(settings: Settings) -> Classifier:
@@ -71,6 +76,7 @@ async def running(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
     migrate: bool = True,
+    metrics: FrontdeskMetrics | None = None,
 ) -> AsyncIterator[Frontdesk]:
     """Start the store, the engine, the delivery worker and the channels; stop them in reverse."""
     async with contextlib.AsyncExitStack() as stack:
@@ -79,15 +85,19 @@ async def running(
         store = await Store(settings.database_url).open()
         stack.push_async_callback(store.close)
         bus = EventBus()
-        desk = Desk(bus=bus)
+        desk = Desk(bus=bus, sla=sla_policy(settings))
         slot = ClassifierSlot(classifier or default_classifier(settings))
-        engine = Engine(store, desk, slot, workers=settings.engine_workers)
+        metrics = metrics or FrontdeskMetrics()
+        engine = Engine(store, desk, metrics.timed(slot), workers=settings.engine_workers)
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update(extra_channels or {})
         delivery = DeliveryWorker(
             store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
         )
-        fd = Frontdesk(settings, store, bus, desk, engine, delivery, slot, channels)
+        fd = Frontdesk(
+            settings, store, bus, desk, engine, delivery, slot, channels, metrics=metrics
+        )
+        metrics.count_messages(lambda: (engine.processed, delivery.sent))
         fd.webchat = WebChatBackend(
             store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
         )
@@ -95,11 +105,21 @@ async def running(
         stack.push_async_callback(engine.stop)
         await delivery.start()
         stack.push_async_callback(delivery.stop)
+        # metrics (#7): incident spikes open problem tickets
+        spikes = SpikeWatcher(store, desk, interval=settings.spike_check_interval_s)
+        await spikes.start()
+        stack.push_async_callback(spikes.stop)
         for name, channel in channels.items():
             await channel.start(engine_sink(engine))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
         yield fd
+
+
+def sla_policy(settings: Settings) -> SlaPolicy:
+    """The SLA policy; business hours (``FRONTDESK_BUSINESS_HOURS``) stop its clocks outside."""
+    hours = BusinessHours.parse(settings.business_hours) if settings.business_hours else None
+    return SlaPolicy(business_hours=hours)
 
 
 def engine_sink(engine: Engine) -> Callable[[Any], Any]:
@@ -159,11 +179,14 @@ def create_app(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
 ) -> web.Application:
-    app = web.Application(middlewares=[errors_as_json], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[count_requests, errors_as_json], client_max_size=256 * 1024)
     app[OPENAPI] = build_openapi()
+    app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        async with running(settings, classifier=classifier, extra_channels=extra_channels) as fd:
+        async with running(
+            settings, classifier=classifier, extra_channels=extra_channels, metrics=app[METRICS]
+        ) as fd:
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
@@ -172,5 +195,11 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_get("/metrics", exposition_handler(lambda r: r.app[FRONTDESK].store))
+    reports.add_routes(  # metrics (#7); who may see it: app[reports.ROLE_OF], see there
+        app,
+        store_of=lambda r: r.app[FRONTDESK].store,
+        hours=sla_policy(settings).business_hours,
+    )
     webchat.add_routes(app)
     return app
