@@ -49,13 +49,14 @@ PERIOD = ReportPeriod(
 
 @dataclass
 class Clock:
+    base: datetime = T0
     now: datetime = T0
 
     def __call__(self) -> datetime:
         return self.now
 
     def at(self, seconds: float) -> None:
-        self.now = T0 + timedelta(seconds=seconds)
+        self.now = self.base + timedelta(seconds=seconds)
 
 
 @dataclass

@@ -4,7 +4,6 @@ linked customer exactly once, on their own conversation."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from handoff.bus import TICKETS_TOPIC
 from handoff.desk import Desk
@@ -172,4 +171,3 @@ async def test_only_problem_tickets_resolve_as_problems(sqlite_url: str) -> None
             assert "not a problem ticket" in str(exc)
         else:
             raise AssertionError("an incident was resolved as a problem")
-    assert timedelta(minutes=30) == watcher(day).rule.window
