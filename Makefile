@@ -36,3 +36,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+.PHONY: bench-report
+bench-report: $(STAMP)
+	$(PY) bench/report_1m.py

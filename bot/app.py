@@ -16,13 +16,15 @@ from typing import Any
 from aiohttp import web
 
 from classifier.base import Classifier
-from handoff import console
+from handoff import console, reports
 from handoff.bus import EventBus
 from handoff.desk import Desk
 from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
+from handoff.problems import SpikeWatcher
 from handoff.routing import Router, load_routing
 from handoff.service import HandoffServices, handoff_running
-from models import DomainError, InvalidTransition, NotFound, ValidationError
+from models import AgentRole, DomainError, InvalidTransition, NotFound, ValidationError
+from models.sla import BusinessHours, SlaPolicy
 from store.database import Store
 from store.migrate import upgrade
 
@@ -38,6 +40,7 @@ from .fulfilment.entitlements import load_entitlements
 from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
 from .openapi import build_openapi
+from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings
 from .webchat_backend import WebChatBackend
 
@@ -70,6 +73,7 @@ class Frontdesk:
     webchat: WebChatBackend | None = None
     handoff: HandoffServices | None = None
     fulfilment: FulfilmentDriver | None = None
+    metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
 
 
 def default_classifier(settings: Settings) -> Classifier:
@@ -85,6 +89,7 @@ async def running(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
     migrate: bool = True,
+    metrics: FrontdeskMetrics | None = None,
 ) -> AsyncIterator[Frontdesk]:
     """Start the store, the engine, the delivery worker and the channels; stop them in reverse."""
     async with contextlib.AsyncExitStack() as stack:
@@ -94,16 +99,26 @@ async def running(
         stack.push_async_callback(store.close)
         bus = EventBus()
         routing = load_routing(settings.routing_file)
-        desk = Desk(bus=bus, router=Router(routing))
+        desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
         slot = ClassifierSlot(classifier or default_classifier(settings))
+        metrics = metrics or FrontdeskMetrics()
         fulfilment = await _fulfilment(settings, store, desk, stack)
-        engine = Engine(store, desk, slot, drivers=(fulfilment,), workers=settings.engine_workers)
+        engine = Engine(
+            store,
+            desk,
+            metrics.timed(slot),
+            drivers=(fulfilment,),
+            workers=settings.engine_workers,
+        )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update(extra_channels or {})
         delivery = DeliveryWorker(
             store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
         )
-        fd = Frontdesk(settings, store, bus, desk, engine, delivery, slot, channels)
+        fd = Frontdesk(
+            settings, store, bus, desk, engine, delivery, slot, channels, metrics=metrics
+        )
+        metrics.count_messages(lambda: (engine.processed, delivery.sent))
         fd.fulfilment = fulfilment
         mail = mail_sender(settings)
         delivery.add_sender("email", mail.send)
@@ -117,6 +132,10 @@ async def running(
         stack.push_async_callback(delivery.stop)
         fulfilment.start_idle_check(min(30.0, settings.fulfilment_idle_timeout / 4))
         stack.push_async_callback(fulfilment.stop)
+        # metrics (#7): incident spikes open problem tickets
+        spikes = SpikeWatcher(store, desk, interval=settings.spike_check_interval_s)
+        await spikes.start()
+        stack.push_async_callback(spikes.stop)
         for name, channel in channels.items():
             await channel.start(engine_sink(engine))
             stack.push_async_callback(channel.stop)
@@ -179,6 +198,12 @@ def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
     return FileMailSender(settings.mail_dir, settings.smtp_from)
 
 
+def sla_policy(settings: Settings) -> SlaPolicy:
+    """The SLA policy; business hours (``FRONTDESK_BUSINESS_HOURS``) stop its clocks outside."""
+    hours = BusinessHours.parse(settings.business_hours) if settings.business_hours else None
+    return SlaPolicy(business_hours=hours)
+
+
 def engine_sink(engine: Engine) -> Callable[[Any], Any]:
     async def sink(event: Any) -> None:
         await engine.accept(event)
@@ -236,11 +261,14 @@ def create_app(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
 ) -> web.Application:
-    app = web.Application(middlewares=[errors_as_json], client_max_size=256 * 1024)
+    app = web.Application(middlewares=[count_requests, errors_as_json], client_max_size=256 * 1024)
     app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
+    app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        async with running(settings, classifier=classifier, extra_channels=extra_channels) as fd:
+        async with running(
+            settings, classifier=classifier, extra_channels=extra_channels, metrics=app[METRICS]
+        ) as fd:
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
@@ -253,7 +281,15 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
+    app.router.add_get("/metrics", exposition_handler(lambda r: r.app[FRONTDESK].store))
+    reports.add_routes(  # metrics (#7); who may see it: app[reports.ROLE_OF], see there
+        app,
+        store_of=lambda r: r.app[FRONTDESK].store,
+        hours=sla_policy(settings).business_hours,
+    )
     webchat.add_routes(app)
     console.add_routes(app)
+    app[reports.ROLE_OF] = console.signed_in_role
+    console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
     return app

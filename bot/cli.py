@@ -280,6 +280,9 @@ def _register_accounts() -> None:  # issue #6: the built-in account directory
 
 _register_accounts()
 
+from .cli_report import report  # noqa: E402  (metrics, #7)
+
+main.add_command(report)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -31,7 +31,7 @@ from .actions import QueueQuery
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
 
-__all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page"]
+__all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page", "signed_in_role"]
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -129,6 +129,12 @@ async def page_session(request: web.Request) -> Any:
         raise web.HTTPFound("/console/login?" + urlencode({"next": request.path_qs}))
     await services(request).auth.seen(session.agent.id)
     return session
+
+
+async def signed_in_role(request: web.Request) -> AgentRole | None:
+    """The role of the agent signed in to the console, for pages mounted beside it."""
+    session = await authenticate(request)
+    return session.agent.role if session else None
 
 
 # -- pages -----------------------------------------------------------------------------------

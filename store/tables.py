@@ -159,6 +159,8 @@ tickets = Table(
     Index("ix_tickets_customer_id", "customer_id"),
     Index("ix_tickets_assignee_id", "assignee_id"),
     Index("ix_tickets_problem_id", "problem_id"),
+    # metrics (#7): incidents per intent in a window, for spike detection
+    Index("ix_tickets_type_created_intent", "type", "created_at", "intent"),
 )
 
 ticket_events = Table(
@@ -329,3 +331,15 @@ fulfilment_timers = Table(
     _now_col("due_at"),
     Index("ix_fulfilment_timers_due_at", "due_at"),
 )
+
+# -- metrics and problem detection (#7) ----------------------------------------------------------
+
+open_problems = Table(
+    "open_problems",
+    metadata,
+    Column("intent", String(64), primary_key=True),
+    Column("problem_id", Id, ForeignKey("tickets.id"), nullable=False),
+    _now_col("created_at"),
+)
+"""The open problem ticket per intent that spike detection links incidents to; the primary key
+is what stops two processes from opening two problems for one spike."""

@@ -14,6 +14,7 @@ from .handoff_repositories import (
     TicketFlagRepository,
 )
 from .fulfilment import AccountRepository, FulfilmentRepository
+from .reports import ProblemQueries, ReportQueries
 from .repositories import (
     AgentRepository,
     ConversationRepository,
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.handoff = HandoffQueryRepository(conn)
         self.accounts = AccountRepository(conn)  # issue #6: built-in account directory
         self.fulfilment = FulfilmentRepository(conn)  # issue #6: reset tokens, timers
+        self.reports, self.problems = ReportQueries(conn), ProblemQueries(conn)  # metrics (#7)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

@@ -1,7 +1,7 @@
 """auto-fulfilment: built-in account directory, reset tokens, cool-downs, dialogue timers
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from collections.abc import Sequence

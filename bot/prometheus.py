@@ -1,0 +1,161 @@
+"""Prometheus metrics at ``/metrics``, one registry per application (no global state).
+
+Names (``docs/metrics.md``): ``frontdesk_http_requests_total{method,route,status}``,
+``frontdesk_http_request_duration_seconds{method,route}``, ``frontdesk_messages_total{direction}``
+(``in``: customer messages the engine processed; ``out``: messages the delivery worker sent),
+``frontdesk_outbox_depth``, ``frontdesk_classifier_latency_seconds`` and
+``frontdesk_open_tickets{status}``. Counters are per process, as Prometheus expects; the two
+gauges read the database when scraped, so every process reports the same shared numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from classifier.base import Classifier
+from models import Prediction
+
+if TYPE_CHECKING:
+    from store.unit_of_work import UnitOfWork
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class _MessageCounts(Collector):
+    """Reads the engine's and the delivery worker's own counters at scrape time."""
+
+    def __init__(self) -> None:
+        self.source: Callable[[], tuple[int, int]] = lambda: (0, 0)
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        inbound, outbound = self.source()
+        family = CounterMetricFamily(
+            "frontdesk_messages", "Chat messages handled, by direction.", labels=["direction"]
+        )
+        family.add_metric(["in"], inbound)
+        family.add_metric(["out"], outbound)
+        yield family
+
+
+class FrontdeskMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "frontdesk_http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.request_seconds = Histogram(
+            "frontdesk_http_request_duration_seconds",
+            "Time to answer an HTTP request (long polls included).",
+            ["method", "route"],
+            registry=r,
+        )
+        self.classifier_seconds = Histogram(
+            "frontdesk_classifier_latency_seconds",
+            "Time to classify one customer message.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.outbox_depth = Gauge(
+            "frontdesk_outbox_depth", "Outbound messages waiting for delivery.", registry=r
+        )
+        self.open_tickets = Gauge(
+            "frontdesk_open_tickets", "Tickets not yet resolved, by status.", ["status"], registry=r
+        )
+        self.messages = _MessageCounts()
+        r.register(self.messages)
+
+    def count_messages(self, source: Callable[[], tuple[int, int]]) -> None:
+        self.messages.source = source
+
+    def timed(self, current: Callable[[], Classifier]) -> Callable[[], Classifier]:
+        """Wrap the classifier slot so every ``classify`` is timed (a swap stays visible)."""
+        timed = _TimedClassifier(current, self.classifier_seconds)
+        return lambda: timed
+
+    async def refresh(self, uow: UnitOfWork) -> None:
+        """Read the shared numbers (queue depth, open tickets) from the database."""
+        self.outbox_depth.set(await uow.outbox.depth())
+        counts = await uow.reports.open_tickets_by_status()
+        self.open_tickets.clear()
+        for status, n in counts.items():
+            self.open_tickets.labels(status=status).set(n)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _TimedClassifier:
+    def __init__(self, current: Callable[[], Classifier], histogram: Histogram) -> None:
+        self._current = current
+        self._histogram = histogram
+
+    def classify(self, text: str) -> Prediction:
+        start = time.perf_counter()
+        try:
+            return self._current().classify(text)
+        finally:
+            self._histogram.observe(time.perf_counter() - start)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current(), name)
+
+
+METRICS = web.AppKey("prometheus_metrics", FrontdeskMetrics)
+
+
+def route_name(request: web.Request) -> str:
+    """The route's pattern (``/api/chat/sessions/{session_id}/messages``), never the raw path,
+    so a label cannot grow without bound."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def count_requests(request: web.Request, handler: Any) -> web.StreamResponse:
+    metrics = request.app[METRICS]
+    start = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        route = route_name(request)
+        metrics.requests.labels(request.method, route, str(status)).inc()
+        metrics.request_seconds.labels(request.method, route).observe(time.perf_counter() - start)
+
+
+def exposition_handler(
+    read: Callable[[web.Request], Any],
+) -> Callable[[web.Request], Any]:
+    """``GET /metrics``; ``read(request)`` gives the store whose numbers the gauges show."""
+
+    async def handler(request: web.Request) -> web.Response:
+        metrics = request.app[METRICS]
+        await read(request).read(metrics.refresh)
+        return web.Response(
+            body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    return handler

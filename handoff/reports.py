@@ -1,0 +1,285 @@
+"""The reports page (managers and admins): the metrics of a period beside the previous period,
+charts as SVG drawn by matplotlib, and a CSV export.
+
+Mounted by ``bot/app.py`` with :func:`add_routes`. Who may see it is decided by one swappable
+dependency, ``app[ROLE_OF]``: a coroutine giving the signed-in agent's role (``None`` when nobody
+is signed in). Until the console's sessions exist it answers ``None`` for everyone (401); the
+console replaces it with its own session lookup, and this module enforces the roles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from aiohttp import web
+
+from models import AgentRole
+from models.metrics import GROUPINGS, ReportPeriod, TicketMetrics, parse_period
+from models.sla import BusinessHours
+
+from .reporting import build_report, daily_series
+
+if TYPE_CHECKING:
+    from store.database import Store
+
+RoleOf = Callable[[web.Request], Awaitable[AgentRole | None]]
+StoreOf = Callable[[web.Request], "Store"]
+REPORT_ROLES = (AgentRole.MANAGER, AgentRole.ADMIN)
+CHARTS = ("volume", "response-times", "csat")
+
+
+async def nobody_signed_in(request: web.Request) -> AgentRole | None:
+    """The default until the console's login exists: nobody may see reports."""
+    return None
+
+
+ROLE_OF: web.AppKey[RoleOf] = web.AppKey("reports_role_of")
+_CONFIG = web.AppKey("reports_config", dict)
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("handoff", "templates"),
+    autoescape=jinja2.select_autoescape(default=True),
+)
+
+
+def add_routes(
+    app: web.Application,
+    *,
+    store_of: StoreOf,
+    hours: BusinessHours | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    prefix: str = "/console/reports",
+) -> None:
+    app.setdefault(ROLE_OF, nobody_signed_in)
+    app[_CONFIG] = {"store_of": store_of, "hours": hours, "clock": clock, "prefix": prefix}
+    app.router.add_get(prefix, reports_page)
+    app.router.add_get(prefix + "/charts/{name}.svg", chart)
+    app.router.add_get(prefix + "/export.csv", export_csv)
+
+
+async def _authorize(request: web.Request) -> None:
+    role = await request.app[ROLE_OF](request)
+    if role is None:
+        raise web.HTTPUnauthorized(text="sign in to the console to see reports")
+    if role not in REPORT_ROLES:
+        raise web.HTTPForbidden(text="reports are for managers and admins")
+
+
+def _period(request: web.Request, now: datetime) -> ReportPeriod:
+    try:
+        return parse_period(
+            request.query.get("since") or None, request.query.get("until") or None, now
+        )
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+
+
+def _first_day(period: ReportPeriod) -> str:
+    return period.since.date().isoformat()
+
+
+def _last_day(period: ReportPeriod) -> str:
+    """The last day a period includes (its end is exclusive)."""
+    return (period.until - timedelta(microseconds=1)).date().isoformat()
+
+
+def _by(request: web.Request) -> str | None:
+    by = request.query.get("by") or None
+    if by is not None and by not in GROUPINGS:
+        raise web.HTTPBadRequest(text=f"cannot break down by {by!r}: use {', '.join(GROUPINGS)}")
+    return by
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 120:
+        return f"{value:.0f} s"
+    if value < 7200:
+        return f"{value / 60:.1f} min"
+    return f"{value / 3600:.1f} h"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def metric_rows(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
+    """(label, key, raw value, shown value, previous shown value) for the page's table."""
+
+    def row(label: str, key: str, pick: Callable[[dict[str, Any]], Any], fmt: Any) -> Any:
+        value = pick(current)
+        return {
+            "label": label,
+            "key": key,
+            "raw": "" if value is None else value,
+            "shown": fmt(value),
+            "previous": fmt(pick(previous)),
+        }
+
+    def count(v: Any) -> str:
+        return "–" if v is None else str(v)
+
+    def mean(v: Any) -> str:
+        return "–" if v is None else f"{v:.2f}"
+
+    return [
+        row("Tickets", "volume", lambda m: m["volume"], count),
+        row("First response, median", "first_response_time.median_s",
+            lambda m: m["first_response_time"]["median_s"], _seconds),
+        row("First response, 90th percentile", "first_response_time.p90_s",
+            lambda m: m["first_response_time"]["p90_s"], _seconds),
+        row("First response, mean", "first_response_time.mean_s",
+            lambda m: m["first_response_time"]["mean_s"], _seconds),
+        row("Resolution, median", "resolution_time.median_s",
+            lambda m: m["resolution_time"]["median_s"], _seconds),
+        row("Resolution, 90th percentile", "resolution_time.p90_s",
+            lambda m: m["resolution_time"]["p90_s"], _seconds),
+        row("Resolution, mean", "resolution_time.mean_s",
+            lambda m: m["resolution_time"]["mean_s"], _seconds),
+        row("Resolved tickets", "resolution_time.count",
+            lambda m: m["resolution_time"]["count"], count),
+        row("First contact resolution", "first_contact_resolution_rate",
+            lambda m: m["first_contact_resolution_rate"], _share),
+        row("Escalation rate", "escalation_rate", lambda m: m["escalation_rate"], _share),
+        row("CSAT, mean (1–5)", "csat.mean", lambda m: m["csat"]["mean"], mean),
+        row("CSAT, satisfied (4–5)", "csat.satisfied_share",
+            lambda m: m["csat"]["satisfied_share"], _share),
+        row("CSAT responses", "csat.responses", lambda m: m["csat"]["responses"], count),
+        row("Automation rate", "automation_rate", lambda m: m["automation_rate"], _share),
+        row("SLA compliance", "sla_compliance", lambda m: m["sla_compliance"], _share),
+    ]  # fmt: skip
+
+
+async def reports_page(request: web.Request) -> web.Response:
+    await _authorize(request)
+    config = request.app[_CONFIG]
+    now = config["clock"]()
+    period, by = _period(request, now), _by(request)
+    store = config["store_of"](request)
+    hours = config["hours"]
+    current = await store.read(lambda uow: build_report(uow, period, now, by=by, hours=hours))
+    previous = await store.read(lambda uow: build_report(uow, period.previous(), now, hours=hours))
+    query = {"since": _first_day(period), "until": _last_day(period)}
+    qs = "&".join(f"{k}={v}" for k, v in query.items())
+    html = _TEMPLATES.get_template("reports.html").render(
+        period=period,
+        previous={"since": _first_day(period.previous()), "until": _last_day(period.previous())},
+        query=query,
+        qs=qs,
+        by=by,
+        groupings=GROUPINGS,
+        rows=metric_rows(current.as_json(), previous.as_json()),
+        breakdown=[
+            (k, metric_rows(m.as_json(), m.as_json())) for k, m in current.breakdown.items()
+        ],
+        prefix=config["prefix"],
+        charts=CHARTS,
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    await _authorize(request)
+    config = request.app[_CONFIG]
+    now = config["clock"]()
+    period, by = _period(request, now), _by(request)
+    hours = config["hours"]
+    report = await config["store_of"](request).read(
+        lambda uow: build_report(uow, period, now, by=by, hours=hours)
+    )
+    name = f"frontdesk-report-{period.since.date()}-{period.until.date()}.csv"
+    return web.Response(
+        text=report.as_csv(),
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def chart(request: web.Request) -> web.Response:
+    await _authorize(request)
+    name = request.match_info["name"]
+    if name not in CHARTS:
+        raise web.HTTPNotFound(text=f"no chart {name!r}")
+    config = request.app[_CONFIG]
+    now = config["clock"]()
+    period = _period(request, now)
+    store = config["store_of"](request)
+    hours = config["hours"]
+    if name == "csat":
+        now_dist = await store.read(lambda uow: uow.reports.csat_distribution(period))
+        before = await store.read(lambda uow: uow.reports.csat_distribution(period.previous()))
+        svg = await asyncio.to_thread(csat_svg, now_dist, before)
+    else:
+        series = await store.read(lambda uow: daily_series(uow, period, now, hours))
+        svg = await asyncio.to_thread(
+            volume_svg if name == "volume" else response_times_svg, series
+        )
+    return web.Response(body=svg, content_type="image/svg+xml")
+
+
+# -- charts (matplotlib's object API: no pyplot, no global figure state) ---------------------------
+
+
+def _figure() -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 2.8), dpi=100)
+    fig.set_layout_engine("tight")
+    return fig
+
+
+def _svg(fig: Any) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    return out.getvalue()
+
+
+def volume_svg(series: dict[str, TicketMetrics]) -> bytes:
+    fig = _figure()
+    ax = fig.add_subplot()
+    days = list(series)
+    ax.bar(days, [m.counts.volume for m in series.values()], color="#3b6ea5")
+    ax.set_title("Tickets per day")
+    ax.set_ylabel("tickets")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    return _svg(fig)
+
+
+def response_times_svg(series: dict[str, TicketMetrics]) -> bytes:
+    fig = _figure()
+    ax = fig.add_subplot()
+    days = list(series)
+
+    def hours(v: float | None) -> float:
+        return float("nan") if v is None else v / 3600
+
+    ax.plot(days, [hours(m.counts.first_response.median_s) for m in series.values()],
+            marker="o", label="first response (median)")  # fmt: skip
+    ax.plot(days, [hours(m.counts.resolution.median_s) for m in series.values()],
+            marker="s", label="resolution (median)")  # fmt: skip
+    ax.set_title("Response times by day of creation")
+    ax.set_ylabel("hours")
+    ax.legend(fontsize=7)
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    return _svg(fig)
+
+
+def csat_svg(current: dict[int, int], previous: dict[int, int]) -> bytes:
+    fig = _figure()
+    ax = fig.add_subplot()
+    scores = [1, 2, 3, 4, 5]
+    ax.bar([s - 0.2 for s in scores], [previous.get(s, 0) for s in scores], width=0.4,
+           color="#b8c4d6", label="previous period")  # fmt: skip
+    ax.bar([s + 0.2 for s in scores], [current.get(s, 0) for s in scores], width=0.4,
+           color="#3b6ea5", label="this period")  # fmt: skip
+    ax.set_xticks(scores)
+    ax.set_title("CSAT ratings")
+    ax.set_xlabel("score")
+    ax.set_ylabel("responses")
+    ax.legend(fontsize=7)
+    return _svg(fig)
