@@ -91,7 +91,7 @@ def main() -> None:
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp), "FRONTDESK_LOG_LEVEL": "WARNING",
            "FRONTDESK_CHAT_BURST": "1000", "FRONTDESK_CHAT_RATE_PER_S": "1000"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--database-url", url],
+        [sys.executable, "-m", "bot", "run", "--port", str(port), "--database-url", url],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:

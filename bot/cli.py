@@ -283,6 +283,3 @@ _register_accounts()
 from .cli_report import report  # noqa: E402  (metrics, #7)
 
 main.add_command(report)
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

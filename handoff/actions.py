@@ -32,6 +32,7 @@ from models import (
 )
 
 from .auth import Forbidden, actor_of, require_role
+from .problems import resolve_problem
 from .routing import assign
 from .similar import similar_tickets
 from .views import load_details, ticket_json, ticket_summary
@@ -388,7 +389,10 @@ class AgentActions:
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
-            await self.desk.resolve(uow, ticket, notes, actor_of(agent))
+            if ticket.type is TicketType.PROBLEM:  # resolves its incidents, tells each customer
+                await resolve_problem(uow, self.desk, ticket, notes, actor_of(agent))
+            else:
+                await self.desk.resolve(uow, ticket, notes, actor_of(agent))
             await uow.flags.clear(ticket.id, NAGGING)
             return ticket
 

@@ -44,7 +44,7 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--port", str(self.port),
+            [sys.executable, "-m", "bot", "run", "--port", str(self.port),
              "--database-url", self.url],
             cwd=Path(__file__).resolve().parent.parent,
             env={**os.environ, "FRONTDESK_DATA_DIR": str(self.tmp)},
