@@ -1,6 +1,7 @@
 """Web-chat load: N concurrent customers on 127.0.0.1, each opening a chat, describing a new
-problem and waiting for the bot's reply (ticket opened, handed off), again and again. Prints messages/s and p50/p99 from 'accepted' (202) to 'reply
-visible' (long poll returned it). Bounded in customers, messages and seconds.
+problem and waiting for the bot's reply (ticket opened, handed off), again and again.
+Prints messages/s and p50/p99 from 'accepted' (202) to 'reply visible' (the long poll returned
+it). Bounded in customers, messages and seconds.
 
     make bench                          # 64 customers, 10 s
     .venv/bin/python bench/webchat_load.py --customers 32 --seconds 5 --database-url ...
@@ -72,8 +73,9 @@ async def load(base: str, customers: int, seconds: float) -> list[float]:
     connector = aiohttp.TCPConnector(limit=customers * 2)
     async with aiohttp.ClientSession(connector=connector) as http:
         stop_at = time.monotonic() + seconds
-        await asyncio.gather(*(customer(http, base, stop_at, latencies, i)
-                               for i in range(customers)))
+        await asyncio.gather(
+            *(customer(http, base, stop_at, latencies, i) for i in range(customers))
+        )
     return latencies
 
 
@@ -88,11 +90,20 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-"))
     url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
     port = free_port()
-    env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp), "FRONTDESK_LOG_LEVEL": "WARNING",
-           "FRONTDESK_CHAT_BURST": "1000", "FRONTDESK_CHAT_RATE_PER_S": "1000"}
+    env = {
+        **os.environ,
+        "FRONTDESK_DATA_DIR": str(tmp),
+        "FRONTDESK_LOG_LEVEL": "WARNING",
+        "FRONTDESK_CHAT_BURST": "1000",
+        "FRONTDESK_CHAT_RATE_PER_S": "1000",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--port", str(port), "--database-url", url],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -113,10 +124,14 @@ def main() -> None:
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     print(f"database: {url.split(':')[0]}  customers: {args.customers}  seconds: {args.seconds}")
-    print(f"messages answered: {len(latencies)}  throughput: {len(latencies) / args.seconds:.0f} "
-          f"messages/s")
-    print(f"accepted -> reply visible: p50 {statistics.median(latencies) * 1000:.1f} ms  "
-          f"p99 {p99 * 1000:.1f} ms")
+    print(
+        f"messages answered: {len(latencies)}  throughput: {len(latencies) / args.seconds:.0f} "
+        f"messages/s"
+    )
+    print(
+        f"accepted -> reply visible: p50 {statistics.median(latencies) * 1000:.1f} ms  "
+        f"p99 {p99 * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

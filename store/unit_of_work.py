@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
     HandoffQueryRepository,
@@ -13,7 +14,6 @@ from .handoff_repositories import (
     NotificationRepository,
     TicketFlagRepository,
 )
-from .fulfilment import AccountRepository, FulfilmentRepository
 from .reports import ProblemQueries, ReportQueries
 from .repositories import (
     AgentRepository,

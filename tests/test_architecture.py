@@ -9,8 +9,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORM_SDKS = {"telegram", "discord"}
-WEB_AND_DB = {"aiohttp", "sqlalchemy", "alembic", "aiosqlite", "asyncpg", "jinja2",
-              "aiohttp_jinja2"}
+WEB_AND_DB = {
+    "aiohttp",
+    "sqlalchemy",
+    "alembic",
+    "aiosqlite",
+    "asyncpg",
+    "jinja2",
+    "aiohttp_jinja2",
+}
 
 
 def runtime_imports(path: Path) -> set[str]:

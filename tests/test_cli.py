@@ -27,8 +27,16 @@ def test_db_upgrade_creates_the_schema(sqlite_url: str) -> None:
 
 def test_an_admin_creates_agents_with_a_password_from_stdin(sqlite_url: str) -> None:
     code, out, err = frontdesk(
-        sqlite_url, "agents", "create", "--email", "Ann@Example.com", "--name", "Ann",
-        "--role", "manager", stdin="correct horse battery staple\n",
+        sqlite_url,
+        "agents",
+        "create",
+        "--email",
+        "Ann@Example.com",
+        "--name",
+        "Ann",
+        "--role",
+        "manager",
+        stdin="correct horse battery staple\n",
     )
     assert code == 0, err
     assert "created manager ann@example.com" in out
@@ -43,8 +51,7 @@ def test_an_admin_creates_agents_with_a_password_from_stdin(sqlite_url: str) -> 
     [
         (["--email", "not-an-email", "--name", "X"], "long enough password\n", "not an email"),
         (["--email", "a@b.co", "--name", "X"], "short\n", "at least 10 characters"),
-        (["--email", "a@b.co", "--name", "X", "--role", "boss"], "long enough password\n",
-         "boss"),
+        (["--email", "a@b.co", "--name", "X", "--role", "boss"], "long enough password\n", "boss"),
     ],
 )
 def test_bad_agent_input_is_one_clear_line(
@@ -91,8 +98,20 @@ def test_tickets_list_and_show_tell_the_whole_story(
     assert [t["id"] for t in json.loads(out)["tickets"]] == [ticket_id]
     code, out, _ = frontdesk(sqlite_url, "tickets", "show", ticket_id, "--json")
     shown = json.loads(out)
-    assert {"id", "type", "priority", "intent", "confidence", "status", "assignee", "channel",
-            "customer", "messages", "events", "csat"} <= set(shown)
+    assert {
+        "id",
+        "type",
+        "priority",
+        "intent",
+        "confidence",
+        "status",
+        "assignee",
+        "channel",
+        "customer",
+        "messages",
+        "events",
+        "csat",
+    } <= set(shown)
     assert (shown["type"], shown["status"], shown["channel"]) == ("incident", "new", "web")
     assert shown["priority"] in ("high", "urgent")
     assert [m["sender"] for m in shown["messages"]] == ["customer", "bot"]

@@ -44,11 +44,20 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--port", str(self.port),
-             "--database-url", self.url],
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.url,
+            ],
             cwd=Path(__file__).resolve().parent.parent,
             env={**os.environ, "FRONTDESK_DATA_DIR": str(self.tmp)},
-            stdout=subprocess.DEVNULL, stderr=open(self.tmp / "server.log", "ab"),  # noqa: SIM115
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.tmp / "server.log", "ab"),  # noqa: SIM115
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -73,8 +82,9 @@ def test_sigkill_after_202_loses_nothing_and_replies_exactly_once(tmp_path: Path
     try:
         _, session = call("POST", server.base + "/api/chat/sessions")
         messages = f"{server.base}/api/chat/sessions/{session['session_id']}/messages"
-        status, _ = call("POST", messages, {"text": "Card payments keep failing at checkout"},
-                         session["token"])
+        status, _ = call(
+            "POST", messages, {"text": "Card payments keep failing at checkout"}, session["token"]
+        )
         assert status == 202
         server.kill()  # right after the 202: the reply may or may not have been produced
         server.start()
@@ -86,8 +96,9 @@ def test_sigkill_after_202_loses_nothing_and_replies_exactly_once(tmp_path: Path
                 "messages"
             ]
         time.sleep(1.5)  # anything doubled would show up now
-        seen += call("GET", f"{messages}?after={seen[-1]['seq']}&wait=1",
-                     token=session["token"])[1]["messages"]
+        seen += call("GET", f"{messages}?after={seen[-1]['seq']}&wait=1", token=session["token"])[
+            1
+        ]["messages"]
         assert [m["sender"] for m in seen] == ["customer", "bot"]
         assert "FD-1001" in seen[1]["text"]
     finally:

@@ -31,17 +31,23 @@ class RecordingChannel:
             self.sent.append(message)
             self._arrived.notify_all()
 
-    async def customer_says(self, update_id: int, user: str, text: str = "",
-                            payload: str | None = None) -> None:
+    async def customer_says(
+        self, update_id: int, user: str, text: str = "", payload: str | None = None
+    ) -> None:
         assert self.sink is not None
-        await self.sink(InboundEvent(
-            channel=ChannelKind.TELEGRAM, platform_message_id=f"update:{update_id}",
-            user_id=user, address=f"chat-{user}", text=text, payload=payload,
-            display_name=user.title(),
-        ))
+        await self.sink(
+            InboundEvent(
+                channel=ChannelKind.TELEGRAM,
+                platform_message_id=f"update:{update_id}",
+                user_id=user,
+                address=f"chat-{user}",
+                text=text,
+                payload=payload,
+                display_name=user.title(),
+            )
+        )
 
     async def wait_for(self, count: int, timeout: float = 10) -> list[OutboundMessage]:
         async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.sent) >= count),
-                                   timeout)
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.sent) >= count), timeout)
         return self.sent

@@ -12,7 +12,7 @@ from models import ConversationState, TicketStatus, TicketType, parse_ticket_id
 from .chat import ChatCustomer, frontdesk_of, serving, settings_for
 
 
-async def ticket_of(fd: Frontdesk, public_id: str):  # noqa: ANN201 - test helper
+async def ticket_of(fd: Frontdesk, public_id: str):
     return await fd.store.read(lambda uow: load_details(uow, parse_ticket_id(public_id)))
 
 
@@ -33,7 +33,7 @@ async def test_an_outage_report_becomes_an_urgent_incident_handed_to_agents(
         assert details.ticket.priority.value in ("high", "urgent")
         assert details.ticket.status is TicketStatus.NEW
         assert [e.kind for e in details.events] == ["created", "handoff"]
-        assert [m.text for m in details.messages][0].startswith("Since noon")
+        assert details.messages[0].text.startswith("Since noon")
 
 
 async def test_a_billing_question_gets_its_own_ticket_and_every_message_is_kept(
@@ -108,10 +108,10 @@ async def test_a_bug_while_handling_a_message_ends_in_an_apology_and_an_agent(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     class BrokenClassifier:
-        def classify(self, text: str):  # noqa: ANN201
+        def classify(self, text: str):
             raise RuntimeError("model file corrupted")
 
-        def classify_many(self, texts: list[str]):  # noqa: ANN201
+        def classify_many(self, texts: list[str]):
             raise RuntimeError("model file corrupted")
 
     async with serving(settings_for(sqlite_url, tmp_path), BrokenClassifier()) as client:

@@ -20,15 +20,17 @@ async def test_a_message_stored_before_a_crash_is_answered_once_after_restart(
 ) -> None:
     settings = settings_for(database_url, tmp_path)
     channel = RecordingChannel()
-    async with running(settings, classifier=trained_classifier,
-                       extra_channels={"telegram": channel}) as fd:
+    async with running(
+        settings, classifier=trained_classifier, extra_channels={"telegram": channel}
+    ) as fd:
         await fd.engine.stop()  # the process "dies" right after storing the next message
         await channel.customer_says(1, "ada", "Our whole team cannot log in since this morning")
     assert channel.sent == []
 
     channel = RecordingChannel()
-    async with running(settings, classifier=trained_classifier,
-                       extra_channels={"telegram": channel}) as fd:
+    async with running(
+        settings, classifier=trained_classifier, extra_channels={"telegram": channel}
+    ) as fd:
         sent = await channel.wait_for(1)
         await channel.customer_says(1, "ada", "Our whole team cannot log in since this morning")
         await asyncio.sleep(0.5)  # a redelivered update must not produce anything
@@ -42,8 +44,9 @@ async def test_a_reply_produced_before_a_crash_is_sent_after_restart(
 ) -> None:
     settings = settings_for(sqlite_url, tmp_path)
     channel = RecordingChannel()
-    async with running(settings, classifier=trained_classifier,
-                       extra_channels={"telegram": channel}) as fd:
+    async with running(
+        settings, classifier=trained_classifier, extra_channels={"telegram": channel}
+    ) as fd:
         await fd.delivery.stop()  # the reply is produced but never sent
         await channel.customer_says(7, "bo", "The invoice PDF is empty")
         for _ in range(100):
@@ -52,8 +55,9 @@ async def test_a_reply_produced_before_a_crash_is_sent_after_restart(
             await asyncio.sleep(0.05)
     assert channel.sent == []
     channel = RecordingChannel()
-    async with running(settings, classifier=trained_classifier,
-                       extra_channels={"telegram": channel}):
+    async with running(
+        settings, classifier=trained_classifier, extra_channels={"telegram": channel}
+    ):
         sent = await channel.wait_for(1)
         await asyncio.sleep(0.3)
     assert len(sent) == 1 and sent[0].address == "chat-bo"
@@ -64,8 +68,11 @@ async def test_rate_limits_and_outages_are_retried_and_blocked_users_recorded(
 ) -> None:
     channel = RecordingChannel()
     channel.failures = [ChannelRateLimited(0.2), ChannelTemporaryError("502 from platform")]
-    async with running(settings_for(sqlite_url, tmp_path), classifier=trained_classifier,
-                       extra_channels={"telegram": channel}) as fd:
+    async with running(
+        settings_for(sqlite_url, tmp_path),
+        classifier=trained_classifier,
+        extra_channels={"telegram": channel},
+    ) as fd:
         loop = asyncio.get_running_loop()
         started = loop.time()
         await channel.customer_says(1, "cy", "Checkout is broken for all our customers")
@@ -77,7 +84,8 @@ async def test_rate_limits_and_outages_are_retried_and_blocked_users_recorded(
         await channel.customer_says(2, "dee", "I want to talk to a human")
         for _ in range(100):
             conversation = await fd.store.read(
-                lambda uow: uow.conversations.current(ChannelKind.TELEGRAM, "chat-dee"))
+                lambda uow: uow.conversations.current(ChannelKind.TELEGRAM, "chat-dee")
+            )
             if conversation and conversation.delivery_blocked:
                 break
             await asyncio.sleep(0.05)

@@ -13,12 +13,12 @@ from .chat import ChatCustomer, serving, settings_for
 
 
 @pytest.fixture
-async def client(sqlite_url: str, tmp_path: Path, trained_classifier: Classifier):  # noqa: ANN201
+async def client(sqlite_url: str, tmp_path: Path, trained_classifier: Classifier):
     async with serving(settings_for(sqlite_url, tmp_path, chat_burst=3), trained_classifier) as c:
         yield c
 
 
-async def test_the_widget_page_and_the_openapi_document_are_served(client) -> None:  # noqa: ANN001
+async def test_the_widget_page_and_the_openapi_document_are_served(client) -> None:
     page = await client.get("/")
     assert page.status == 200 and "Support chat" in await page.text()
     script = await client.get("/static/webchat.js")
@@ -28,7 +28,7 @@ async def test_the_widget_page_and_the_openapi_document_are_served(client) -> No
     assert {"/api/chat/sessions", "/api/chat/sessions/{session_id}/messages"} <= set(spec["paths"])
 
 
-async def test_health_reports_the_database_and_channels(client) -> None:  # noqa: ANN001
+async def test_health_reports_the_database_and_channels(client) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "channels": {"web": "up"}}
@@ -46,7 +46,7 @@ async def test_health_reports_the_database_and_channels(client) -> None:  # noqa
         (b'{"payload": ""}', "non-empty"),
     ],
 )
-async def test_bad_messages_get_a_400_that_says_why(client, body: bytes, why: str) -> None:  # noqa: ANN001
+async def test_bad_messages_get_a_400_that_says_why(client, body: bytes, why: str) -> None:
     customer = await ChatCustomer(client).open()
     response = await client.post(
         f"/api/chat/sessions/{customer.session_id}/messages",
@@ -58,20 +58,21 @@ async def test_bad_messages_get_a_400_that_says_why(client, body: bytes, why: st
     assert (await client.get("/healthz")).status == 200
 
 
-async def test_tokens_and_sessions_are_checked(client) -> None:  # noqa: ANN001
+async def test_tokens_and_sessions_are_checked(client) -> None:
     alice = await ChatCustomer(client).open()
     bob = await ChatCustomer(client).open()
     url = f"/api/chat/sessions/{alice.session_id}/messages"
     no_token = await client.post(url, json={"text": "hi"})
     wrong = await client.post(url, json={"text": "hi"}, headers=bob.auth)
-    unknown = await client.post("/api/chat/sessions/nope/messages", json={"text": "hi"},
-                                headers=alice.auth)
+    unknown = await client.post(
+        "/api/chat/sessions/nope/messages", json={"text": "hi"}, headers=alice.auth
+    )
     reading = await client.get(url, headers=bob.auth)
     assert (no_token.status, wrong.status, unknown.status, reading.status) == (401, 401, 404, 401)
     assert "token" in (await wrong.json())["error"]
 
 
-async def test_bad_query_parameters_are_refused(client) -> None:  # noqa: ANN001
+async def test_bad_query_parameters_are_refused(client) -> None:
     customer = await ChatCustomer(client).open()
     url = f"/api/chat/sessions/{customer.session_id}/messages"
     for params in ({"wait": "31"}, {"wait": "soon"}, {"after": "-1"}):
@@ -79,7 +80,7 @@ async def test_bad_query_parameters_are_refused(client) -> None:  # noqa: ANN001
         assert response.status == 400, params
 
 
-async def test_a_customer_sending_too_fast_is_told_when_to_retry(client) -> None:  # noqa: ANN001
+async def test_a_customer_sending_too_fast_is_told_when_to_retry(client) -> None:
     customer = await ChatCustomer(client).open()
     url = f"/api/chat/sessions/{customer.session_id}/messages"
     statuses = []
@@ -94,7 +95,7 @@ async def test_a_customer_sending_too_fast_is_told_when_to_retry(client) -> None
     await other.say("hello")
 
 
-async def test_long_polling_returns_as_soon_as_the_reply_exists(client) -> None:  # noqa: ANN001
+async def test_long_polling_returns_as_soon_as_the_reply_exists(client) -> None:
     customer = await ChatCustomer(client).open()
     assert await customer.poll(wait=0) == []
     loop = asyncio.get_running_loop()
@@ -109,7 +110,7 @@ async def test_long_polling_returns_as_soon_as_the_reply_exists(client) -> None:
     assert set(reply) == {"seq", "sender", "text", "buttons", "created_at"}
 
 
-async def test_a_retried_send_with_the_same_client_id_is_stored_once(client) -> None:  # noqa: ANN001
+async def test_a_retried_send_with_the_same_client_id_is_stored_once(client) -> None:
     customer = await ChatCustomer(client).open()
     url = f"/api/chat/sessions/{customer.session_id}/messages"
     body = {"text": "My invoices are wrong", "client_message_id": "c-1"}
@@ -120,7 +121,7 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(client) -> 
     assert customer.texts("customer") == ["My invoices are wrong"]
 
 
-async def test_the_websocket_pushes_the_same_messages(client) -> None:  # noqa: ANN001
+async def test_the_websocket_pushes_the_same_messages(client) -> None:
     customer = await ChatCustomer(client).open()
     url = f"/api/chat/sessions/{customer.session_id}/ws?token={customer.token}"
     async with client.ws_connect(url) as ws:

@@ -81,9 +81,7 @@ async def test_a_redelivered_platform_message_is_stored_once(store: Store) -> No
         await store.write(receive)
     stored = await store.read(lambda uow: uow.messages.in_conversation(conversation.id))
     assert [m.id for m in stored] == [first.id]
-    assert await store.read(lambda uow: uow.messages.unprocessed()) == [
-        (first.id, conversation.id)
-    ]
+    assert await store.read(lambda uow: uow.messages.unprocessed()) == [(first.id, conversation.id)]
 
 
 async def test_concurrent_writes_share_commits_and_keep_messages_in_order(store: Store) -> None:
