@@ -47,7 +47,7 @@ def build_intent_pipeline(c: float = DEFAULT_C, min_df_char: int = 1) -> Pipelin
         ]
     )
     calibrated = CalibratedClassifierCV(
-        LinearSVC(C=c),
+        LinearSVC(C=c, random_state=0),
         method="temperature",
         cv=CALIBRATION_FOLDS,
         ensemble=False,
