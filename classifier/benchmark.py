@@ -20,7 +20,7 @@ from .catalog import UNKNOWN_INTENT, Catalog
 from .errors import TrainingDataError
 from .examples import Example, read_labelled_csv, split_held_out
 from .model import SklearnClassifier, Thresholds, fit_priority_model, tune_thresholds
-from .pipeline import build_intent_pipeline, fit_pipeline
+from .pipeline import build_intent_pipeline, fit_pipeline, min_df_for
 
 LATENCY_SAMPLE = 1000
 BATCH_SIZE = 256
@@ -52,9 +52,9 @@ def fit_benchmark_classifier(
         if embeddings:
             from .embeddings import build_embedding_pipeline
 
-            pipeline = build_embedding_pipeline()
+            pipeline = build_embedding_pipeline(min_df=min_df_for(len(rows)))
         else:
-            pipeline = build_intent_pipeline(min_df_char=2)
+            pipeline = build_intent_pipeline(min_df=min_df_for(len(rows)))
         return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
 
     thresholds = Thresholds(unknown=0.0, ask=0.0)
