@@ -58,16 +58,16 @@ def test_holder_starts_from_a_trained_version_and_swaps_without_failing_requests
 
 
 def test_holder_keeps_serving_when_the_new_version_is_tampered(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    trained_registry: ModelRegistry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    reg = ModelRegistry(tmp_path)
+    reg = trained_registry
     holder = ClassifierHolder.open(reg, load_catalog())
     first = holder.current.version
     second = reg.store(
         holder.current, fingerprint="y", training_rows=[], metrics={}, parent=first
     ).version
     reg.activate(second)
-    (tmp_path / "versions" / second / "model.skops").write_bytes(b"evil")
+    (reg.versions_dir / second / "model.skops").write_bytes(b"evil")
     with caplog.at_level(logging.ERROR):
         assert holder.reload_if_changed() is False
     assert holder.current.version == first

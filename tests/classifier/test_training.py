@@ -40,9 +40,11 @@ def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
     assert len(reg.versions()) == 1
 
 
-def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(tmp_path: Path) -> None:
-    reg = ModelRegistry(tmp_path)
-    first = train([], reg).record.version
+def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
+    trained_registry: ModelRegistry,
+) -> None:
+    reg = trained_registry
+    first = reg.active_version()
     correction = ("my thingamajig wont thingamajig", "app_crash")
     better = train([correction], reg)
     assert better.record.parent == first and better.promoted, better.reason
