@@ -28,8 +28,8 @@ from threadpoolctl import threadpool_limits
 DEFAULT_C = 0.5
 LARGE_DATA_ROWS = 5000
 """From this many training rows on, n-grams seen only once are dropped (``min_df=2``): on
-BANKING77 this halves the vocabulary (and the model size and latency) at no cost in accuracy,
-while on small data a single agent correction may carry the only occurrence of a word."""
+BANKING77 this cuts the features from 87,025 to 37,035 (the model 2.4x smaller) for -0.2 point
+of accuracy, while on small data a single agent correction may carry a word's only occurrence."""
 CALIBRATION_FOLDS = 3
 MIN_EXAMPLES_PER_INTENT = CALIBRATION_FOLDS
 """Calibration needs every intent in each of its folds; rarer intents are left out of training."""
