@@ -1,7 +1,7 @@
 """The scikit-learn pipelines and the thresholds tuned on held-out data.
 
 Intent: TF-IDF of words (1-3 grams, one-letter tokens kept) and of characters within words (1-5
-grams, robust to typos), a linear SVM with the Crammer-Singer multi-class loss (+0.5 point on
+grams, robust to typos), a linear SVM with the Crammer-Singer multi-class loss (+0.3 point on
 BANKING77 over one-vs-rest, see docs/classifier.md), and temperature scaling
 (``CalibratedClassifierCV(method="temperature")``) so that ``predict_proba`` is a calibrated
 softmax. Temperature scaling keeps one SVM and one scalar, which
