@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.pipeline import Pipeline
+from sklearn import config_context
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models import Prediction, Priority
 
@@ -24,6 +26,7 @@ from .pipeline import (
     build_intent_pipeline,
     build_priority_pipeline,
     fit_pipeline,
+    min_df_for,
     tune_ask_threshold,
     tune_unknown_threshold,
 )
@@ -89,8 +92,21 @@ class SklearnClassifier:
         return tuple(str(i) for i in self._intents)
 
     def intent_probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        """Calibrated probabilities, one row per text, columns in ``intents`` order."""
-        return np.asarray(self.intent_pipeline.predict_proba(list(texts)), dtype=np.float64)
+        """Calibrated probabilities, one row per text, columns in ``intents`` order.
+
+        Same numbers as ``intent_pipeline.predict_proba``, minus ~0.4 ms of per-call overhead
+        on one text: the feature blocks are stacked directly instead of through
+        ``FeatureUnion.transform`` (which starts joblib machinery even for one job), and input
+        validation is skipped (the inputs are our own lists of strings).
+        """
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            steps = self.intent_pipeline.steps
+            union, final = steps[0][1], steps[-1][1]
+            if len(steps) == 2 and isinstance(union, FeatureUnion):
+                features = _stack_features(union, list(texts))
+            else:
+                features = self.intent_pipeline[:-1].transform(list(texts))
+            return np.asarray(final.predict_proba(features), dtype=np.float64)
 
     def classify(self, text: str) -> Prediction:
         return self.classify_many([text])[0]
@@ -100,7 +116,8 @@ class SklearnClassifier:
         if not texts:
             return []
         intent_proba = self.intent_probabilities(texts)
-        priority_proba = self.priority_pipeline.predict_proba(list(texts))
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            priority_proba = self.priority_pipeline.predict_proba(list(texts))
         return [
             self._prediction(i_row, p_row)
             for i_row, p_row in zip(intent_proba, priority_proba, strict=True)
@@ -133,9 +150,24 @@ class SklearnClassifier:
         )
 
 
+def _stack_features(union: FeatureUnion, texts: list[str]) -> Any:
+    """``union.transform(texts)`` without joblib: weighted blocks, stacked as one CSR matrix."""
+    weights = union.transformer_weights or {}
+    blocks = []
+    for name, transformer in union.transformer_list:
+        if transformer == "drop":
+            continue
+        block = transformer.transform(texts)
+        if name in weights:
+            block = block * weights[name]
+        blocks.append(block if sp.issparse(block) else sp.csr_matrix(block))
+    return sp.hstack(blocks, format="csr")
+
+
 def fit_intent_model(rows: Sequence[Example]) -> Pipeline:
     """Fit the intent pipeline on ``(text, intent)`` rows."""
-    return fit_pipeline(build_intent_pipeline(), [t for t, _ in rows], [label for _, label in rows])
+    pipeline = build_intent_pipeline(min_df=min_df_for(len(rows)))
+    return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
 
 
 def fit_priority_model(rows: Sequence[Example] | None = None) -> Pipeline:

@@ -1,8 +1,10 @@
 """The scikit-learn pipelines and the thresholds tuned on held-out data.
 
-Intent: TF-IDF of words (1-2 grams) and of characters within words (2-5 grams, robust to typos),
-a linear SVM, and temperature scaling (``CalibratedClassifierCV(method="temperature")``) so that
-``predict_proba`` is a calibrated softmax. Temperature scaling keeps one SVM and one scalar, which
+Intent: TF-IDF of words (1-3 grams, one-letter tokens kept) and of characters within words (1-5
+grams, robust to typos), a linear SVM with the Crammer-Singer multi-class loss (+0.3 point on
+BANKING77 over one-vs-rest, see docs/classifier.md), and temperature scaling
+(``CalibratedClassifierCV(method="temperature")``) so that ``predict_proba`` is a calibrated
+softmax. Temperature scaling keeps one SVM and one scalar, which
 keeps a single prediction near 1 ms; per-class sigmoid calibration of 77 classes would not.
 
 Priority: a small word/char TF-IDF + logistic regression over ``low|medium|high|urgent`` that only
@@ -24,30 +26,38 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 DEFAULT_C = 0.5
+LARGE_DATA_ROWS = 5000
+"""From this many training rows on, n-grams seen only once are dropped (``min_df=2``): on
+BANKING77 this cuts the features from 87,025 to 37,035 (the model 2.4x smaller) for -0.2 point
+of accuracy, while on small data a single agent correction may carry a word's only occurrence."""
 CALIBRATION_FOLDS = 3
 MIN_EXAMPLES_PER_INTENT = CALIBRATION_FOLDS
 """Calibration needs every intent in each of its folds; rarer intents are left out of training."""
 
 
-def build_intent_pipeline(c: float = DEFAULT_C, min_df_char: int = 1) -> Pipeline:
-    """Unfitted intent pipeline; ``min_df_char=2`` trims the char vocabulary on large data."""
+def build_intent_pipeline(c: float = DEFAULT_C, min_df: int = 1) -> Pipeline:
+    """Unfitted intent pipeline; see ``min_df_for`` for ``min_df``."""
     features = FeatureUnion(
         [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)),
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=(1, 3),
+                    sublinear_tf=True,
+                    token_pattern=r"(?u)\b\w+\b",
+                    min_df=min_df,
+                ),
+            ),
             (
                 "chars",
                 TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    sublinear_tf=True,
-                    lowercase=True,
-                    min_df=min_df_char,
+                    analyzer="char_wb", ngram_range=(1, 5), sublinear_tf=True, min_df=min_df
                 ),
             ),
         ]
     )
     calibrated = CalibratedClassifierCV(
-        LinearSVC(C=c),
+        LinearSVC(C=c, multi_class="crammer_singer", random_state=0),
         method="temperature",
         cv=CALIBRATION_FOLDS,
         ensemble=False,
@@ -55,17 +65,16 @@ def build_intent_pipeline(c: float = DEFAULT_C, min_df_char: int = 1) -> Pipelin
     return Pipeline([("features", features), ("classifier", calibrated)])
 
 
+def min_df_for(n_rows: int) -> int:
+    return 2 if n_rows >= LARGE_DATA_ROWS else 1
+
+
 def build_priority_pipeline() -> Pipeline:
-    """Unfitted priority pipeline (few hundred rows: a regularised, balanced logistic model)."""
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
-        ]
-    )
+    """Unfitted priority pipeline: word 1-2 grams only (the cues are words: "asap", "everyone",
+    "no rush"); char n-grams doubled its ~0.4 ms latency for no gain on the test messages."""
     return Pipeline(
         [
-            ("features", features),
+            ("features", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
             ("classifier", LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)),
         ]
     )

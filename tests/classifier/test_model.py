@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifier.catalog import UNKNOWN_INTENT
@@ -185,3 +186,11 @@ def test_combine_priority(
     default: Priority, cue: Priority, confidence: float, expected: Priority
 ) -> None:
     assert combine_priority(default, cue, confidence) is expected
+
+
+def test_fast_probabilities_equal_the_pipelines_own(default_classifier: SklearnClassifier) -> None:
+    texts = ["I forgot my password", "everything is down", "hi", "a totally new sentence"]
+    assert np.allclose(
+        default_classifier.intent_probabilities(texts),
+        default_classifier.intent_pipeline.predict_proba(texts),
+    )

@@ -1,0 +1,125 @@
+"""Accuracy, training time and latency of the production pipeline on a labelled train/test pair.
+
+Used by ``bench/classifier_banking77.py`` and the ``frontdesk classifier benchmark`` command;
+never run on a large data set inside unit tests.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+from .catalog import UNKNOWN_INTENT, Catalog
+from .errors import TrainingDataError
+from .examples import Example, read_labelled_csv, split_held_out
+from .model import SklearnClassifier, Thresholds, fit_priority_model, tune_thresholds
+from .pipeline import build_intent_pipeline, fit_pipeline, min_df_for
+
+LATENCY_SAMPLE = 1000
+BATCH_SIZE = 256
+SIMULATED_UNKNOWN_FRACTION = 0.2
+
+
+def simulated_open_set_split(
+    rows: Sequence[Example], seed: int = 0, fraction: float = SIMULATED_UNKNOWN_FRACTION
+) -> tuple[list[Example], list[Example]]:
+    """``(train, tuning)`` rows for tuning the unknown threshold without out-of-scope data.
+
+    A seeded ``fraction`` of the intents plays the unknown: none of their rows is trained on,
+    and their held-out rows join the tuning set labelled ``unknown`` (so the tuning set keeps the
+    data's own in-scope/unknown proportions).
+    """
+    intents = sorted({label for _, label in rows})
+    hidden = set(random.Random(seed).sample(intents, max(1, round(len(intents) * fraction))))
+    known_train, known_held = split_held_out([r for r in rows if r[1] not in hidden])
+    _, hidden_held = split_held_out([r for r in rows if r[1] in hidden])
+    return known_train, known_held + [(t, UNKNOWN_INTENT) for t, _ in hidden_held]
+
+
+def fit_benchmark_classifier(
+    train_rows: Sequence[Example], open_set: bool, embeddings: bool = False
+) -> SklearnClassifier:
+    """The production pipeline on ``train_rows`` alone; thresholds tuned only when ``open_set``."""
+
+    def fit(rows: Sequence[Example]) -> Any:
+        if embeddings:
+            from .embeddings import build_embedding_pipeline
+
+            pipeline = build_embedding_pipeline(min_df=min_df_for(len(rows)))
+        else:
+            pipeline = build_intent_pipeline(min_df=min_df_for(len(rows)))
+        return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
+
+    thresholds = Thresholds(unknown=0.0, ask=0.0)
+    if open_set:
+        tuning_train, tuning = simulated_open_set_split(train_rows)
+        thresholds = tune_thresholds(fit(tuning_train), tuning)
+    catalog = Catalog.open_set(label for _, label in train_rows)
+    return SklearnClassifier(fit(train_rows), fit_priority_model(), catalog, thresholds)
+
+
+def run_benchmark(
+    train_csv: str | Path,
+    test_csv: str | Path,
+    text_column: str,
+    label_column: str,
+    unknown_label: str | None = None,
+    embeddings: bool = False,
+) -> dict[str, Any]:
+    """Train on TRAIN alone, evaluate on TEST; latency one message at a time, throughput batched.
+
+    With ``unknown_label``, rows with that label must not be in TRAIN; on TEST they count as
+    correct only when predicted ``unknown`` (the threshold is tuned on TRAIN by simulating
+    unknown intents, see ``simulated_open_set_split``). Without it the task is closed-set: the
+    classifier never answers ``unknown`` and accuracy is plain top-1 accuracy.
+    """
+    train_rows = read_labelled_csv(train_csv, text_column, label_column)
+    test_rows = read_labelled_csv(test_csv, text_column, label_column)
+    if unknown_label is not None and any(label == unknown_label for _, label in train_rows):
+        raise TrainingDataError(
+            f"{train_csv}: rows labelled {unknown_label!r} must not be in TRAIN"
+        )
+    started = time.perf_counter()
+    classifier = fit_benchmark_classifier(train_rows, unknown_label is not None, embeddings)
+    train_seconds = time.perf_counter() - started
+
+    texts = [t for t, _ in test_rows]
+    expected = [UNKNOWN_INTENT if label == unknown_label else label for _, label in test_rows]
+    # Default thread settings, as a server runs (training alone is limited to one thread).
+    started = time.perf_counter()
+    predicted = [
+        p.intent
+        for i in range(0, len(texts), BATCH_SIZE)
+        for p in classifier.classify_many(texts[i : i + BATCH_SIZE])
+    ]
+    batch_seconds = time.perf_counter() - started
+    latencies = []
+    for text in texts[:LATENCY_SAMPLE]:
+        t0 = time.perf_counter()
+        classifier.classify(text)
+        latencies.append(time.perf_counter() - t0)
+    hits = np.asarray(predicted) == np.asarray(expected)
+    result: dict[str, Any] = {
+        "accuracy": round(float(hits.mean()), 4),
+        "macro_f1": round(float(f1_score(expected, predicted, average="macro")), 4),
+        "train_seconds": round(train_seconds, 2),
+        "p50_ms": round(float(np.percentile(latencies, 50)) * 1000, 3),
+        "p99_ms": round(float(np.percentile(latencies, 99)) * 1000, 3),
+        "throughput_per_s": round(len(texts) / batch_seconds, 1),
+        "n_train": len(train_rows),
+        "n_test": len(test_rows),
+    }
+    if unknown_label is not None:
+        is_unknown = np.asarray(expected) == UNKNOWN_INTENT
+        result["in_scope_accuracy"] = round(float(hits[~is_unknown].mean()), 4)
+        result["unknown_recall"] = (
+            round(float(hits[is_unknown].mean()), 4) if is_unknown.any() else None
+        )
+        result["unknown_threshold"] = round(classifier.thresholds.unknown, 4)
+    return result

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from classifier.catalog import load_catalog
+from classifier.errors import TrainingDataError
+from classifier.examples import shipped_examples
+from classifier.registry import ModelRegistry
+from classifier.training import (
+    PromotionRefusedError,
+    import_csv,
+    not_worse,
+    promote,
+    train,
+)
+
+
+def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
+    reg = ModelRegistry(tmp_path)
+    stages: list[tuple[str, float]] = []
+    result = train([], reg, progress=lambda s, f: stages.append((s, f)))
+    assert result.promoted and not result.reused
+    assert reg.active_version() == result.record.version
+    metrics = result.record.metrics
+    assert metrics["accuracy"] > 0.8 and 0.0 < metrics["macro_f1"] <= 1.0
+    assert {"precision", "recall"} <= set(metrics["per_class"]["password_reset"])
+    cm = metrics["confusion_matrix"]
+    assert sum(map(sum, cm["matrix"])) == metrics["n_held_out"]
+    png = (tmp_path / "versions" / result.record.version / "confusion.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert (tmp_path / "versions" / result.record.version / "confusion.json").is_file()
+    assert stages[-1] == ("done", 1.0)
+    assert [f for _, f in stages] == sorted(f for _, f in stages)
+
+    again = train([], reg)
+    assert again.reused and again.record.version == result.record.version
+    assert len(reg.versions()) == 1
+
+
+def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
+    trained_registry: ModelRegistry,
+) -> None:
+    reg = trained_registry
+    first = reg.active_version()
+    correction = ("my thingamajig wont thingamajig", "app_crash")
+    better = train([correction], reg)
+    assert better.record.parent == first and better.promoted, better.reason
+    assert reg.load(better.record.version, load_catalog()).classify(correction[0]).intent == (
+        "app_crash"
+    )
+
+    # Hundreds of mislabelled "corrections" make a model that must not go live by itself.
+    rng = random.Random(7)
+    intents = sorted(load_catalog().trainable)
+    noise = [
+        (f"{t} (case {i})", rng.choice(intents)) for i, (t, _) in enumerate(shipped_examples() * 2)
+    ]
+    worse = train([correction, *noise], reg)
+    assert not worse.promoted, worse.reason
+    assert "worse than" in worse.reason
+    assert reg.active_version() == better.record.version
+
+    with pytest.raises(PromotionRefusedError, match="force"):
+        promote(reg, worse.record.version)
+    promote(reg, worse.record.version, force=True)
+    assert reg.active_version() == worse.record.version
+    assert reg.rollback() == better.record.version
+
+
+def test_extra_examples_with_labels_outside_the_catalog_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(TrainingDataError, match="password_rest"):
+        train([("reset it", "password_rest")], ModelRegistry(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("candidate", "baseline", "expected"),
+    [
+        ({"accuracy": 0.9, "macro_f1": 0.8}, {"accuracy": 0.9, "macro_f1": 0.8}, True),
+        ({"accuracy": 0.91, "macro_f1": 0.8}, {"accuracy": 0.9, "macro_f1": 0.8}, True),
+        ({"accuracy": 0.91, "macro_f1": 0.79}, {"accuracy": 0.9, "macro_f1": 0.8}, False),
+        ({"accuracy": 0.89, "macro_f1": 0.9}, {"accuracy": 0.9, "macro_f1": 0.8}, False),
+    ],
+)
+def test_not_worse_rule(
+    candidate: dict[str, float], baseline: dict[str, float], expected: bool
+) -> None:
+    assert not_worse(candidate, baseline) is expected
+
+
+def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path) -> None:
+    reg = ModelRegistry(tmp_path / "models")
+    good = tmp_path / "tickets.csv"
+    good.write_text(
+        "id,body,category\n"
+        '1,"the gizmo page shows a purple error, broken",app_crash\n'
+        "2,the gizmo page shows a purple error,app_crash\n"
+        "3,The gizmo page shows a purple error,app_crash\n"
+    )
+    result = import_csv(reg, good, "body", "category")
+    assert (result.rows, result.duplicates_dropped) == (2, 1)
+    assert result.path.parent == reg.imports_dir
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("body,category\nsomething,not_an_intent\n")
+    with pytest.raises(TrainingDataError, match="not_an_intent"):
+        import_csv(reg, bad, "body", "category")
+    with pytest.raises(TrainingDataError, match="no column 'label'"):
+        import_csv(reg, good, "body", "label")
+    assert len(list(reg.imports_dir.iterdir())) == 1
+
+    trained = train([], reg)
+    assert trained.record.n_training_rows == len(reg.training_rows(trained.record.version))
+    rows = {(t.lower(), label) for t, label in reg.training_rows(trained.record.version)}
+    assert ("the gizmo page shows a purple error", "app_crash") in rows
