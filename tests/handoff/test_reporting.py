@@ -99,3 +99,24 @@ async def test_business_hours_durations_in_sql_match_the_policy(day_store: Store
 async def test_daily_series_has_one_entry_per_creation_day(day_store: Store) -> None:
     series = await day_store.read(lambda uow: daily_series(uow, PERIOD, NOW))
     assert {k: m.counts.volume for k, m in series.items()} == {"2026-03-02": 5, "2026-03-03": 1}
+
+
+async def test_sqlite_reads_percentiles_off_the_duration_indexes_with_the_same_answer(
+    sqlite_url: str,
+) -> None:
+    """The index walk (migration 0005) and the full sort give identical figures."""
+    from sqlalchemy import text
+
+    await upgrade(sqlite_url)
+    async with Store(sqlite_url) as store:
+        await build_day(store)
+        walked = (await store.read(lambda uow: build_report(uow, PERIOD, NOW))).as_json()
+
+        async def drop_indexes(uow) -> None:  # type: ignore[no-untyped-def]
+            await uow.conn.execute(text("DROP INDEX ix_tickets_frt_days"))
+            await uow.conn.execute(text("DROP INDEX ix_tickets_resolution_days"))
+
+        await store.write(drop_indexes)
+        sorted_ = (await store.read(lambda uow: build_report(uow, PERIOD, NOW))).as_json()
+    assert walked == sorted_
+    assert walked["first_response_time"]["count"] > 1
