@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import sqlalchemy
+import sqlalchemy.pool
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -66,18 +68,41 @@ def create_engine(url: str, *, pool_size: int = 4, writer: bool = False) -> Asyn
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def create_sqlite_writer(url: str) -> Engine:
+    """A *synchronous* pysqlite engine for the store's single writer (see store/database.py).
+
+    Its busy timeout is short: a write lock held by another process (a CLI command) is waited
+    for by the writer asynchronously, never by blocking the event loop.
+    """
+    url = normalise_url(url)
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy.create_engine(
+        make_url(url).set(drivername="sqlite+pysqlite"),
+        poolclass=sqlalchemy.pool.SingletonThreadPool,
+        connect_args={"timeout": 0.05, "check_same_thread": False},
+    )
+    _configure_sqlite(engine, begin="BEGIN IMMEDIATE", busy_timeout_ms=50)
+    return engine
+
+
+def _configure_sqlite(
+    engine: AsyncEngine | Engine, begin: str, busy_timeout_ms: int = 30000
+) -> None:
+    target = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+
+    @event.listens_for(target, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(target, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers use IMMEDIATE: the write lock is taken up front, so two processes never
         # deadlock upgrading a read lock; the later one waits (busy_timeout) instead.
