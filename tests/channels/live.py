@@ -6,6 +6,7 @@ the settings are made, so a Telegram webhook URL can name the app's own port.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from bot.settings import Settings, load_settings
 from classifier.base import Classifier
 from handoff.agents import create_agent
 from handoff.views import TicketDetails, load_details
-from models import ChannelKind, Customer, Ticket, TicketFilter, parse_ticket_id
+from models import ChannelKind, Customer, SenderKind, Ticket, TicketFilter, parse_ticket_id
 
 PASSWORD = "correct horse battery staple"
 TICKET_ID = re.compile(r"\bFD-\d+\b")
@@ -146,3 +147,17 @@ async def start_desk(
     await runner.setup()  # starts the front desk, its channels included
     await web.SockSite(runner, sock).start()
     return LiveDesk(settings, runner, url)
+
+
+async def eventually(check: Callable[[], Any], within: float = 5.0) -> None:
+    """Polls ``check`` (a coroutine function) until it is true: for state inside the store."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await check():
+        assert loop.time() < deadline, "the condition never became true"
+        await asyncio.sleep(0.05)
+
+
+async def customer_said(desk: LiveDesk, tid: str, fragment: str) -> bool:
+    messages = (await desk.details(tid)).messages
+    return any(fragment in m.text for m in messages if m.sender is SenderKind.CUSTOMER)

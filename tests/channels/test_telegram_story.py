@@ -13,7 +13,14 @@ from bot.app import FRONTDESK
 from models import ChannelKind, TicketStatus
 from models.accounts import AccountRole
 from tests.channels.fake_telegram import Call, FakeTelegram
-from tests.channels.live import LiveDesk, StartDesk, free_socket, ticket_id_in
+from tests.channels.live import (
+    LiveDesk,
+    StartDesk,
+    customer_said,
+    eventually,
+    free_socket,
+    ticket_id_in,
+)
 
 CRASH = "The desktop app freezes and closes whenever I export a PDF."
 CHAT = "4242"  # the fake's customer: user 4242 in the private chat 4242
@@ -235,20 +242,6 @@ async def test_a_verified_email_links_telegram_to_web_chat_so_status_lists_both(
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-async def eventually(check: Callable[[], object], within: float = 5.0) -> None:
-    """Polls ``check`` (a coroutine function) until it is true: for state inside the store."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await check():  # type: ignore[misc]
-        assert loop.time() < deadline, "the condition never became true"
-        await asyncio.sleep(0.05)
-
-
-async def customer_said(desk: LiveDesk, tid: str, fragment: str) -> bool:
-    messages = (await desk.details(tid)).messages
-    return any(fragment in m.text for m in messages if m.sender.value == "customer")
 
 
 def message_from(user_id: int, text: str) -> dict[str, object]:
