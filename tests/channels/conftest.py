@@ -150,7 +150,8 @@ async def desks(
 ) -> AsyncIterator[StartDesk]:
     """Starts whole front desks (``create_app`` served over HTTP); stops them at teardown.
 
-    Ask for the platform fake before this fixture, so the desks stop before the fake does.
+    Ask for the platform fake and the database before this fixture, so the desks stop before
+    the fake stops and the database is dropped.
     """
     started: list[LiveDesk] = []
 

@@ -44,7 +44,7 @@ def buttons_of(call: RestCall) -> list[dict[str, Any]]:
 
 
 async def test_a_dm_customer_is_helped_by_an_agent_and_rates_the_help_with_a_button(
-    discord_fake: FakeDiscord, desks: StartDesk, database_url: str
+    discord_fake: FakeDiscord, database_url: str, desks: StartDesk
 ) -> None:
     desk = await on_discord(desks, database_url)
     async with desk.http().get("/healthz") as r:
@@ -79,7 +79,7 @@ async def test_a_dm_customer_is_helped_by_an_agent_and_rates_the_help_with_a_but
 
 
 async def test_a_support_channel_message_becomes_a_thread_where_the_whole_story_happens(
-    discord_fake: FakeDiscord, desks: StartDesk, sqlite_url: str
+    discord_fake: FakeDiscord, sqlite_url: str, desks: StartDesk
 ) -> None:
     desk = await on_discord(desks, sqlite_url)
 
@@ -115,7 +115,7 @@ async def test_a_support_channel_message_becomes_a_thread_where_the_whole_story_
 
 
 async def test_ticket_in_a_server_opens_a_private_thread_and_a_429_is_sat_out(
-    discord_fake: FakeDiscord, desks: StartDesk, sqlite_url: str
+    discord_fake: FakeDiscord, sqlite_url: str, desks: StartDesk
 ) -> None:
     await on_discord(desks, sqlite_url)
     discord_fake.rate_limit_next(retry_after=1.0)

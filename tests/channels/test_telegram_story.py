@@ -41,7 +41,7 @@ async def on_telegram(telegram: FakeTelegram, desks: StartDesk, database_url: st
 
 
 async def test_a_customer_is_handed_to_an_agent_who_replies_resolves_and_gets_rated(
-    telegram: FakeTelegram, desks: StartDesk, database_url: str
+    telegram: FakeTelegram, database_url: str, desks: StartDesk
 ) -> None:
     desk = await on_telegram(telegram, desks, database_url)
     async with desk.http().get("/healthz") as r:
@@ -84,7 +84,7 @@ async def test_a_customer_is_handed_to_an_agent_who_replies_resolves_and_gets_ra
 
 
 async def test_a_duplicated_update_is_processed_once(
-    telegram: FakeTelegram, desks: StartDesk, sqlite_url: str
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk
 ) -> None:
     desk = await on_telegram(telegram, desks, sqlite_url)
     update = await telegram.inject_message(CRASH)
@@ -100,7 +100,7 @@ async def test_a_duplicated_update_is_processed_once(
 
 
 async def test_a_rate_limit_is_honoured(
-    telegram: FakeTelegram, desks: StartDesk, sqlite_url: str
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk
 ) -> None:
     await on_telegram(telegram, desks, sqlite_url)
     telegram.rate_limit_next(retry_after=1)
@@ -115,7 +115,7 @@ async def test_a_rate_limit_is_honoured(
 
 
 async def test_a_restart_during_polling_loses_nothing_and_doubles_nothing(
-    telegram: FakeTelegram, desks: StartDesk, sqlite_url: str
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk
 ) -> None:
     first = await on_telegram(telegram, desks, sqlite_url)
     before = await telegram.inject_message(CRASH)
@@ -139,7 +139,7 @@ async def test_a_restart_during_polling_loses_nothing_and_doubles_nothing(
 
 
 async def test_webhook_updates_are_served_and_a_forged_one_is_refused(
-    telegram: FakeTelegram, desks: StartDesk, sqlite_url: str
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk
 ) -> None:
     sock = free_socket()
     port = sock.getsockname()[1]
@@ -166,7 +166,7 @@ async def test_webhook_updates_are_served_and_a_forged_one_is_refused(
 
 
 async def test_an_unreachable_telegram_degrades_health_while_web_chat_serves(
-    desks: StartDesk, sqlite_url: str
+    sqlite_url: str, desks: StartDesk
 ) -> None:
     closed = free_socket()  # bound, never listening: connections are refused
     desk = await desks(
@@ -189,7 +189,7 @@ async def test_an_unreachable_telegram_degrades_health_while_web_chat_serves(
 
 
 async def test_the_customer_name_follows_their_telegram_profile(
-    telegram: FakeTelegram, desks: StartDesk, sqlite_url: str
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk
 ) -> None:
     desk = await on_telegram(telegram, desks, sqlite_url)
     await telegram.inject_message(CRASH)
@@ -204,7 +204,7 @@ async def test_the_customer_name_follows_their_telegram_profile(
 
 
 async def test_a_verified_email_links_telegram_to_web_chat_so_status_lists_both(
-    telegram: FakeTelegram, desks: StartDesk, sqlite_url: str, tmp_path: Path
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk, tmp_path: Path
 ) -> None:
     desk = await on_telegram(telegram, desks, sqlite_url)
     fd = desk.runner.app[FRONTDESK]
