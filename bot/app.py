@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -23,7 +23,14 @@ from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
 from handoff.routing import Router, load_routing
 from handoff.service import HandoffServices, handoff_running
-from models import AgentRole, DomainError, InvalidTransition, NotFound, ValidationError
+from models import (
+    AgentRole,
+    ChannelKind,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    ValidationError,
+)
 from models.sla import BusinessHours, SlaPolicy
 from store.database import Store
 from store.migrate import upgrade
@@ -41,7 +48,7 @@ from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
 from .openapi import build_openapi
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
-from .settings import Settings
+from .settings import Settings, SettingsError
 from .webchat_backend import WebChatBackend
 
 log = logging.getLogger(__name__)
@@ -88,10 +95,15 @@ async def running(
     *,
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
+    platforms: ChatPlatforms | None = None,
     migrate: bool = True,
     metrics: FrontdeskMetrics | None = None,
 ) -> AsyncIterator[Frontdesk]:
-    """Start the store, the engine, the delivery worker and the channels; stop them in reverse."""
+    """Start the store, the engine, the delivery worker and the channels; stop them in reverse.
+
+    ``platforms`` are the Telegram and Discord channels (``None``: built from the settings);
+    ``extra_channels`` are added last and replace a channel of the same name (tests).
+    """
     async with contextlib.AsyncExitStack() as stack:
         if migrate:
             await upgrade(settings.database_url)
@@ -111,6 +123,7 @@ async def running(
             workers=settings.engine_workers,
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
+        channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         delivery = DeliveryWorker(
             store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
@@ -204,6 +217,70 @@ def sla_policy(settings: Settings) -> SlaPolicy:
     return SlaPolicy(business_hours=hours)
 
 
+# -- issue #5: Telegram and Discord ----------------------------------------------------------
+
+WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class ChatPlatforms:
+    """The platform channels the settings turn on, built but not started.
+
+    ``webhooks`` maps an HTTP path to the handler the platform POSTs updates to (Telegram in
+    webhook mode); ``create_app`` mounts them before the app starts.
+    """
+
+    channels: dict[str, Channel] = field(default_factory=dict)
+    webhooks: dict[str, WebhookHandler] = field(default_factory=dict)
+
+
+def chat_platforms(settings: Settings) -> ChatPlatforms:
+    """Telegram when ``telegram_token`` is set, Discord when ``discord_token`` is set.
+
+    A platform that cannot be reached does not stop the front desk: each channel's ``start``
+    returns after its first attempt and keeps retrying with backoff, shown on ``/healthz``.
+    The SDKs are imported only when their platform is configured.
+    """
+    platforms = ChatPlatforms()
+    if settings.telegram_token:
+        from .channels.telegram import TelegramChannel
+
+        # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        try:
+            telegram = TelegramChannel(
+                settings.telegram_token,
+                base_url=settings.telegram_base_url or None,
+                webhook_url=settings.telegram_webhook_url or None,
+                webhook_secret=settings.telegram_webhook_secret or None,
+            )
+        except ValueError as exc:
+            raise SettingsError(f"FRONTDESK_TELEGRAM_WEBHOOK_SECRET: {exc}") from exc
+        platforms.channels[ChannelKind.TELEGRAM] = telegram
+        if telegram.webhook_path is not None:
+            platforms.webhooks[telegram.webhook_path] = telegram.handle_webhook
+    if settings.discord_token:
+        from .channels.discord import DiscordChannel
+
+        platforms.channels[ChannelKind.DISCORD] = DiscordChannel(
+            settings.discord_token,
+            support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
+            sync_commands=settings.discord_sync_commands,
+            start_timeout=10.0,  # web chat starts serving after this, reachable or not
+        )
+    return platforms
+
+
+def _discord_channel_id(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise SettingsError(
+            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
+        )
+    return int(raw)
+
+
 def engine_sink(engine: Engine) -> Callable[[Any], Any]:
     async def sink(event: Any) -> None:
         await engine.accept(event)
@@ -264,10 +341,15 @@ def create_app(
     app = web.Application(middlewares=[count_requests, errors_as_json], client_max_size=256 * 1024)
     app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
     app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
+    platforms = chat_platforms(settings)  # built here: their webhook routes are mounted below
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         async with running(
-            settings, classifier=classifier, extra_channels=extra_channels, metrics=app[METRICS]
+            settings,
+            classifier=classifier,
+            extra_channels=extra_channels,
+            platforms=platforms,
+            metrics=app[METRICS],
         ) as fd:
             app[FRONTDESK] = fd
             assert fd.webchat is not None
@@ -292,4 +374,6 @@ def create_app(
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    for path, handler in platforms.webhooks.items():  # issue #5: Telegram in webhook mode
+        app.router.add_post(path, handler)
     return app

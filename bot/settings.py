@@ -35,6 +35,7 @@ class Settings:
     telegram_webhook_secret: str = ""
     discord_token: str = ""
     discord_support_channel_id: str = ""  # a channel where "ticket" threads are opened
+    discord_sync_commands: bool = False  # register /ticket with Discord at start (once)
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "support@localhost"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ with warnings.catch_warnings():
 
 from bot.channels.discord import DiscordChannel
 from bot.channels.telegram import TelegramChannel
+from classifier.base import Classifier
 from tests.channels.fake_discord import SUPPORT_CHANNEL_ID, FakeDiscord
 from tests.channels.fake_telegram import FakeTelegram
+from tests.channels.live import LiveDesk, StartDesk, start_desk
 from tests.channels.sink import RecordingSink
 
 
@@ -139,3 +142,24 @@ async def discord_channels(
     yield build
     for channel in reversed(built):
         await channel.stop()
+
+
+@pytest.fixture
+async def desks(
+    tmp_path: Path, trained_classifier: Classifier, logged_errors: ErrorCollector
+) -> AsyncIterator[StartDesk]:
+    """Starts whole front desks (``create_app`` served over HTTP); stops them at teardown.
+
+    Ask for the platform fake and the database before this fixture, so the desks stop before
+    the fake stops and the database is dropped.
+    """
+    started: list[LiveDesk] = []
+
+    async def start(database_url: str, **options: Any) -> LiveDesk:
+        desk = await start_desk(database_url, tmp_path, trained_classifier, **options)
+        started.append(desk)
+        return desk
+
+    yield start
+    for desk in reversed(started):
+        await desk.stop()
