@@ -122,6 +122,15 @@ def clarifier_for(slot: ClassifierSlot, desk: Desk) -> Clarifier:
     return CatalogClarifier(load_catalog(), slot, desk.clock)
 
 
+def add_models_page(app: web.Application, settings: Settings) -> None:
+    """The console's Models page on the registry the server follows."""
+    from classifier.catalog import load_catalog
+    from classifier.registry import ModelRegistry
+    from handoff.model_admin import ModelAdmin, add_models_page
+
+    add_models_page(app, ModelAdmin(ModelRegistry(settings.model_dir), load_catalog()))
+
+
 # -- end of issue #3 --------------------------------------------------------------------------
 
 
@@ -336,4 +345,5 @@ def create_app(
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    add_models_page(app, settings)  # classifier (#3)
     return app
