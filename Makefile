@@ -34,6 +34,12 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/webchat_load.py
 
+# BANKING77 (issue #3): read from ../shared/datasets, never copied into the project
+BANKING77 ?= ../shared/datasets/banking77
+bench-classifier: $(STAMP)
+	$(VENV)/bin/frontdesk classifier benchmark --train $(BANKING77)/train.csv \
+		--test $(BANKING77)/test.csv --label-column category
+
 clean:
 	rm -rf $(VENV) var .pytest_cache
 

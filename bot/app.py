@@ -6,6 +6,7 @@ fails half way); ``create_app`` puts the HTTP side on top for ``frontdesk run``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,6 +40,7 @@ from .channels import webchat
 from .channels.base import Channel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
+from .dialogue import Clarifier
 from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.directory import AccountDirectory, BuiltinDirectory
@@ -83,10 +85,60 @@ class Frontdesk:
     metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
 
 
-def default_classifier(settings: Settings) -> Classifier:
-    from classifier.model import train_default_classifier
+# -- issue #3: the classifier follows the model registry -------------------------------------
 
-    return train_default_classifier()
+RELOAD_SECONDS = 2.0
+"""How often a running server checks the registry for a promoted model (one ``stat``)."""
+
+
+async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitStack) -> Classifier:
+    """The registry's active model (the first version is trained from the shipped data when
+    the registry is empty), swapped for a newly promoted one within ``RELOAD_SECONDS``."""
+    from classifier.catalog import load_catalog
+    from classifier.holder import ClassifierHolder
+    from classifier.registry import ModelRegistry
+
+    registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
+    holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
+    log.info("classifier: model version %s from %s", holder.current.version, registry.root)
+
+    async def follow() -> None:
+        while True:
+            await asyncio.sleep(RELOAD_SECONDS)
+            try:  # loading a new version takes ~1 s: off the event loop
+                await asyncio.to_thread(holder.reload_if_changed)
+            except Exception:
+                log.exception("checking the model registry failed; still serving the old model")
+
+    task = asyncio.create_task(follow(), name="classifier-reload")
+
+    async def stop() -> None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    stack.push_async_callback(stop)
+    return holder
+
+
+def clarifier_for(slot: ClassifierSlot, desk: Desk) -> Clarifier:
+    from classifier.catalog import load_catalog
+
+    from .clarifying import CatalogClarifier
+
+    return CatalogClarifier(load_catalog(), slot, desk.clock)
+
+
+def add_models_page(app: web.Application, settings: Settings) -> None:
+    """The console's Models page on the registry the server follows."""
+    from classifier.catalog import load_catalog
+    from classifier.registry import ModelRegistry
+    from handoff.model_admin import ModelAdmin, add_models_page
+
+    add_models_page(app, ModelAdmin(ModelRegistry(settings.model_dir), load_catalog()))
+
+
+# -- end of issue #3 --------------------------------------------------------------------------
 
 
 @contextlib.asynccontextmanager
@@ -112,7 +164,7 @@ async def running(
         bus = EventBus()
         routing = load_routing(settings.routing_file)
         desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
-        slot = ClassifierSlot(classifier or default_classifier(settings))
+        slot = ClassifierSlot(classifier or await registry_classifier(settings, stack))  # #3
         metrics = metrics or FrontdeskMetrics()
         fulfilment = await _fulfilment(settings, store, desk, stack)
         engine = Engine(
@@ -121,6 +173,7 @@ async def running(
             metrics.timed(slot),
             drivers=(fulfilment,),
             workers=settings.engine_workers,
+            clarifier=clarifier_for(slot, desk),  # #3: clarifying questions
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
@@ -376,4 +429,5 @@ def create_app(
     reset_page.add_routes(app)
     for path, handler in platforms.webhooks.items():  # issue #5: Telegram in webhook mode
         app.router.add_post(path, handler)
+    add_models_page(app, settings)  # classifier (#3)
     return app

@@ -283,3 +283,12 @@ _register_accounts()
 from .cli_report import report  # noqa: E402  (metrics, #7)
 
 main.add_command(report)
+
+
+def _register_classifier() -> None:  # issue #3: model versions
+    from .cli_classifier import classifier
+
+    main.add_command(classifier)
+
+
+_register_classifier()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from models import Button, Conversation, Customer, Message, Prediction, Ticket
 
 if TYPE_CHECKING:
+    from classifier.clarify import Clarification
     from handoff.desk import Desk
     from store.unit_of_work import UnitOfWork
 
@@ -47,3 +48,25 @@ class DialogueDriver(Protocol):
 
     async def on_message(self, turn: Turn) -> None:
         """Continue with the customer's next message (text or button payload)."""
+
+
+class Clarifier(Protocol):
+    """Decides when the bot asks a clarifying question instead of acting on a prediction.
+
+    The engine owns this port; ``bot.clarifying.CatalogClarifier`` (wired by ``bot.app``) answers
+    from the intent catalog and the active model's ``ask`` threshold and stores the customer's
+    choice as training data, so the engine needs neither scikit-learn nor the store's types.
+    """
+
+    def question(self, prediction: Prediction) -> Clarification | None:
+        """``None`` (or ``ask=False``) to act on ``prediction``; else the options to offer."""
+
+    def prediction_for(self, intent: str, original: Prediction) -> Prediction:
+        """The prediction to open a ticket with once the customer chose ``intent``: type,
+        team and fulfiller from the catalog, priority from its default and the original's
+        urgency cue."""
+
+    async def record_answer(
+        self, uow: UnitOfWork, text: str, intent: str, ticket_id: int | None
+    ) -> None:
+        """Keep ``(text, intent)`` as a labelled example (source ``clarification``)."""

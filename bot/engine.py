@@ -16,13 +16,15 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from classifier.base import Classifier
+from classifier.clarify import Clarification
 from handoff.bus import conversation_topic
 from handoff.desk import parse_csat_payload
 from models import (
+    Button,
     Conversation,
     ConversationState,
     CsatResponse,
@@ -42,7 +44,7 @@ from models import (
 from models.sla import humanize
 
 from .channels.base import InboundEvent
-from .dialogue import DialogueDriver, Turn
+from .dialogue import Clarifier, DialogueDriver, Turn
 
 if TYPE_CHECKING:
     from handoff.desk import Desk
@@ -59,6 +61,10 @@ NOT_FIXED = re.compile(
 SCORE_ONLY = re.compile(r"^\s*([1-5])\s*(/\s*5)?\s*(stars?)?\s*[.!]?\s*$", re.IGNORECASE)
 GREETING_INTENT = "greeting"
 HUMAN_INTENT = "human_request"
+CLARIFY_KIND = "clarify"
+INTENT_PREFIX = "intent:"
+SOMETHING_ELSE = "intent:other"
+TALK_TO_A_PERSON = "intent:human"
 APOLOGY = (
     "Sorry, something went wrong on our side. I've passed your conversation to our support "
     "team and a human agent will get back to you here."
@@ -128,10 +134,12 @@ class Engine:
         *,
         drivers: tuple[DialogueDriver, ...] = (),
         workers: int = 16,
+        clarifier: Clarifier | None = None,
     ) -> None:
         self.store = store
         self.desk = desk
         self._classifier = classifier
+        self.clarifier = clarifier
         self.drivers = {d.kind: d for d in drivers}
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
@@ -306,6 +314,9 @@ class Engine:
         elif kind == "csat_comment":
             await self._on_csat_comment(turn, dialogue)
             return
+        elif kind == CLARIFY_KIND and self.clarifier is not None:
+            await self._on_clarify_text(turn, dialogue)
+            return
         elif kind in self.drivers:
             await self.drivers[kind].on_message(turn)
             return
@@ -331,11 +342,36 @@ class Engine:
                 "and I'll open a ticket and take care of it."
             )
             return
+        if prediction.intent != HUMAN_INTENT and self.clarifier is not None:
+            question = self.clarifier.question(prediction)
+            if question is not None and question.ask:
+                await self._ask_clarifying(turn, question, prediction)
+                return
+        await self._open_ticket(turn, prediction)
+
+    async def _open_ticket(
+        self,
+        turn: Turn,
+        prediction: Prediction,
+        description: str | None = None,
+        earlier: tuple[int, ...] = (),
+    ) -> None:
+        """Open a ticket for ``prediction``; then auto-fulfil it or hand it to the agents.
+
+        ``description`` and ``earlier`` (message ids filed on the ticket too) are set when a
+        clarifying question came in between the customer's problem and this turn.
+        """
+        turn.prediction = prediction
         ticket = await self.desk.open_ticket(
-            turn.uow, turn.conversation, turn.customer, turn.message.text, prediction
+            turn.uow,
+            turn.conversation,
+            turn.customer,
+            description or turn.message.text,
+            prediction,
         )
         turn.ticket = ticket
-        await turn.uow.messages.attach_to_ticket(turn.message.id, ticket.id)
+        for message_id in (*earlier, turn.message.id):
+            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
         public = format_ticket_id(ticket.id)
         driver = next(
             (
@@ -366,6 +402,95 @@ class Engine:
             f"{humanize(target)}. You can add anything else here in the meantime."
         )
         await turn.hand_off(f"{prediction.intent} needs an agent")
+
+    # -- clarifying questions -----------------------------------------------------------------
+
+    async def _ask_clarifying(
+        self,
+        turn: Turn,
+        question: Clarification,
+        prediction: Prediction,
+        dialogue: dict[str, Any] | None = None,
+    ) -> None:
+        """Offer the likeliest intents as buttons, or (fewer than two, or asked once
+        already) ask the customer to say it in other words."""
+        state: dict[str, Any] = dialogue or {
+            "kind": CLARIFY_KIND,
+            "text": turn.message.text,
+            "message_ids": [turn.message.id],
+            "prediction": _prediction_json(prediction),
+            "rephrased": False,
+        }
+        person = Button("Talk to a person", TALK_TO_A_PERSON)
+        if len(question.options) >= 2 and dialogue is None:
+            state["options"] = {o.intent: round(o.probability, 4) for o in question.options}
+            buttons = tuple(Button(o.label, INTENT_PREFIX + o.intent) for o in question.options)
+            text = "I want to get this right. Which of these is closest to what you need?"
+            buttons = (*buttons, Button("Something else", SOMETHING_ELSE), person)
+        else:
+            state["rephrased"] = True
+            state["options"] = {}
+            text = (
+                "Sorry, I'm not sure I understood. Could you describe it in other words, "
+                "in a sentence or two?"
+            )
+            buttons = (person,)
+        turn.conversation.dialogue = state
+        await self.desk.uow_save_conversation(turn.uow, turn.conversation)
+        await turn.say(text, buttons=buttons)
+
+    async def _on_clarify_answer(self, turn: Turn, dialogue: dict[str, Any], answer: str) -> None:
+        """A button of a clarifying question: open the ticket with the chosen intent (and keep
+        the choice as a labelled example), ask to rephrase once, or hand off."""
+        assert self.clarifier is not None
+        original = _prediction_from(dialogue["prediction"])
+        options: dict[str, float] = dict(dialogue.get("options") or {})
+        turn.conversation.dialogue = None
+        if answer == TALK_TO_A_PERSON:
+            chosen = self.clarifier.prediction_for(HUMAN_INTENT, original)
+            await self._open_from_clarify(turn, dialogue, chosen)
+        elif answer.removeprefix(INTENT_PREFIX) in options:
+            intent = answer.removeprefix(INTENT_PREFIX)
+            chosen = self.clarifier.prediction_for(intent, original)
+            chosen = replace(chosen, confidence=options[intent])
+            await self._open_from_clarify(turn, dialogue, chosen)
+            assert turn.ticket is not None
+            await self.clarifier.record_answer(
+                turn.uow, str(dialogue["text"]), intent, turn.ticket.id
+            )
+        else:  # "Something else", or a button of an older question
+            await self._rephrase_or_hand_off(turn, dialogue, original)
+
+    async def _on_clarify_text(self, turn: Turn, dialogue: dict[str, Any]) -> None:
+        """Free text after a clarifying question: the problem said in other words."""
+        assert self.clarifier is not None
+        prediction = turn.prediction or self._classifier().classify(turn.message.text)
+        question = self.clarifier.question(prediction)
+        if prediction.intent == GREETING_INTENT or (question is not None and question.ask):
+            dialogue = dict(dialogue, message_ids=[*dialogue["message_ids"], turn.message.id])
+            original = _prediction_from(dialogue["prediction"])
+            await self._rephrase_or_hand_off(turn, dialogue, original)
+            return
+        turn.conversation.dialogue = None
+        description = f"{dialogue['text']}\n{turn.message.text}"
+        await self._open_ticket(
+            turn, prediction, description, tuple(int(i) for i in dialogue["message_ids"])
+        )
+
+    async def _rephrase_or_hand_off(
+        self, turn: Turn, dialogue: dict[str, Any], original: Prediction
+    ) -> None:
+        if not dialogue.get("rephrased"):
+            await self._ask_clarifying(turn, Clarification(True, ()), original, dict(dialogue))
+            return
+        turn.conversation.dialogue = None
+        await self._open_from_clarify(turn, dialogue, original)
+
+    async def _open_from_clarify(
+        self, turn: Turn, dialogue: dict[str, Any], prediction: Prediction
+    ) -> None:
+        earlier = tuple(int(i) for i in dialogue["message_ids"] if int(i) != turn.message.id)
+        await self._open_ticket(turn, prediction, str(dialogue["text"]), earlier)
 
     async def _to_queue(self, turn: Turn) -> None:
         if turn.ticket is None:
@@ -435,8 +560,13 @@ class Engine:
             await self._record_csat(turn, *csat)
             return
         dialogue = turn.conversation.dialogue or {}
+        with_bot = turn.conversation.state is ConversationState.WITH_BOT
+        clarifying = dialogue.get("kind") == CLARIFY_KIND and self.clarifier is not None
+        if clarifying and with_bot and payload.startswith(INTENT_PREFIX):
+            await self._on_clarify_answer(turn, dialogue, payload)
+            return
         driver = self.drivers.get(str(dialogue.get("kind")))
-        if driver is not None and turn.conversation.state is ConversationState.WITH_BOT:
+        if driver is not None and with_bot:
             await driver.on_message(turn)
             return
         await turn.say("Sorry, that button is no longer active. Please type your message instead.")
@@ -554,6 +684,31 @@ class Engine:
             await self.store.write(fallback)
         except Exception:
             log.exception("could not hand message %d to an agent after a failure", message_id)
+
+
+def _prediction_json(prediction: Prediction) -> dict[str, Any]:
+    """A prediction as JSON, kept in ``conversation.dialogue`` while a question is open."""
+    return {
+        "intent": prediction.intent,
+        "type": prediction.type.value,
+        "priority": prediction.priority.value,
+        "confidence": prediction.confidence,
+        "team": prediction.team,
+        "fulfiller": prediction.fulfiller,
+        "alternatives": [list(a) for a in prediction.alternatives],
+    }
+
+
+def _prediction_from(data: dict[str, Any]) -> Prediction:
+    return Prediction(
+        intent=str(data["intent"]),
+        type=TicketType(data["type"]),
+        priority=Priority(data["priority"]),
+        confidence=float(data["confidence"]),
+        team=data.get("team"),
+        fulfiller=data.get("fulfiller"),
+        alternatives=tuple((str(i), float(p)) for i, p in data.get("alternatives") or ()),
+    )
 
 
 def _fallback() -> Prediction:

@@ -30,6 +30,28 @@ def trained_classifier() -> Classifier:
     return train_default_classifier()
 
 
+@pytest.fixture(scope="session")
+def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model registry whose first version was trained on the shipped data (~3 s, once)."""
+    from classifier.registry import ModelRegistry
+    from classifier.training import train
+
+    root = tmp_path_factory.mktemp("models-template")
+    train([], ModelRegistry(root))
+    return root
+
+
+@pytest.fixture
+def model_dir(registry_template: Path, tmp_path: Path) -> Path:
+    """A private copy of ``registry_template`` where a server with ``data_dir=tmp_path``
+    looks for its models (``settings.model_dir``)."""
+    import shutil
+
+    target = tmp_path / "models"
+    shutil.copytree(registry_template, target)
+    return target
+
+
 async def _create_pg_database() -> tuple[str, str]:
     import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy.engine import make_url

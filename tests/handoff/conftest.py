@@ -148,10 +148,12 @@ async def make_desk(
     """Start a front desk on a database URL (settings overridable); stopped after the test."""
     started: list[LiveDesk] = []
 
-    async def start(url: str, **overrides: Any) -> LiveDesk:
+    async def start(url: str, *, registry: bool = False, **overrides: Any) -> LiveDesk:
+        """``registry=True``: serve the model registry under ``tmp_path/models`` (see the
+        ``model_dir`` fixture) instead of the injected session classifier."""
         overrides.setdefault("escalation_interval_s", 0)
         settings = load_settings(environ={}, database_url=url, data_dir=str(tmp_path), **overrides)
-        app = create_app(settings, classifier=trained_classifier)
+        app = create_app(settings, classifier=None if registry else trained_classifier)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         desk = LiveDesk(server, app[FRONTDESK])
