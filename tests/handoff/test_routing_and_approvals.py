@@ -67,7 +67,9 @@ async def test_handoff_assigns_to_an_online_agent_of_the_team_until_capacity(
     await ann.ok("POST", "/api/agent/logout")  # offline agents get nothing
     ben = await desk.agent("ben@example.com", teams=("desk",))
     await ben.ok("POST", "/api/agent/logout")
-    third = await (await desk.customer()).opens_ticket("The app crashes when I click the export button.")
+    third = await (await desk.customer()).opens_ticket(
+        "The app crashes when I click the export button."
+    )
     max_ = await desk.agent("max@example.com", role="manager", teams=("elsewhere",))
     assert (await max_.ticket(third))["assignee"] is None
 
