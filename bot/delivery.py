@@ -149,12 +149,13 @@ class DeliveryWorker:
         self, uow: UnitOfWork, item: OutboxItem, error: ChannelSendError | None
     ) -> None:
         now = self.clock()
+        secret = item.channel == "email"  # mails carry codes and links: keep no copy
         if error is None:
-            await uow.outbox.mark_sent(item.id, now)
+            await uow.outbox.mark_sent(item.id, now, redact=secret)
             self.sent += 1
             return
         if isinstance(error, ChannelPermanentError) or item.attempts >= MAX_ATTEMPTS:
-            await uow.outbox.mark_failed(item.id, str(error))
+            await uow.outbox.mark_failed(item.id, str(error), redact=secret)
             self.failed += 1
             log.warning("giving up on outbox item %d: %s", item.id, error)
             await self._note_blocked(uow, item, str(error))

@@ -512,6 +512,9 @@ class OutboxItem:
     attempts: int
 
 
+REDACTED = {"redacted": "the body was removed after the last delivery attempt"}
+
+
 class OutboxRepository(_Repo):
     """The single queue of everything the front desk sends (chat messages, mails)."""
 
@@ -584,10 +587,12 @@ class OutboxRepository(_Repo):
         )
         return bool(result.rowcount)
 
-    async def mark_sent(self, item_id: int, now: datetime) -> None:
-        await self.conn.execute(
-            update(t.outbox).where(t.outbox.c.id == item_id).values(status="sent", sent_at=now)
-        )
+    async def mark_sent(self, item_id: int, now: datetime, redact: bool = False) -> None:
+        """``redact``: drop the body once delivered (mails carry one-time codes and links)."""
+        values: dict[str, Any] = {"status": "sent", "sent_at": now}
+        if redact:
+            values["body"] = REDACTED
+        await self.conn.execute(update(t.outbox).where(t.outbox.c.id == item_id).values(**values))
 
     async def retry_at(self, item_id: int, when: datetime, error: str) -> None:
         await self.conn.execute(
@@ -604,12 +609,11 @@ class OutboxRepository(_Repo):
             .values(attempts=t.outbox.c.attempts - 1)
         )
 
-    async def mark_failed(self, item_id: int, error: str) -> None:
-        await self.conn.execute(
-            update(t.outbox)
-            .where(t.outbox.c.id == item_id)
-            .values(status="failed", last_error=error[:2000])
-        )
+    async def mark_failed(self, item_id: int, error: str, redact: bool = False) -> None:
+        values: dict[str, Any] = {"status": "failed", "last_error": error[:2000]}
+        if redact:
+            values["body"] = REDACTED
+        await self.conn.execute(update(t.outbox).where(t.outbox.c.id == item_id).values(**values))
 
     async def depth(self) -> int:
         query = select(func.count()).where(t.outbox.c.status == "pending")

@@ -81,6 +81,8 @@ def message(row: RowMapping) -> Message:
     )
 
 
+# problem_id is not here: only the conditional link in store/reports.py sets it, so saving a
+# ticket loaded before a concurrent link can never undo the link.
 TICKET_MUTABLE = (
     "description",
     "type",
@@ -93,7 +95,6 @@ TICKET_MUTABLE = (
     "resolution",
     "auto_fulfilled",
     "escalated",
-    "problem_id",
     "first_response_at",
     "resolved_at",
     "closed_at",

@@ -99,3 +99,37 @@ async def test_rate_limits_and_outages_are_retried_and_blocked_users_recorded(
 def test_backoff_doubles_and_is_capped() -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
     assert backoff_seconds(30) == 300
+
+
+async def test_a_mail_keeps_no_copy_of_its_one_time_link_once_delivered(
+    sqlite_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    from sqlalchemy import select
+
+    from handoff.bus import OUTBOX_TOPIC
+    from store import tables
+
+    secret = "https://desk.example/reset/s3cr3t-token"
+    async with running(settings_for(sqlite_url, tmp_path), classifier=trained_classifier) as fd:
+
+        async def enqueue(uow) -> int:  # type: ignore[no-untyped-def]
+            uow.after_commit(lambda: fd.bus.publish(OUTBOX_TOPIC))
+            return await uow.outbox.add(
+                "email", "carol@example.com", {"subject": "Reset", "text": secret}, fd.desk.clock()
+            )
+
+        item = await fd.store.write(enqueue)
+        for _ in range(100):
+            row = await fd.store.read(
+                lambda uow: uow.conn.execute(
+                    select(tables.outbox).where(tables.outbox.c.id == item)
+                )
+            )
+            found = row.mappings().first()
+            if found["status"] == "sent":
+                break
+            await asyncio.sleep(0.05)
+    assert found["status"] == "sent"
+    assert secret not in str(found["body"])
+    mails = list((tmp_path / "mail").glob("*.eml"))
+    assert len(mails) == 1 and "s3cr3t-token" in mails[0].read_text()
