@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,22 +37,58 @@ class _Repo:
         self.conn = conn
 
 
+# Statements on the write path, built once: building a Core expression per call costs more
+# than SQLite spends executing it. Parameters are passed at execution.
+_CUSTOMER_BY_ID = select(t.customers).where(t.customers.c.id == bindparam("id"))
+_CUSTOMER_BY_EXTERNAL = select(t.customers).where(
+    t.customers.c.channel == bindparam("channel"),
+    t.customers.c.external_id == bindparam("external_id"),
+)
+_INSERT_CUSTOMER = insert(t.customers).returning(t.customers.c.id)
+_CONVERSATION_BY_ID = select(t.conversations).where(t.conversations.c.id == bindparam("id"))
+_CURRENT_CONVERSATION = (
+    select(t.conversations)
+    .where(
+        t.conversations.c.channel == bindparam("channel"),
+        t.conversations.c.address == bindparam("address"),
+    )
+    .order_by(t.conversations.c.id.desc())
+    .limit(1)
+)
+_INSERT_CONVERSATION = insert(t.conversations).returning(t.conversations.c.id)
+_UPDATE_CONVERSATION = update(t.conversations).where(t.conversations.c.id == bindparam("_id"))
+_NEXT_SEQ = (
+    update(t.conversations)
+    .where(t.conversations.c.id == bindparam("_id"))
+    .values(last_seq=t.conversations.c.last_seq + 1)
+    .returning(t.conversations.c.last_seq)
+)
+_INSERT_MESSAGE = insert(t.messages).returning(t.messages.c.id)
+_MESSAGE_BY_ID = select(t.messages).where(t.messages.c.id == bindparam("id"))
+_MESSAGE_BY_PLATFORM_ID = select(t.messages.c.id).where(
+    t.messages.c.channel == bindparam("channel"),
+    t.messages.c.platform_message_id == bindparam("pid"),
+)
+_MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
+_UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
+_INSERT_TICKET = insert(t.tickets).returning(t.tickets.c.id)
+_TICKET_BY_ID = select(t.tickets).where(t.tickets.c.id == bindparam("id"))
+_UPDATE_TICKET = update(t.tickets).where(t.tickets.c.id == bindparam("_id"))
+_INSERT_EVENT = insert(t.ticket_events)
+_INSERT_OUTBOX = insert(t.outbox).returning(t.outbox.c.id)
+_UPDATE_OUTBOX = update(t.outbox).where(t.outbox.c.id == bindparam("_id"))
+
+
 class CustomerRepository(_Repo):
     async def get(self, customer_id: int) -> Customer:
-        row = (
-            (await self.conn.execute(select(t.customers).where(t.customers.c.id == customer_id)))
-            .mappings()
-            .first()
-        )
+        row = (await self.conn.execute(_CUSTOMER_BY_ID, {"id": customer_id})).mappings().first()
         if row is None:
             raise NotFound(f"customer {customer_id} does not exist")
         return rows.customer(row)
 
     async def find(self, channel: ChannelKind, external_id: str) -> Customer | None:
-        query = select(t.customers).where(
-            t.customers.c.channel == channel.value, t.customers.c.external_id == external_id
-        )
-        row = (await self.conn.execute(query)).mappings().first()
+        params = {"channel": channel.value, "external_id": external_id}
+        row = (await self.conn.execute(_CUSTOMER_BY_EXTERNAL, params)).mappings().first()
         return rows.customer(row) if row else None
 
     async def get_or_create(
@@ -79,19 +115,27 @@ class CustomerRepository(_Repo):
                     update(t.customers).where(t.customers.c.id == existing.id).values(**changes)
                 )
             return existing
-        result = await self.conn.execute(
-            insert(t.customers)
-            .values(
-                channel=channel.value,
-                external_id=external_id,
-                display_name=display_name,
-                language=language or "en",
-                email_verified=False,
-                created_at=now,
-            )
-            .returning(t.customers.c.id)
+        customer = Customer(
+            id=0,
+            channel=channel,
+            external_id=external_id,
+            display_name=display_name,
+            language=language or "en",
+            created_at=now,
         )
-        return await self.get(result.scalar_one())
+        result = await self.conn.execute(
+            _INSERT_CUSTOMER,
+            {
+                "channel": channel.value,
+                "external_id": external_id,
+                "display_name": display_name,
+                "language": customer.language,
+                "email_verified": False,
+                "created_at": now,
+            },
+        )
+        customer.id = result.scalar_one()
+        return customer
 
     async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
         await self.conn.execute(
@@ -115,21 +159,16 @@ class CustomerRepository(_Repo):
 
 class ConversationRepository(_Repo):
     async def get(self, conversation_id: int) -> Conversation:
-        query = select(t.conversations).where(t.conversations.c.id == conversation_id)
-        row = (await self.conn.execute(query)).mappings().first()
+        found = await self.conn.execute(_CONVERSATION_BY_ID, {"id": conversation_id})
+        row = found.mappings().first()
         if row is None:
             raise NotFound(f"conversation {conversation_id} does not exist")
         return rows.conversation(row)
 
     async def current(self, channel: ChannelKind, address: str) -> Conversation | None:
         """The latest conversation at this address (a chat, a thread, a web-chat session)."""
-        query = (
-            select(t.conversations)
-            .where(t.conversations.c.channel == channel.value, t.conversations.c.address == address)
-            .order_by(t.conversations.c.id.desc())
-            .limit(1)
-        )
-        row = (await self.conn.execute(query)).mappings().first()
+        params = {"channel": channel.value, "address": address}
+        row = (await self.conn.execute(_CURRENT_CONVERSATION, params)).mappings().first()
         return rows.conversation(row) if row else None
 
     async def add(
@@ -158,15 +197,15 @@ class ConversationRepository(_Repo):
     async def save(self, conversation: Conversation, now: datetime) -> None:
         conversation.updated_at = now
         await self.conn.execute(
-            update(t.conversations)
-            .where(t.conversations.c.id == conversation.id)
-            .values(
-                state=conversation.state.value,
-                ticket_id=conversation.ticket_id,
-                dialogue=conversation.dialogue,
-                delivery_blocked=conversation.delivery_blocked,
-                updated_at=now,
-            )
+            _UPDATE_CONVERSATION,
+            {
+                "_id": conversation.id,
+                "state": conversation.state.value,
+                "ticket_id": conversation.ticket_id,
+                "dialogue": conversation.dialogue,
+                "delivery_blocked": conversation.delivery_blocked,
+                "updated_at": now,
+            },
         )
 
     async def access_token_hash(self, channel: ChannelKind, address: str) -> tuple[int, str] | None:
@@ -181,12 +220,7 @@ class ConversationRepository(_Repo):
 
     async def next_seq(self, conversation_id: int) -> int:
         """Reserve the next message number; the row lock keeps it gap-free and ordered."""
-        result = await self.conn.execute(
-            update(t.conversations)
-            .where(t.conversations.c.id == conversation_id)
-            .values(last_seq=t.conversations.c.last_seq + 1)
-            .returning(t.conversations.c.last_seq)
-        )
+        result = await self.conn.execute(_NEXT_SEQ, {"_id": conversation_id})
         return int(result.scalar_one())
 
 
@@ -204,24 +238,23 @@ class MessageRepository(_Repo):
         seq = await ConversationRepository(self.conn).next_seq(message.conversation_id)
         try:
             result = await self.conn.execute(
-                insert(t.messages)
-                .values(
-                    conversation_id=message.conversation_id,
-                    seq=seq,
-                    channel=channel.value,
-                    direction=message.direction.value,
-                    sender=message.sender.value,
-                    text=message.text,
-                    buttons=rows.buttons_to_json(message.buttons),
-                    payload=message.payload,
-                    internal=message.internal,
-                    agent_id=message.agent_id,
-                    ticket_id=message.ticket_id,
-                    platform_message_id=pid,
-                    processed_at=now if processed else None,
-                    created_at=now,
-                )
-                .returning(t.messages.c.id)
+                _INSERT_MESSAGE,
+                {
+                    "conversation_id": message.conversation_id,
+                    "seq": seq,
+                    "channel": channel.value,
+                    "direction": message.direction.value,
+                    "sender": message.sender.value,
+                    "text": message.text,
+                    "buttons": rows.buttons_to_json(message.buttons),
+                    "payload": message.payload,
+                    "internal": message.internal,
+                    "agent_id": message.agent_id,
+                    "ticket_id": message.ticket_id,
+                    "platform_message_id": pid,
+                    "processed_at": now if processed else None,
+                    "created_at": now,
+                },
             )
         except IntegrityError as exc:  # a concurrent process stored the same update first
             raise DuplicateMessage(pid or "") from exc
@@ -231,35 +264,24 @@ class MessageRepository(_Repo):
         return message
 
     async def platform_id_exists(self, channel: ChannelKind, platform_message_id: str) -> bool:
-        query = select(t.messages.c.id).where(
-            t.messages.c.channel == channel.value,
-            t.messages.c.platform_message_id == platform_message_id,
-        )
-        return (await self.conn.execute(query)).first() is not None
+        params = {"channel": channel.value, "pid": platform_message_id}
+        return (await self.conn.execute(_MESSAGE_BY_PLATFORM_ID, params)).first() is not None
 
     async def get(self, message_id: int) -> Message:
-        row = (
-            (await self.conn.execute(select(t.messages).where(t.messages.c.id == message_id)))
-            .mappings()
-            .first()
-        )
+        row = (await self.conn.execute(_MESSAGE_BY_ID, {"id": message_id})).mappings().first()
         if row is None:
             raise NotFound(f"message {message_id} does not exist")
         return rows.message(row)
 
     async def is_processed(self, message_id: int) -> bool:
-        query = select(t.messages.c.processed_at).where(t.messages.c.id == message_id)
-        return (await self.conn.execute(query)).scalar_one_or_none() is not None
+        found = await self.conn.execute(_MESSAGE_PROCESSED_AT, {"id": message_id})
+        return found.scalar_one_or_none() is not None
 
     async def mark_processed(self, message_id: int, now: datetime) -> None:
-        await self.conn.execute(
-            update(t.messages).where(t.messages.c.id == message_id).values(processed_at=now)
-        )
+        await self.conn.execute(_UPDATE_MESSAGE, {"_id": message_id, "processed_at": now})
 
     async def attach_to_ticket(self, message_id: int, ticket_id: int) -> None:
-        await self.conn.execute(
-            update(t.messages).where(t.messages.c.id == message_id).values(ticket_id=ticket_id)
-        )
+        await self.conn.execute(_UPDATE_MESSAGE, {"_id": message_id, "ticket_id": ticket_id})
 
     async def unprocessed(self, limit: int = 1000) -> list[tuple[int, int]]:
         """(message id, conversation id) of inbound messages not yet handled, oldest first."""
@@ -334,17 +356,15 @@ class TicketRepository(_Repo):
             created_at=ticket.created_at,
             resolution_count=0,
         )
-        result = await self.conn.execute(
-            insert(t.tickets).values(**values).returning(t.tickets.c.id)
-        )
+        result = await self.conn.execute(_INSERT_TICKET, values)
         ticket.id = result.scalar_one()
         return ticket
 
     async def get(self, ticket_id: int, for_update: bool = False) -> Ticket:
-        query = select(t.tickets).where(t.tickets.c.id == ticket_id)
+        query = _TICKET_BY_ID
         if for_update and self.conn.dialect.name == "postgresql":
             query = query.with_for_update()
-        row = (await self.conn.execute(query)).mappings().first()
+        row = (await self.conn.execute(query, {"id": ticket_id})).mappings().first()
         if row is None:
             from models import format_ticket_id
 
@@ -352,11 +372,7 @@ class TicketRepository(_Repo):
         return rows.ticket(row)
 
     async def save(self, ticket: Ticket) -> None:
-        await self.conn.execute(
-            update(t.tickets)
-            .where(t.tickets.c.id == ticket.id)
-            .values(**rows.ticket_values(ticket))
-        )
+        await self.conn.execute(_UPDATE_TICKET, {"_id": ticket.id, **rows.ticket_values(ticket)})
 
     async def bump_resolution_round(self, ticket_id: int) -> int:
         result = await self.conn.execute(
@@ -408,15 +424,16 @@ class TicketRepository(_Repo):
 class EventRepository(_Repo):
     async def add(self, event: TicketEvent) -> None:
         await self.conn.execute(
-            insert(t.ticket_events).values(
-                ticket_id=event.ticket_id,
-                actor=event.actor,
-                kind=event.kind,
-                old=event.old,
-                new=event.new,
-                detail=event.detail,
-                created_at=event.created_at,
-            )
+            _INSERT_EVENT,
+            {
+                "ticket_id": event.ticket_id,
+                "actor": event.actor,
+                "kind": event.kind,
+                "old": event.old,
+                "new": event.new,
+                "detail": event.detail,
+                "created_at": event.created_at,
+            },
         )
 
     async def add_all(self, events: Sequence[TicketEvent]) -> None:
@@ -528,19 +545,18 @@ class OutboxRepository(_Repo):
         message_id: int | None = None,
     ) -> int:
         result = await self.conn.execute(
-            insert(t.outbox)
-            .values(
-                channel=channel,
-                address=address,
-                body=body,
-                conversation_id=conversation_id,
-                message_id=message_id,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            .returning(t.outbox.c.id)
+            _INSERT_OUTBOX,
+            {
+                "channel": channel,
+                "address": address,
+                "body": body,
+                "conversation_id": conversation_id,
+                "message_id": message_id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            },
         )
         return int(result.scalar_one())
 
@@ -592,7 +608,7 @@ class OutboxRepository(_Repo):
         values: dict[str, Any] = {"status": "sent", "sent_at": now}
         if redact:
             values["body"] = REDACTED
-        await self.conn.execute(update(t.outbox).where(t.outbox.c.id == item_id).values(**values))
+        await self.conn.execute(_UPDATE_OUTBOX, {"_id": item_id, **values})
 
     async def retry_at(self, item_id: int, when: datetime, error: str) -> None:
         await self.conn.execute(
