@@ -9,6 +9,7 @@ the test's tmp_path.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -110,3 +111,57 @@ async def test_an_agent_takes_over_in_the_console_and_the_customer_sees_the_repl
     await console.screenshot(path=str(shots / "ticket.png"))
     await expect(chat.locator("#log")).not_to_contain_text("last week")
     assert dialogs == []  # no script from customer text ever ran
+
+
+async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_report(
+    browser: Any, make_desk: Any, sqlite_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from playwright.async_api import expect
+
+    from handoff.reporting import build_report
+    from models import parse_ticket_id
+    from models.metrics import parse_period
+
+    desk: LiveDesk = await make_desk(sqlite_url)
+    ann = await desk.agent("ann@example.com")
+    await desk.agent("max@example.com", role="manager")
+    paying = await desk.customer()
+    t1 = await paying.opens_ticket("Orders fail with a server error when customers pay")
+    asking = await desk.customer()
+    await asking.opens_ticket("Please add a CSV export to the customer list")
+    await ann.ok("POST", f"/api/agent/tickets/{t1}/claim", {})
+    await ann.ok("POST", f"/api/agent/tickets/{t1}/messages", {"text": "On it.", "internal": False})
+    await ann.ok("POST", f"/api/agent/tickets/{t1}/resolve", {"resolution": "Fixed."})
+    prompt = await paying.wait_for(lambda m: len(m.get("buttons") or []) == 5)
+    await paying.say(payload=prompt["buttons"][3]["payload"])  # 4 of 5
+    for _ in range(100):
+        if await desk.fd.store.read(lambda uow: uow.csat.latest(parse_ticket_id(t1))):
+            break
+        await asyncio.sleep(0.05)
+    now = datetime.now(UTC)
+    expected = (
+        await desk.fd.store.read(lambda uow: build_report(uow, parse_period(None, None, now), now))
+    ).as_json()
+
+    page = await (await browser.new_context()).new_page()
+    await page.goto(desk.url("/console/login?next=/console/reports"))
+    await page.fill("input[name=email]", "max@example.com")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.goto(desk.url("/console/reports"))
+    metrics = page.locator("#metrics")
+    await expect(metrics).to_be_visible()
+
+    async def shown(key: str) -> str:
+        value = await metrics.locator(f'td[data-metric="{key}"]').first.get_attribute("data-value")
+        return value or ""
+
+    assert await shown("volume") == str(expected["volume"]) == "2"
+    assert float(await shown("csat.mean")) == expected["csat"]["mean"] == 4.0
+    assert await shown("csat.responses") == "1"
+    assert float(await shown("resolution_time.median_s")) == pytest.approx(
+        expected["resolution_time"]["median_s"]
+    )
+    await expect(page.locator("img, svg, object").first).to_be_visible()  # the charts
