@@ -39,7 +39,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def refuse(status: int, message: str, **headers: str) -> web.HTTPException:
     """An HTTP error with a JSON body, which ``errors_as_json`` passes through unchanged."""
-    kind = {401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 429: web.HTTPTooManyRequests}
+    kind = {
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        429: web.HTTPTooManyRequests,
+    }
     return kind.get(status, web.HTTPBadRequest)(
         text=json.dumps({"error": message}), content_type="application/json", headers=headers
     )
@@ -142,6 +146,8 @@ def set_session_cookie(response: web.StreamResponse, token: str, secure: bool) -
 
 
 async def login(request: web.Request) -> web.Response:
+    if request.content_type != "application/json":  # a cross-site form cannot send this type
+        raise refuse(400, "send the login as JSON (Content-Type: application/json)")
     body = await json_body(request)
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:

@@ -13,7 +13,9 @@ the base layout (nav bar, session, CSRF meta tag) by extending ``base.html``.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,10 +146,34 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPFound("/console/queue")
 
 
+LOGIN_CSRF_COOKIE = "frontdesk_login_csrf"
+
+
+async def login_form(
+    request: web.Request, error: str | None = None, email: str = "", status: int = 200
+) -> web.Response:
+    """The login form with a fresh double-submit token: the same random value in a cookie and a
+    hidden field, so another site cannot log a browser into an account of its choosing."""
+    token = secrets.token_urlsafe(24)
+    response = await render_page(
+        request, "login.html", {"error": error, "email": email, "login_csrf": token}, status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=services(request).secure_cookies,
+        path="/console/login",
+        max_age=3600,
+    )
+    return response
+
+
 async def login_page(request: web.Request) -> web.Response:
     if await authenticate(request) is not None:
         raise web.HTTPFound("/console/queue")
-    return await render_page(request, "login.html", {"error": None, "email": ""})
+    return await login_form(request)
 
 
 def _safe_next(value: str | None) -> str:
@@ -160,19 +186,20 @@ def _safe_next(value: str | None) -> str:
 async def login_submit(request: web.Request) -> web.Response:
     form = await request.post()
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, str(form.get("login_csrf") or "")):
+        return await login_form(
+            request, "The login form expired. Please log in again.", email, status=403
+        )
     svc = services(request)
     try:
         _agent, token, _csrf = await svc.auth.login(email, password, request.remote or "unknown")
     except LoginThrottled as exc:
-        response = await render_page(
-            request, "login.html", {"error": str(exc), "email": email}, status=429
-        )
+        response = await login_form(request, str(exc), email, status=429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except LoginRefused as exc:
-        return await render_page(
-            request, "login.html", {"error": str(exc), "email": email}, status=401
-        )
+        return await login_form(request, str(exc), email, status=401)
     response = web.HTTPFound(_safe_next(request.query.get("next")))
     set_session_cookie(response, token, svc.secure_cookies)
     raise response

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from .conftest import PASSWORD, LiveDesk
 
@@ -16,13 +17,29 @@ async def test_pages_need_a_login_and_the_form_logs_in(desk: LiveDesk) -> None:
     browser = desk.http()
     async with browser.get(desk.url("/console/queue"), allow_redirects=False) as r:
         assert r.status == 302 and r.headers["Location"].startswith("/console/login")
+    forged = desk.http()  # another site posting the form: no token of ours
+    async with forged.post(
+        desk.url("/console/login"), data={"email": "ann@example.com", "password": PASSWORD}
+    ) as r:
+        assert r.status == 403 and "login form expired" in await r.text()
+        assert "frontdesk_session" not in r.cookies
+
+    async def form_token() -> str:
+        async with browser.get(desk.url("/console/login")) as r:
+            return re.search(r'name="login_csrf" value="([^"]+)"', await r.text()).group(1)  # type: ignore[union-attr]
+
     async with browser.post(
-        desk.url("/console/login"), data={"email": "ann@example.com", "password": "nope nope"}
+        desk.url("/console/login"),
+        data={
+            "email": "ann@example.com",
+            "password": "nope nope",
+            "login_csrf": await form_token(),
+        },
     ) as r:
         assert r.status == 401 and "wrong email or password" in await r.text()
     async with browser.post(
         desk.url("/console/login?next=https://evil.example/"),
-        data={"email": "ann@example.com", "password": PASSWORD},
+        data={"email": "ann@example.com", "password": PASSWORD, "login_csrf": await form_token()},
         allow_redirects=False,
     ) as r:
         assert r.status == 302 and r.headers["Location"] == "/console/queue"
@@ -68,3 +85,14 @@ async def test_a_live_fragment_and_an_event_stream_follow_changes(desk: LiveDesk
     async with ann.http.get(desk.url("/console/queue"), headers={"X-Fragment": "1"}) as r:
         fragment = await r.text()
     assert tid in fragment and "<html" not in fragment
+
+
+async def test_the_json_login_refuses_what_a_cross_site_form_can_send(desk: LiveDesk) -> None:
+    await desk.agent("ann@example.com")
+    forged = desk.http()
+    body = '{"email": "ann@example.com", "password": "' + PASSWORD + '", "x": "="}'
+    async with forged.post(
+        desk.url("/api/agent/login"), data=body, headers={"Content-Type": "text/plain"}
+    ) as r:
+        assert r.status == 400
+        assert "frontdesk_session" not in r.cookies
