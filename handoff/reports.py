@@ -39,6 +39,19 @@ async def nobody_signed_in(request: web.Request) -> AgentRole | None:
 
 
 ROLE_OF: web.AppKey[RoleOf] = web.AppKey("reports_role_of")
+Render = Callable[[web.Request, str, dict[str, Any]], Awaitable[web.Response]]
+
+
+async def render_standalone(
+    request: web.Request, template: str, context: dict[str, Any]
+) -> web.Response:
+    """The default: the page alone; the console swaps in its own renderer (nav bar, session)."""
+    return web.Response(
+        text=_TEMPLATES.get_template(template).render(**context), content_type="text/html"
+    )
+
+
+RENDER: web.AppKey[Render] = web.AppKey("reports_render")
 _CONFIG = web.AppKey("reports_config", dict)
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("handoff", "templates"),
@@ -55,6 +68,7 @@ def add_routes(
     prefix: str = "/console/reports",
 ) -> None:
     app.setdefault(ROLE_OF, nobody_signed_in)
+    app.setdefault(RENDER, render_standalone)
     app[_CONFIG] = {"store_of": store_of, "hours": hours, "clock": clock, "prefix": prefix}
     app.router.add_get(prefix, reports_page)
     app.router.add_get(prefix + "/charts/{name}.svg", chart)
@@ -166,21 +180,27 @@ async def reports_page(request: web.Request) -> web.Response:
     previous = await store.read(lambda uow: build_report(uow, period.previous(), now, hours=hours))
     query = {"since": _first_day(period), "until": _last_day(period)}
     qs = "&".join(f"{k}={v}" for k, v in query.items())
-    html = _TEMPLATES.get_template("reports.html").render(
-        period=period,
-        previous={"since": _first_day(period.previous()), "until": _last_day(period.previous())},
-        query=query,
-        qs=qs,
-        by=by,
-        groupings=GROUPINGS,
-        rows=metric_rows(current.as_json(), previous.as_json()),
-        breakdown=[
-            (k, metric_rows(m.as_json(), m.as_json())) for k, m in current.breakdown.items()
-        ],
-        prefix=config["prefix"],
-        charts=CHARTS,
+    return await request.app[RENDER](
+        request,
+        "reports.html",
+        dict(
+            period=period,
+            previous={
+                "since": _first_day(period.previous()),
+                "until": _last_day(period.previous()),
+            },
+            query=query,
+            qs=qs,
+            by=by,
+            groupings=GROUPINGS,
+            rows=metric_rows(current.as_json(), previous.as_json()),
+            breakdown=[
+                (k, metric_rows(m.as_json(), m.as_json())) for k, m in current.breakdown.items()
+            ],
+            prefix=config["prefix"],
+            charts=CHARTS,
+        ),
     )
-    return web.Response(text=html, content_type="text/html")
 
 
 async def export_csv(request: web.Request) -> web.Response:

@@ -114,7 +114,7 @@ async def test_an_agent_takes_over_in_the_console_and_the_customer_sees_the_repl
 
 
 async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_report(
-    browser: Any, make_desk: Any, sqlite_url: str
+    browser: Any, make_desk: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     from datetime import UTC, datetime
 
@@ -145,7 +145,7 @@ async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_rep
         await desk.fd.store.read(lambda uow: build_report(uow, parse_period(None, None, now), now))
     ).as_json()
 
-    page = await (await browser.new_context()).new_page()
+    page = await (await browser.new_context(viewport={"width": 1300, "height": 900})).new_page()
     await page.goto(desk.url("/console/login?next=/console/reports"))
     await page.fill("input[name=email]", "max@example.com")
     await page.fill("input[name=password]", PASSWORD)
@@ -164,4 +164,7 @@ async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_rep
     assert float(await shown("resolution_time.median_s")) == pytest.approx(
         expected["resolution_time"]["median_s"]
     )
-    await expect(page.locator("img, svg, object").first).to_be_visible()  # the charts
+    await expect(page.locator(".charts img").first).to_be_visible()  # the charts
+    await expect(page.locator("nav a[aria-current=page]")).to_have_text("Reports")  # console nav
+    shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
+    await page.screenshot(path=str(shots / "reports.png"), full_page=True)
