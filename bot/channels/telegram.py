@@ -243,6 +243,13 @@ class TelegramChannel:
                 delay = self._backoff_initial
             except RetryAfter as exc:
                 await asyncio.sleep(_retry_after_seconds(exc))
+            except BadRequest as exc:  # a NetworkError too, but not an outage: e.g. a refused
+                # webhook URL. Said in one line, and retried.
+                logger.warning("Telegram refused the request (%s); retrying in %.1fs", exc, delay)
+                self._healthy = connected
+                first_attempt.set()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff_max)
             except (NetworkError, Conflict, InvalidToken) as exc:
                 # InvalidToken's text contains the token: never log it.
                 reason = "the token was rejected" if isinstance(exc, InvalidToken) else str(exc)

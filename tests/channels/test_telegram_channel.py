@@ -390,3 +390,27 @@ async def test_webhook_answers_500_when_the_store_fails_so_telegram_retries(
     assert telegram.webhook_statuses == [500]
     assert len(logged_errors.take()) == 1
     assert [e.text for e in sink.events] == ["hello"]
+
+
+async def test_a_refused_webhook_is_one_warning_and_retried(
+    telegram: FakeTelegram,
+    telegram_channels: Build,
+    sink: RecordingSink,
+    webhook_server: tuple[str, dict[str, TelegramChannel]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url, mounted = webhook_server
+    telegram.fail_next(
+        "setWebhook",
+        1,
+        400,
+        {"ok": False, "error_code": 400, "description": "Bad Request: bad webhook: HTTPS url"},
+    )
+    channel = telegram_channels(webhook_url=url, webhook_secret="secret")
+    mounted["channel"] = channel
+    await channel.start(sink)
+    assert not channel.healthy
+    await telegram.wait_for_call("setWebhook", count=2)  # retried after the backoff
+    refusals = [r for r in caplog.records if "refused the request" in r.getMessage()]
+    assert refusals and all(r.exc_info is None for r in refusals)
+    assert "https url" in refusals[0].getMessage().lower()
