@@ -29,10 +29,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+SLA_BREACH = "sla_breach"
+
+
 @dataclass(frozen=True, slots=True)
 class SweepResult:
     escalated: tuple[int, ...] = ()
     flagged: tuple[int, ...] = ()
+    breached: tuple[int, ...] = ()
 
 
 @dataclass
@@ -65,9 +69,37 @@ class EscalationScheduler:
             lambda uow: uow.handoff.customers_waiting(self.config.nag_threshold)
         )
         flagged = [tid for tid, count in waiting if await self._flag(tid, count, now)]
-        if escalated or flagged:
-            log.info("escalated %s, flagged %s", escalated, flagged)
-        return SweepResult(tuple(escalated), tuple(flagged))
+        overdue = await self.store.read(
+            lambda uow: uow.handoff.past_resolution_due(now, SLA_BREACH)
+        )
+        breached = [t.id for t in overdue if await self._breached(t.id, now)]
+        if escalated or flagged or breached:
+            log.info("escalated %s, flagged %s, past resolution SLA %s", escalated, flagged,
+                     breached)  # fmt: skip
+        return SweepResult(tuple(escalated), tuple(flagged), tuple(breached))
+
+    async def _breached(self, ticket_id: int, now: datetime) -> bool:
+        """A ticket past its resolution target: flagged once (the flag's key is the guard
+        between processes), its owner and the team's managers told."""
+
+        async def work(uow: UnitOfWork) -> bool:
+            ticket = await uow.tickets.get(ticket_id)
+            due = ticket.resolution_due
+            detail = f"resolution target passed ({due:%d %b %H:%M} UTC)" if due else "overdue"
+            if not await uow.flags.add(ticket_id, SLA_BREACH, detail, now):
+                return False
+            await uow.events.add(
+                TicketEvent(ticket_id, "system", "sla_breached", None, SLA_BREACH, detail,
+                            created_at=now)
+            )  # fmt: skip
+            text = f"{format_ticket_id(ticket_id)}: {detail}"
+            if ticket.assignee_id is not None:
+                await uow.notifications.add(ticket.assignee_id, ticket_id, SLA_BREACH, text, now)
+            await notify_managers(uow, ticket, SLA_BREACH, text, now)
+            self.desk.ticket_changed(uow, ticket_id)
+            return True
+
+        return await self.store.write(work)
 
     async def _escalate(self, ticket_id: int, seen: Priority, now: datetime) -> bool:
         async def work(uow: UnitOfWork) -> bool:

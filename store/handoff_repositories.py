@@ -212,6 +212,23 @@ class HandoffQueryRepository(_Repo):
         )
         return [rows.ticket(r) for r in (await self.conn.execute(query)).mappings()]
 
+    async def past_resolution_due(self, now: datetime, kind: str, limit: int = 500) -> list[Ticket]:
+        """Open tickets whose resolution target has passed and that carry no ``kind`` flag yet
+        (waiting on a manager's approval does not count against the team)."""
+        tk, flags = t.tickets, t.ticket_flags
+        flagged = select(flags.c.ticket_id).where(flags.c.kind == kind)
+        query = (
+            select(tk)
+            .where(
+                tk.c.resolution_due < now,
+                tk.c.status.not_in([*CLOSED, TicketStatus.PENDING_APPROVAL.value]),
+                tk.c.id.not_in(flagged),
+            )
+            .order_by(tk.c.resolution_due)
+            .limit(limit)
+        )
+        return [rows.ticket(r) for r in (await self.conn.execute(query)).mappings()]
+
     async def escalate_once(
         self, ticket_id: int, seen: Priority, raised: Priority, now: datetime, unassigned: bool
     ) -> bool:

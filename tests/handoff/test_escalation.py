@@ -43,7 +43,8 @@ async def test_two_schedulers_at_once_escalate_an_unassigned_ticket_exactly_once
     assert after["priority"] == Priority(before["priority"]).raised().value
     assert [e["kind"] for e in after["events"]].count("escalated") == 1
     alerts = (await manager.ok("GET", "/api/agent/notifications"))["notifications"]
-    assert [(n["kind"], n["ticket"]) for n in alerts] == [("escalated", tid)]
+    escalations = [(n["kind"], n["ticket"]) for n in alerts if n["kind"] == "escalated"]
+    assert escalations == [("escalated", tid)]  # (a day later it is also past its SLA)
 
 
 async def test_a_ticket_within_its_limit_or_taken_is_not_escalated(desk: LiveDesk) -> None:
@@ -95,3 +96,33 @@ async def test_a_customer_writing_again_and_again_is_flagged_once(desk: LiveDesk
 
     await ann.ok("POST", f"/api/agent/tickets/{tid}/messages", {"text": "Sorry, on it now."})
     assert (await ann.ticket(tid))["flags"] == []
+
+
+async def test_a_ticket_past_its_resolution_target_is_flagged_and_reported_once(
+    desk: LiveDesk,
+) -> None:
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    ann = await desk.agent("ann@example.com")
+    manager = await desk.agent("max@example.com", role="manager", teams=("support", "engineering"))
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
+    scheduler = desk.fd.handoff.scheduler  # type: ignore[union-attr]
+    assert (await scheduler.sweep()).breached == ()  # within its target
+
+    url = desk.fd.settings.database_url
+    later = desk.fd.desk.clock() + timedelta(days=4)  # past every default resolution target
+    async with Store(url) as one, Store(url) as two:
+        schedulers = [
+            EscalationScheduler(store, Desk(bus=EventBus()), RoutingConfig())
+            for store in (one, two)
+        ]
+        results = await asyncio.gather(*(s.sweep(later) for s in schedulers))
+        again = await schedulers[0].sweep(later + timedelta(hours=1))
+    assert sorted(len(r.breached) for r in results) == [0, 1]
+    assert again.breached == ()
+    details = await ann.ticket(tid)
+    assert [e["kind"] for e in details["events"]].count("sla_breached") == 1
+    assert "sla_breach" in details["flags"]
+    for person in (ann, manager):
+        alerts = (await person.ok("GET", "/api/agent/notifications"))["notifications"]
+        assert [n["kind"] for n in alerts].count("sla_breach") == 1
