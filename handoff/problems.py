@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
-
 from models import (
     ChannelKind,
+    Conflict,
     Conversation,
     ConversationState,
     InvalidTransition,
@@ -88,7 +87,7 @@ async def open_or_link(
 ) -> ProblemOutcome | None:
     """Open one problem ticket for ``spike`` (or find the open one) and link its incidents.
 
-    Returns None when every incident was already linked. Raises IntegrityError when another
+    Returns None when every incident was already linked. Raises :class:`Conflict` when another
     process opened the intent's problem at the same moment: run it again and it links to that.
     """
     now = desk.clock()
@@ -246,7 +245,7 @@ class SpikeWatcher:
             for attempt in (1, 2):
                 try:
                     outcome = await self.store.write(act)
-                except IntegrityError:
+                except Conflict:
                     if attempt == 2:
                         raise
                     continue  # another process opened this intent's problem: link to it

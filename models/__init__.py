@@ -25,6 +25,7 @@ from .enums import (
     TicketType,
 )
 from .errors import (
+    Conflict,
     DomainError,
     DuplicateMessage,
     InvalidTicketId,
@@ -42,6 +43,7 @@ __all__ = [
     "AgentRole",
     "Button",
     "ChannelKind",
+    "Conflict",
     "Conversation",
     "ConversationState",
     "CsatResponse",

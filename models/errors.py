@@ -28,5 +28,9 @@ class ValidationError(DomainError):
     """Input that breaks a business rule (empty text, text too long, unknown label...)."""
 
 
+class Conflict(DomainError):
+    """Another process made a change first (e.g. opened the same problem ticket): read again."""
+
+
 class DuplicateMessage(DomainError):
     """An inbound platform message stored before: a redelivery, to be dropped."""

@@ -35,11 +35,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from models import TicketStatus, TicketType
+from models import Conflict, TicketStatus, TicketType
 from models.metrics import CsatCounts, DurationStats, ReportPeriod, TicketCounts
 from models.sla import BusinessHours
 
@@ -456,11 +457,14 @@ class ProblemQueries:
         return (await self.conn.execute(query)).scalar_one_or_none()
 
     async def claim(self, intent: str, problem_id: int, now: datetime) -> None:
-        """Record ``problem_id`` as the open problem of ``intent``; raises IntegrityError if
+        """Record ``problem_id`` as the open problem of ``intent``; raises :class:`Conflict` if
         another process recorded one first (its write fails, and it links to that one later)."""
-        await self.conn.execute(
-            insert(t.open_problems).values(intent=intent, problem_id=problem_id, created_at=now)
-        )
+        try:
+            await self.conn.execute(
+                insert(t.open_problems).values(intent=intent, problem_id=problem_id, created_at=now)
+            )
+        except IntegrityError as exc:
+            raise Conflict(f"intent {intent} has an open problem already") from exc
 
     async def release(self, problem_id: int) -> None:
         await self.conn.execute(

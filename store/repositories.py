@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from models import (
     Agent,
     ChannelKind,
+    Conflict,
     Conversation,
     CsatResponse,
     Customer,
@@ -123,17 +124,20 @@ class CustomerRepository(_Repo):
             language=language or "en",
             created_at=now,
         )
-        result = await self.conn.execute(
-            _INSERT_CUSTOMER,
-            {
-                "channel": channel.value,
-                "external_id": external_id,
-                "display_name": display_name,
-                "language": customer.language,
-                "email_verified": False,
-                "created_at": now,
-            },
-        )
+        try:
+            result = await self.conn.execute(
+                _INSERT_CUSTOMER,
+                {
+                    "channel": channel.value,
+                    "external_id": external_id,
+                    "display_name": display_name,
+                    "language": customer.language,
+                    "email_verified": False,
+                    "created_at": now,
+                },
+            )
+        except IntegrityError as exc:  # another process created this identity a moment ago
+            raise Conflict(f"{channel.value} user {external_id} was created concurrently") from exc
         customer.id = result.scalar_one()
         return customer
 
