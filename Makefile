@@ -34,6 +34,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/webchat_load.py
 	$(PY) bench/engine_throughput.py
+	$(PY) bench/agent_relay.py
 
 # BANKING77 (issue #3): read from ../shared/datasets, never copied into the project
 BANKING77 ?= ../shared/datasets/banking77
