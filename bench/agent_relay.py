@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,15 +19,9 @@ import time
 from pathlib import Path
 
 import aiohttp
+from frontdesk_server import FRONTDESK, ROOT, serving
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def relay(base: str, replies: int) -> list[float]:
@@ -82,28 +75,11 @@ def main() -> None:
     url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp), "FRONTDESK_LOG_LEVEL": "WARNING",
            "FRONTDESK_DATABASE_URL": url}  # fmt: skip
-    frontdesk = [sys.executable, "-m", "bot"]
-    subprocess.run([*frontdesk, "agents", "create", "--email", "ann@example.com", "--name", "Ann"],
+    subprocess.run([*FRONTDESK, "agents", "create", "--email", "ann@example.com", "--name", "Ann"],
                    input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, check=True,
                    capture_output=True)  # fmt: skip
-    port = free_port()
-    server = subprocess.Popen([*frontdesk, "run", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                import urllib.request
-
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(url, env) as base:
         timings = sorted(asyncio.run(relay(base, args.replies)))
-    finally:
-        server.terminate()
-        server.wait(10)
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     print(f"database: {url.split(':')[0]}  replies: {len(timings)}")
     print(f"agent reply -> visible to the customer: p50 {statistics.median(timings) * 1000:.1f} ms"

@@ -12,17 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
+from frontdesk_server import serving
 
-ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
     "Since noon your API answers 503 to every request we send",
     "How do I get our invoices as PDF?",
@@ -30,12 +28,6 @@ TEXTS = [
     "Card payments keep failing at checkout",
     "Please add a dark mode to the dashboard",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def customer(
@@ -89,7 +81,6 @@ def main() -> None:
         sys.exit("customers must be 1..1000 and seconds 0..120")
     tmp = Path(tempfile.mkdtemp(prefix="fd-bench-"))
     url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
-    port = free_port()
     env = {
         **os.environ,
         "FRONTDESK_DATA_DIR": str(tmp),
@@ -97,28 +88,8 @@ def main() -> None:
         "FRONTDESK_CHAT_BURST": "1000",
         "FRONTDESK_CHAT_RATE_PER_S": "1000",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--port", str(port), "--database-url", url],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                import urllib.request
-
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(url, env) as base:
         latencies = asyncio.run(load(base, args.customers, args.seconds))
-    finally:
-        server.terminate()
-        server.wait(10)
     if not latencies:
         sys.exit("no replies measured")
     latencies.sort()
