@@ -48,6 +48,7 @@ SYSTEM_IDENTITY = "frontdesk:problems"
 LINKED_EVENT = "problem_linked"
 RESOLVED_EVENT = "problem_resolved"
 BASELINE_TEXTS = 2000  # the most recent baseline descriptions compared with a cluster
+DETECT_BUDGET = 2.0  # seconds of clustering per pass, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,14 +226,17 @@ class SpikeWatcher:
         rule = self.rule
         start = now - rule.window
 
-        async def read(uow: UnitOfWork) -> list[Spike]:
+        async def read(uow: UnitOfWork) -> tuple[list[Incident], dict[str, int], list[str]]:
             recent = await uow.problems.incidents(start, now + _EPSILON)
             counts = await uow.problems.incident_counts_by_intent(start - rule.baseline, start)
             older = await uow.problems.incidents(start - rule.baseline, start, BASELINE_TEXTS)
             incidents = [Incident(i.id, i.intent, i.description, i.problem_id) for i in recent]
-            return detect(incidents, counts, [i.description for i in older], rule)
+            return incidents, dict(counts), [i.description for i in older]
 
-        return await self.store.read(read)
+        incidents, counts, texts = await self.store.read(read)
+        # CPU-bound (text clustering): off the event loop, within a time budget, so requests
+        # keep being answered however many incidents arrive.
+        return await asyncio.to_thread(detect, incidents, counts, texts, rule, DETECT_BUDGET)
 
     async def check(self) -> list[ProblemOutcome]:
         """One detection pass; returns what it opened or linked."""

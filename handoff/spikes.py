@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from scipy.special import gammainc
+
+MAX_CLUSTERED = 500  # the most recent incidents clustered by text (pairs grow quadratically)
 _WORD = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
     " ".join(
@@ -36,19 +40,20 @@ _STOPWORDS = frozenset(
 
 
 def poisson_upper_tail(k: int, mu: float) -> float:
-    """P(X >= k) for X ~ Poisson(mu), summed from k upwards (accurate for tiny tails)."""
+    """P(X >= k) for X ~ Poisson(mu), accurate for tiny tails and bounded in time for any input.
+
+    It is the regularised lower incomplete gamma function P(k, mu) (scipy's ``gammainc``),
+    computed by a series that never loses the tail to ``1 - cdf`` rounding. The hand-written
+    series it replaces looped for ever once its first term underflowed to zero (~80 incidents
+    against a quiet baseline), and it ran on the event loop: that hung the whole server.
+    """
     if k <= 0:
         return 1.0
-    if mu <= 0:
+    if not mu > 0:  # zero, negative or NaN: nothing is expected, any incident is a surprise
         return 0.0
-    term = math.exp(-mu + k * math.log(mu) - math.lgamma(k + 1))
-    total, i = term, k
-    while True:
-        i += 1
-        term *= mu / i
-        total += term
-        if i > mu and term < total * 1e-16:
-            return min(total, 1.0)
+    if math.isinf(mu):
+        return 1.0
+    return min(max(float(gammainc(float(k), mu)), 0.0), 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +139,14 @@ def cosine(a: Vector, b: Vector) -> float:
     return sum(v * b.get(w, 0.0) for w, v in a.items())
 
 
-def clusters(vectors: Sequence[Vector], threshold: float) -> list[list[int]]:
-    """Indices grouped by single-link similarity >= threshold (connected components)."""
+def clusters(
+    vectors: Sequence[Vector], threshold: float, deadline: float | None = None
+) -> list[list[int]]:
+    """Indices grouped by single-link similarity >= threshold (connected components).
+
+    Quadratic in ``len(vectors)``: past ``deadline`` (a ``time.monotonic()`` value) the
+    remaining vectors are left unjoined, so a flood of incidents costs a bounded time.
+    """
     parent = list(range(len(vectors)))
 
     def root(i: int) -> int:
@@ -145,6 +156,8 @@ def clusters(vectors: Sequence[Vector], threshold: float) -> list[list[int]]:
         return i
 
     for i in range(len(vectors)):
+        if deadline is not None and time.monotonic() > deadline:
+            break
         for j in range(i + 1, len(vectors)):
             if vectors[i] and cosine(vectors[i], vectors[j]) >= threshold:
                 parent[root(j)] = root(i)
@@ -159,9 +172,16 @@ def detect(
     baseline_by_intent: Mapping[str, int],
     baseline_texts: Sequence[str],
     rule: SpikeRule,
+    budget: float | None = None,
 ) -> list[Spike]:
     """Spikes among ``recent`` incidents, at most one per intent (intent and cluster spikes of
-    the same intent are merged, so they lead to the same problem ticket)."""
+    the same intent are merged, so they lead to the same problem ticket).
+
+    The per-intent test is linear and always runs. Clustering is quadratic, so it looks at the
+    ``MAX_CLUSTERED`` most recent incidents only and stops joining after ``budget`` seconds: a
+    flood is already a spike of its intent, and a partial clustering only misses links.
+    """
+    deadline = None if budget is None else time.monotonic() + budget
     found: dict[str, Spike] = {}
 
     def add(intent: str, ids: Sequence[int], mu: float, p: float, reason: str) -> None:
@@ -182,10 +202,11 @@ def detect(
             add(intent, ids, mu, p, f"intent {intent}")
 
     if len(recent) >= rule.min_count:
+        recent = sorted(recent, key=lambda i: i.id)[-MAX_CLUSTERED:]
         model = TfIdf([i.text for i in recent] + list(baseline_texts))
         vectors = [model.vector(i.text) for i in recent]
         baseline_vectors = [model.vector(text) for text in baseline_texts]
-        for members in clusters(vectors, rule.similarity):
+        for members in clusters(vectors, rule.similarity, deadline):
             if len(members) < rule.min_count:
                 continue
             centroid = normalise(_sum(vectors[m] for m in members))
