@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy models store bot classifier handoff
+	$(VENV)/bin/mypy models store service bot classifier handoff
 
 bench: $(STAMP)
 	$(PY) bench/webchat_load.py

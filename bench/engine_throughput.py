@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine as SyncEngine
 
 from bot.app import running
-from bot.channels.base import InboundEvent
+from bot.ports import InboundEvent
 from bot.settings import load_settings
 from models import ChannelKind
 

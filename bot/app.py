@@ -34,11 +34,11 @@ from models import (
     ValidationError,
 )
 from models.sla import BusinessHours, SlaPolicy
+from service.periodic import Periodic, periodic
 from store.database import Store
 from store.migrate import upgrade
 
 from .channels import webchat
-from .channels.base import Channel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
@@ -50,22 +50,12 @@ from .fulfilment.entitlements import load_entitlements
 from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
 from .openapi import build_openapi
+from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings, SettingsError
-from .webchat_backend import WebChatBackend
+from .webchat_sessions import WebChatSessions
 
 log = logging.getLogger(__name__)
-
-
-class ClassifierSlot:
-    """Holds the active classifier; swapping it is one reference assignment, so requests in
-    flight finish on the model they started with and none waits for the swap."""
-
-    def __init__(self, classifier: Classifier) -> None:
-        self.current = classifier
-
-    def __call__(self) -> Classifier:
-        return self.current
 
 
 @dataclass
@@ -78,15 +68,17 @@ class Frontdesk:
     desk: Desk
     engine: Engine
     delivery: DeliveryWorker
-    classifier: ClassifierSlot
+    classifier: Classifier
     channels: dict[str, Channel] = field(default_factory=dict)
-    webchat: WebChatBackend | None = None
+    webchat: WebChatSessions | None = None
     handoff: HandoffServices | None = None
     fulfilment: FulfilmentDriver | None = None
     metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
+    jobs: dict[str, Periodic] = field(default_factory=dict)
+    """The background jobs by name (delivery, fulfilment idle check, spike check)."""
 
 
-# -- issue #3: the classifier follows the model registry -------------------------------------
+# -- the classifier follows the model registry ----------------------------------------------
 
 RELOAD_SECONDS = 2.0
 """How often a running server checks the registry for a promoted model (one ``stat``)."""
@@ -103,31 +95,19 @@ async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitSta
     holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
     log.info("classifier: model version %s from %s", holder.current.version, registry.root)
 
-    async def follow() -> None:
-        while True:
-            await asyncio.sleep(RELOAD_SECONDS)
-            try:  # loading a new version takes ~1 s: off the event loop
-                await asyncio.to_thread(holder.reload_if_changed)
-            except Exception:
-                log.exception("checking the model registry failed; still serving the old model")
+    async def follow() -> None:  # a failure is logged by periodic; the old model keeps serving
+        await asyncio.to_thread(holder.reload_if_changed)  # loading takes ~1 s: off the loop
 
-    task = asyncio.create_task(follow(), name="classifier-reload")
-
-    async def stop() -> None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    stack.push_async_callback(stop)
+    await stack.enter_async_context(periodic("classifier-reload", RELOAD_SECONDS, follow))
     return holder
 
 
-def clarifier_for(slot: ClassifierSlot, desk: Desk) -> Clarifier:
+def clarifier_for(classifier: Classifier, desk: Desk) -> Clarifier:
     from classifier.catalog import load_catalog
 
     from .clarifying import CatalogClarifier
 
-    return CatalogClarifier(load_catalog(), slot, desk.clock)
+    return CatalogClarifier(load_catalog(), classifier, desk.clock)
 
 
 def add_models_page(app: web.Application, settings: Settings) -> None:
@@ -137,9 +117,6 @@ def add_models_page(app: web.Application, settings: Settings) -> None:
     from handoff.model_admin import ModelAdmin, add_models_page
 
     add_models_page(app, ModelAdmin(ModelRegistry(settings.model_dir), load_catalog()))
-
-
-# -- end of issue #3 --------------------------------------------------------------------------
 
 
 @contextlib.asynccontextmanager
@@ -165,16 +142,16 @@ async def running(
         bus = EventBus()
         routing = load_routing(settings.routing_file)
         desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
-        slot = ClassifierSlot(classifier or await registry_classifier(settings, stack))  # #3
+        classifier = classifier or await registry_classifier(settings, stack)
         metrics = metrics or FrontdeskMetrics()
         fulfilment = await _fulfilment(settings, store, desk, stack)
         engine = Engine(
             store,
             desk,
-            metrics.timed(slot),
+            metrics.timed(classifier),
             drivers=(fulfilment,),
             workers=settings.engine_workers,
-            clarifier=clarifier_for(slot, desk),  # #3: clarifying questions
+            clarifier=clarifier_for(classifier, desk),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
@@ -183,26 +160,39 @@ async def running(
             store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
         )
         fd = Frontdesk(
-            settings, store, bus, desk, engine, delivery, slot, channels, metrics=metrics
+            settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
         fd.fulfilment = fulfilment
         mail = mail_sender(settings)
         delivery.add_sender("email", mail.send)
         log.info("%s", mail.describe())
-        fd.webchat = WebChatBackend(
+        fd.webchat = WebChatSessions(
             store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
         )
         await engine.start()
         stack.push_async_callback(engine.stop)
-        await delivery.start()
-        stack.push_async_callback(delivery.stop)
-        fulfilment.start_idle_check(min(30.0, settings.fulfilment_idle_timeout / 4))
+        fd.jobs["delivery"] = await stack.enter_async_context(
+            periodic(
+                "delivery",
+                delivery.idle_wait,
+                delivery.deliver_until_idle,
+                immediately=True,
+                idle=delivery.wait_for_work,
+            )
+        )
         stack.push_async_callback(fulfilment.stop)
-        # metrics (#7): incident spikes open problem tickets
-        spikes = SpikeWatcher(store, desk, interval=settings.spike_check_interval_s)
-        await spikes.start()
-        stack.push_async_callback(spikes.stop)
+        fd.jobs["fulfilment-idle-check"] = await stack.enter_async_context(
+            periodic(
+                "fulfilment-idle-check",
+                min(30.0, settings.fulfilment_idle_timeout / 4),
+                fulfilment.expire_idle,
+            )
+        )
+        spikes = SpikeWatcher(store, desk)  # incident spikes open problem tickets
+        fd.jobs["spike-check"] = await stack.enter_async_context(
+            periodic("spike-check", settings.spike_check_interval_s, spikes.check)
+        )
         for name, channel in channels.items():
             await channel.start(engine_sink(engine))
             stack.push_async_callback(channel.stop)
@@ -219,7 +209,7 @@ async def running(
         yield fd
 
 
-# -- issue #6: auto-fulfilment and mail -----------------------------------------------------
+# -- auto-fulfilment and mail ----------------------------------------------------------------
 
 
 async def _fulfilment(
@@ -271,7 +261,7 @@ def sla_policy(settings: Settings) -> SlaPolicy:
     return SlaPolicy(business_hours=hours)
 
 
-# -- issue #5: Telegram and Discord ----------------------------------------------------------
+# -- chat platforms: Telegram and Discord --------------------------------------------------
 
 WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -420,7 +410,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
     app.router.add_get("/metrics", exposition_handler(lambda r: r.app[FRONTDESK].store))
-    reports.add_routes(  # metrics (#7); who may see it: app[reports.ROLE_OF], see there
+    reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,
         hours=sla_policy(settings).business_hours,
@@ -431,7 +421,7 @@ def create_app(
     app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
-    for path, handler in platforms.webhooks.items():  # issue #5: Telegram in webhook mode
+    for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
-    add_models_page(app, settings)  # classifier (#3)
+    add_models_page(app, settings)
     return app

@@ -58,7 +58,7 @@ class CatalogClarifier:
     def __init__(
         self,
         catalog: Catalog,
-        classifier: Callable[[], Any],
+        classifier: object,
         clock: Callable[[], datetime],
     ) -> None:
         self.catalog = catalog
@@ -66,7 +66,7 @@ class CatalogClarifier:
         self._clock = clock
 
     def question(self, prediction: Prediction) -> Clarification | None:
-        return clarify(prediction, self.catalog, ask_threshold(self._classifier()))
+        return clarify(prediction, self.catalog, ask_threshold(self._classifier))
 
     def prediction_for(self, intent: str, original: Prediction) -> Prediction:
         spec = self.catalog.spec_for(intent)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from handoff.bus import OUTBOX_TOPIC, EventBus
 from models import Button, TicketEvent
 
-from .channels.base import (
+from .ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelSendError,
@@ -65,35 +65,18 @@ class DeliveryWorker:
         self.idle_wait = idle_wait
         self.sent = 0
         self.failed = 0
-        self._task: asyncio.Task[None] | None = None
 
     def add_sender(self, channel: str, sender: Sender) -> None:
         self.senders[channel] = sender
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="delivery")
+    async def deliver_until_idle(self) -> None:
+        """The background job (``periodic`` in ``bot/app.py``): rounds until nothing is due."""
+        while await self.deliver_due():
+            pass
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                busy = await self.deliver_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery round failed; retrying")
-                busy = 0
-                await asyncio.sleep(1)
-            if not busy:
-                await self.bus.wait(OUTBOX_TOPIC, self.idle_wait)
+    async def wait_for_work(self, seconds: float) -> None:
+        """Between rounds: until a new outbox row is committed, or ``seconds`` at most."""
+        await self.bus.wait(OUTBOX_TOPIC, seconds)
 
     async def deliver_due(self) -> int:
         """One round: lease what is due, send it, record the outcome. Returns items handled."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +42,8 @@ from models import (
 )
 from models.sla import humanize
 
-from .channels.base import InboundEvent
 from .dialogue import Clarifier, DialogueDriver, Turn
+from .ports import InboundEvent
 
 if TYPE_CHECKING:
     from handoff.desk import Desk
@@ -79,7 +78,7 @@ class ClassifyBatcher:
     behind each other's ``classify``. With one message waiting it is a plain ``classify``.
     """
 
-    def __init__(self, classifier: Callable[[], Classifier]) -> None:
+    def __init__(self, classifier: Classifier) -> None:
         self._classifier = classifier
         self._waiting: list[tuple[str, asyncio.Future[Prediction]]] = []
 
@@ -93,7 +92,7 @@ class ClassifyBatcher:
     def _flush(self) -> None:
         batch, self._waiting = self._waiting, []
         try:
-            predictions = self._classifier().classify_many([text for text, _ in batch])
+            predictions = self._classifier.classify_many([text for text, _ in batch])
         except Exception as exc:
             for _, future in batch:
                 if not future.done():
@@ -130,7 +129,7 @@ class Engine:
         self,
         store: Store,
         desk: Desk,
-        classifier: Callable[[], Classifier],
+        classifier: Classifier,
         *,
         drivers: tuple[DialogueDriver, ...] = (),
         workers: int = 16,
@@ -332,7 +331,7 @@ class Engine:
         await self._new_issue(turn)
 
     async def _new_issue(self, turn: Turn) -> None:
-        prediction = turn.prediction or self._classifier().classify(turn.message.text)
+        prediction = turn.prediction or self._classifier.classify(turn.message.text)
         turn.prediction = prediction
         turn.conversation.dialogue = None
         if prediction.intent == GREETING_INTENT:
@@ -464,7 +463,7 @@ class Engine:
     async def _on_clarify_text(self, turn: Turn, dialogue: dict[str, Any]) -> None:
         """Free text after a clarifying question: the problem said in other words."""
         assert self.clarifier is not None
-        prediction = turn.prediction or self._classifier().classify(turn.message.text)
+        prediction = turn.prediction or self._classifier.classify(turn.message.text)
         question = self.clarifier.question(prediction)
         if prediction.intent == GREETING_INTENT or (question is not None and question.ask):
             dialogue = dict(dialogue, message_ids=[*dialogue["message_ids"], turn.message.id])

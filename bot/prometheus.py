@@ -85,10 +85,9 @@ class FrontdeskMetrics:
     def count_messages(self, source: Callable[[], tuple[int, int]]) -> None:
         self.messages.source = source
 
-    def timed(self, current: Callable[[], Classifier]) -> Callable[[], Classifier]:
-        """Wrap the classifier slot so every ``classify`` is timed (a swap stays visible)."""
-        timed = _TimedClassifier(current, self.classifier_seconds)
-        return lambda: timed
+    def timed(self, classifier: Classifier) -> Classifier:
+        """The same classifier, each ``classify`` timed (a hot-swapping one keeps swapping)."""
+        return _TimedClassifier(classifier, self.classifier_seconds)
 
     async def refresh(self, uow: UnitOfWork) -> None:
         """Read the shared numbers (queue depth, open tickets) from the database."""
@@ -103,14 +102,14 @@ class FrontdeskMetrics:
 
 
 class _TimedClassifier:
-    def __init__(self, current: Callable[[], Classifier], histogram: Histogram) -> None:
-        self._current = current
+    def __init__(self, classifier: Classifier, histogram: Histogram) -> None:
+        self._classifier = classifier
         self._histogram = histogram
 
     def classify(self, text: str) -> Prediction:
         start = time.perf_counter()
         try:
-            return self._current().classify(text)
+            return self._classifier.classify(text)
         finally:
             self._histogram.observe(time.perf_counter() - start)
 
@@ -118,14 +117,14 @@ class _TimedClassifier:
         """Observed per message (the batch's time shared out), so the histogram stays per text."""
         start = time.perf_counter()
         try:
-            return self._current().classify_many(texts)
+            return self._classifier.classify_many(texts)
         finally:
             share = (time.perf_counter() - start) / max(1, len(texts))
             for _ in texts:
                 self._histogram.observe(share)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._current(), name)
+        return getattr(self._classifier, name)
 
 
 METRICS = web.AppKey("prometheus_metrics", FrontdeskMetrics)

@@ -44,7 +44,7 @@ class Settings:
     smtp_starttls: bool = False
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
-    # -- handoff (issue #4)
+    # -- hand-off to agents: console cookies, routing, SLA clocks
     routing_file: str = ""  # routing rules (TOML); empty = handoff/data/routing.toml
     escalation_interval_s: float = 30.0  # how often the SLA scheduler runs; 0 = never
     account_backend_timeout: float = 5.0  # seconds per request to it (then retried twice)

@@ -73,7 +73,7 @@ class Desk:
     bus: EventBus
     sla: SlaPolicy = field(default_factory=SlaPolicy)
     clock: Callable[[], datetime] = utc_now
-    router: Router | None = None  # sets the team and assigns on hand-off (issue #4)
+    router: Router | None = None  # sets the team and assigns on hand-off
 
     # -- messages ---------------------------------------------------------------------------
 

@@ -8,8 +8,6 @@ finds nothing to change and records nothing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,7 +43,6 @@ class EscalationScheduler:
     desk: Desk
     config: RoutingConfig = field(default_factory=RoutingConfig)
     interval: float = 30.0
-    _task: asyncio.Task[None] | None = None
 
     def unassigned_limit(self, priority: Priority) -> timedelta:
         """How long a ticket of ``priority`` may wait for an owner (default: its first-response
@@ -145,25 +142,3 @@ class EscalationScheduler:
             return True
 
         return await self.store.write(work)
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="escalation-scheduler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("escalation sweep failed; retrying next round")
-            await asyncio.sleep(self.interval)

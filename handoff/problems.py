@@ -10,7 +10,6 @@ through the lifecycle, so a second resolver finds them resolved and tells nobody
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -189,37 +188,12 @@ async def resolve_problem(
 
 
 class SpikeWatcher:
-    """The background job: every ``interval`` seconds, look for spikes and act on them."""
+    """Looks for spikes and acts on them (``bot/app.py`` runs :meth:`check` periodically)."""
 
-    def __init__(
-        self, store: Store, desk: Desk, rule: SpikeRule | None = None, interval: float = 60.0
-    ) -> None:
+    def __init__(self, store: Store, desk: Desk, rule: SpikeRule | None = None) -> None:
         self.store = store
         self.desk = desk
         self.rule = rule or SpikeRule()
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self.interval > 0:
-            self._task = asyncio.create_task(self._run(), name="spike-watcher")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("spike detection failed; trying again in %.0f s", self.interval)
 
     async def find_spikes(self) -> list[Spike]:
         now = self.desk.clock()

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from service.periodic import periodic
+
 from .actions import AgentActions
 from .auth import AgentAuth
 from .escalation import EscalationScheduler
@@ -54,9 +56,5 @@ async def handoff_running(
         routing=routing,
         secure_cookies=secure_cookies,
     )
-    if escalation_interval > 0:
-        await scheduler.start()
-    try:
+    async with periodic("escalation", scheduler.interval, scheduler.sweep, immediately=True):
         yield services
-    finally:
-        await scheduler.stop()

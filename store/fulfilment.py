@@ -1,4 +1,4 @@
-"""Repositories of auto-fulfilment (issue #6): the built-in account directory, reset tokens,
+"""Repositories of auto-fulfilment: the built-in account directory, reset tokens,
 verification cool-downs, dialogue timers and the linking of verified customer identities."""
 
 from __future__ import annotations

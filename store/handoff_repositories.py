@@ -1,4 +1,4 @@
-"""Repositories of the handoff (issue #4): agent sessions, login throttling, console
+"""Repositories of the handoff: agent sessions, login throttling, console
 notifications, ticket flags, and the queries escalation, routing and the console need."""
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ tickets = Table(
     Index("ix_tickets_customer_id", "customer_id"),
     Index("ix_tickets_assignee_id", "assignee_id"),
     Index("ix_tickets_problem_id", "problem_id"),
-    # metrics (#7): incidents per intent in a window, for spike detection
+    # incidents per intent in a window, for spike detection
     Index("ix_tickets_type_created_intent", "type", "created_at", "intent"),
 )
 
@@ -250,7 +250,7 @@ agent_sessions = Table(
     _now_col("expires_at"),
 )
 
-# -- Handoff (issue #4): login throttling, console notifications, ticket flags ---------------
+# -- hand-off: login throttling, console notifications, ticket flags ------------------------
 
 login_failures = Table(
     "login_failures",
@@ -285,7 +285,7 @@ ticket_flags = Table(
 )
 
 
-# -- issue #6: auto-fulfilment ----------------------------------------------------------------
+# -- auto-fulfilment: account directory, reset tokens, verification, timers -----------------
 # The built-in account directory (the embedded default behind the AccountDirectory protocol),
 # single-use password-reset tokens (only their SHA-256 is stored), per-address verification
 # cool-downs, and the deadlines of running fulfilment dialogues (for the idle check).
@@ -332,7 +332,7 @@ fulfilment_timers = Table(
     Index("ix_fulfilment_timers_due_at", "due_at"),
 )
 
-# -- metrics and problem detection (#7) ----------------------------------------------------------
+# -- metrics and problem detection ------------------------------------------------------------
 
 open_problems = Table(
     "open_problems",

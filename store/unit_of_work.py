@@ -42,15 +42,15 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.csat = CsatRepository(conn)
         self.labels = TrainingLabelRepository(conn)
-        # -- handoff (issue #4)
+        # hand-off to agents
         self.sessions = AgentSessionRepository(conn)
         self.login_failures = LoginFailureRepository(conn)
         self.notifications = NotificationRepository(conn)
         self.flags = TicketFlagRepository(conn)
         self.handoff = HandoffQueryRepository(conn)
-        self.accounts = AccountRepository(conn)  # issue #6: built-in account directory
-        self.fulfilment = FulfilmentRepository(conn)  # issue #6: reset tokens, timers
-        self.reports, self.problems = ReportQueries(conn), ProblemQueries(conn)  # metrics (#7)
+        self.accounts = AccountRepository(conn)  # the built-in account directory
+        self.fulfilment = FulfilmentRepository(conn)  # reset tokens, timers
+        self.reports, self.problems = ReportQueries(conn), ProblemQueries(conn)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

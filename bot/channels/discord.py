@@ -30,19 +30,19 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.channels.base import (
+from bot.channels.discord_events import (
+    event_from_button,
+    event_from_message,
+    event_from_ticket,
+    render,
+)
+from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelSendError,
     ChannelTemporaryError,
     InboundSink,
     OutboundMessage,
-)
-from bot.channels.discord_events import (
-    event_from_button,
-    event_from_message,
-    event_from_ticket,
-    render,
 )
 from models import Button, ChannelKind
 
@@ -55,7 +55,7 @@ _MAX_BUTTONS = 25
 
 
 class DiscordChannel:
-    """The Discord platform behind the :class:`~bot.channels.base.Channel` port.
+    """The Discord platform behind the :class:`~bot.ports.Channel` port.
 
     Args:
         token: The bot token from the developer portal (``FRONTDESK_DISCORD_TOKEN``).

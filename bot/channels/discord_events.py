@@ -11,8 +11,8 @@ from typing import Any
 
 import discord
 
-from bot.channels.base import InboundEvent
 from bot.channels.text import split_text
+from bot.ports import InboundEvent
 from models import ChannelKind
 
 MESSAGE_LIMIT = 2000

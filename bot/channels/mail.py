@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiosmtplib
 
-from .base import ChannelPermanentError, ChannelTemporaryError, OutboundMessage
+from bot.ports import ChannelPermanentError, ChannelTemporaryError, OutboundMessage
 
 log = logging.getLogger(__name__)
 

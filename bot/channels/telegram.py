@@ -44,7 +44,9 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import (
+from bot.channels.telegram_events import event_from_update
+from bot.channels.text import split_text, utf16_len
+from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelSendError,
@@ -52,8 +54,6 @@ from bot.channels.base import (
     InboundSink,
     OutboundMessage,
 )
-from bot.channels.telegram_events import event_from_update
-from bot.channels.text import split_text, utf16_len
 from models import Button, ChannelKind
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ ALLOWED_UPDATES = ("message", "callback_query")
 
 
 class TelegramChannel:
-    """The Telegram platform behind the :class:`~bot.channels.base.Channel` port.
+    """The Telegram platform behind the :class:`~bot.ports.Channel` port.
 
     Args:
         token: The bot token from @BotFather (``FRONTDESK_TELEGRAM_TOKEN``).

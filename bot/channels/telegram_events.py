@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 
-from bot.channels.base import InboundEvent
+from bot.ports import InboundEvent
 from models import ChannelKind
 
 COMMANDS = frozenset({"start", "status", "new"})

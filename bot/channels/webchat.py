@@ -11,15 +11,21 @@ import asyncio
 import contextlib
 import json
 import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.ports import (
+    ChatSession,
+    InboundSink,
+    OutboundMessage,
+    RateLimited,
+    UnknownSession,
+    WebChatBackend,
+    WrongToken,
+)
 from models import ChannelKind, Message
-
-from .base import InboundSink, OutboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -29,42 +35,8 @@ MAX_WAIT = 30.0
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-class UnknownSession(Exception):
-    """No web-chat session with that id."""
-
-
-class WrongToken(Exception):
-    """The bearer token does not belong to the session."""
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after:.1f}s")
-        self.retry_after = retry_after
-
-
-@dataclass(frozen=True, slots=True)
-class ChatSession:
-    session_id: str
-    conversation_id: int
-
-
-class WebChatBackend(Protocol):
-    """What the routes need from the front desk (see ``bot/webchat_backend.py``)."""
-
-    async def create_session(self) -> tuple[str, str]: ...
-
-    async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
-
-    async def send(
-        self, session: ChatSession, text: str, payload: str | None, client_message_id: str | None
-    ) -> int: ...
-
-    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...
-
-
 class WebChatChannel:
-    """The :class:`~bot.channels.base.Channel` side of web chat (nothing to connect to)."""
+    """The :class:`~bot.ports.Channel` side of web chat (nothing to connect to)."""
 
     name = ChannelKind.WEB
 

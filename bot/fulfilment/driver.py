@@ -72,7 +72,7 @@ CODE = re.compile(r"^\D*(\d[\d\s-]{4,10}\d)\D*$")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The verification rules (issue #6) and the idle timeout, in one place."""
+    """The verification rules and the idle timeout, in one place."""
 
     idle_timeout: timedelta = timedelta(minutes=15)
     code_ttl: timedelta = timedelta(minutes=10)
@@ -130,22 +130,17 @@ class FulfilmentDriver:
         self.base_url = base_url.rstrip("/")
         self.limits = limits or Limits()
         self._jobs: set[asyncio.Task[None]] = set()
-        self._timer: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    def start_idle_check(self, interval: float) -> None:
-        """Hand stalled dialogues to agents every ``interval`` seconds (see :meth:`expire_idle`)."""
-        self._timer = asyncio.create_task(self._idle_loop(interval), name="fulfilment-idle")
-
     async def stop(self) -> None:
-        tasks = [*self._jobs, *([self._timer] if self._timer else [])]
+        """Cancel the background jobs (directory calls) running now."""
+        tasks = list(self._jobs)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._timer = None
 
     async def settle(self) -> None:
         """Wait for the background jobs running now (tests and the scenario bench use it)."""
@@ -654,16 +649,6 @@ class FulfilmentDriver:
         )
 
     # -- idle check ---------------------------------------------------------------------------
-
-    async def _idle_loop(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.expire_idle()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("fulfilment idle check failed")
 
     async def expire_idle(self) -> int:
         """Hand every fulfilment dialogue past its deadline to an agent. Returns how many."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.channels.base import ChannelSendError, InboundEvent, InboundSink, OutboundMessage
+from bot.ports import ChannelSendError, InboundEvent, InboundSink, OutboundMessage
 from models import ChannelKind
 
 

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from bot.app import running
-from bot.channels.base import ChannelPermanentError, ChannelRateLimited, ChannelTemporaryError
 from bot.delivery import backoff_seconds
+from bot.ports import ChannelPermanentError, ChannelRateLimited, ChannelTemporaryError
 from classifier.base import Classifier
 from models import ChannelKind, TicketFilter
 
@@ -47,7 +47,7 @@ async def test_a_reply_produced_before_a_crash_is_sent_after_restart(
     async with running(
         settings, classifier=trained_classifier, extra_channels={"telegram": channel}
     ) as fd:
-        await fd.delivery.stop()  # the reply is produced but never sent
+        await fd.jobs["delivery"].stop()  # the reply is produced but never sent
         await channel.customer_says(7, "bo", "The invoice PDF is empty")
         for _ in range(100):
             if fd.engine.processed:

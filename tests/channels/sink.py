@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.channels.base import InboundEvent
+from bot.ports import InboundEvent
 
 
 class RecordingSink:

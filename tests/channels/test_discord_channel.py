@@ -9,14 +9,14 @@ from collections.abc import Callable
 import discord
 import pytest
 
-from bot.channels.base import (
+from bot.channels.discord import DiscordChannel
+from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelTemporaryError,
     InboundEvent,
     OutboundMessage,
 )
-from bot.channels.discord import DiscordChannel
 from models import Button, ChannelKind
 from tests.channels.conftest import DISCORD_TEST_OPTIONS
 from tests.channels.fake_discord import (

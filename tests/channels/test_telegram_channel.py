@@ -10,14 +10,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.channels.base import (
+from bot.channels.telegram import TelegramChannel
+from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelTemporaryError,
     InboundEvent,
     OutboundMessage,
 )
-from bot.channels.telegram import TelegramChannel
 from models import Button, ChannelKind
 from tests.channels.conftest import TELEGRAM_TEST_OPTIONS, ErrorCollector
 from tests.channels.fake_telegram import FakeTelegram

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.base import InboundEvent
 from bot.channels.telegram_events import event_from_json, parse_command
+from bot.ports import InboundEvent
 from models import ChannelKind
 from tests.channels.payloads import load
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect
 
-from bot.channels.base import ChannelPermanentError, ChannelTemporaryError, OutboundMessage
 from bot.channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from bot.cli import main
+from bot.ports import ChannelPermanentError, ChannelTemporaryError, OutboundMessage
 from store.engine import create_engine
 from store.migrate import upgrade
 

@@ -120,7 +120,7 @@ async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_rep
 
     from playwright.async_api import expect
 
-    from handoff.reporting import build_report
+    from handoff.reports import build_report
     from models import parse_ticket_id
     from models.metrics import parse_period
 

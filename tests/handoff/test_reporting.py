@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.reporting import build_report, daily_series
+from handoff.reports import build_report, daily_series
 from models.metrics import ReportPeriod
 from models.sla import BusinessHours
 from store.database import Store

@@ -17,7 +17,7 @@ from bot.app import FRONTDESK, create_app
 from bot.settings import load_settings
 from classifier.base import Classifier
 from handoff import reports
-from handoff.reporting import build_report
+from handoff.reports import build_report
 from models import AgentRole
 from store.database import Store
 from store.migrate import upgrade

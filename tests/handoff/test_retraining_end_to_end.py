@@ -44,7 +44,7 @@ async def _intent_for(desk: LiveDesk, text: str) -> str:
 
 async def _serving(desk: LiveDesk, version: str) -> None:
     for _ in range(200):
-        if desk.fd.classifier().current.version == version:  # type: ignore[attr-defined]
+        if desk.fd.classifier.current.version == version:  # type: ignore[attr-defined]
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"the server did not switch to {version}")

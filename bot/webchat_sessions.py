@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING
 from handoff.bus import EventBus, conversation_topic
 from models import ChannelKind, Conversation, Message
 
-from .channels.base import InboundEvent
-from .channels.webchat import ChatSession, RateLimited, UnknownSession, WrongToken
+from .ports import ChatSession, InboundEvent, RateLimited, UnknownSession, WrongToken
 
 if TYPE_CHECKING:
     from store.database import Store
@@ -59,7 +58,9 @@ class TokenBucket:
         return wait
 
 
-class WebChatBackend:
+class WebChatSessions:
+    """Satisfies :class:`bot.ports.WebChatBackend` on the store and the engine."""
+
     def __init__(
         self, store: Store, engine: Engine, bus: EventBus, *, burst: int, rate: float
     ) -> None:

@@ -10,7 +10,6 @@ console replaces it with its own session lookup, and this module enforces the ro
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,10 +18,11 @@ import jinja2
 from aiohttp import web
 
 from models import AgentRole
-from models.metrics import GROUPINGS, ReportPeriod, TicketMetrics, parse_period
+from models.metrics import GROUPINGS, ReportPeriod, parse_period
 from models.sla import BusinessHours
 
-from .reporting import build_report, daily_series
+from .building import build_report, daily_series
+from .charts import csat_svg, response_times_svg, volume_svg
 
 if TYPE_CHECKING:
     from store.database import Store
@@ -240,66 +240,3 @@ async def chart(request: web.Request) -> web.Response:
             volume_svg if name == "volume" else response_times_svg, series
         )
     return web.Response(body=svg, content_type="image/svg+xml")
-
-
-# -- charts (matplotlib's object API: no pyplot, no global figure state) ---------------------------
-
-
-def _figure() -> Any:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 2.8), dpi=100)
-    fig.set_layout_engine("tight")
-    return fig
-
-
-def _svg(fig: Any) -> bytes:
-    out = io.BytesIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})
-    return out.getvalue()
-
-
-def volume_svg(series: dict[str, TicketMetrics]) -> bytes:
-    fig = _figure()
-    ax = fig.add_subplot()
-    days = list(series)
-    ax.bar(days, [m.counts.volume for m in series.values()], color="#3b6ea5")
-    ax.set_title("Tickets per day")
-    ax.set_ylabel("tickets")
-    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    return _svg(fig)
-
-
-def response_times_svg(series: dict[str, TicketMetrics]) -> bytes:
-    fig = _figure()
-    ax = fig.add_subplot()
-    days = list(series)
-
-    def hours(v: float | None) -> float:
-        return float("nan") if v is None else v / 3600
-
-    ax.plot(days, [hours(m.counts.first_response.median_s) for m in series.values()],
-            marker="o", label="first response (median)")  # fmt: skip
-    ax.plot(days, [hours(m.counts.resolution.median_s) for m in series.values()],
-            marker="s", label="resolution (median)")  # fmt: skip
-    ax.set_title("Response times by day of creation")
-    ax.set_ylabel("hours")
-    ax.legend(fontsize=7)
-    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
-    return _svg(fig)
-
-
-def csat_svg(current: dict[int, int], previous: dict[int, int]) -> bytes:
-    fig = _figure()
-    ax = fig.add_subplot()
-    scores = [1, 2, 3, 4, 5]
-    ax.bar([s - 0.2 for s in scores], [previous.get(s, 0) for s in scores], width=0.4,
-           color="#b8c4d6", label="previous period")  # fmt: skip
-    ax.bar([s + 0.2 for s in scores], [current.get(s, 0) for s in scores], width=0.4,
-           color="#3b6ea5", label="this period")  # fmt: skip
-    ax.set_xticks(scores)
-    ax.set_title("CSAT ratings")
-    ax.set_xlabel("score")
-    ax.set_ylabel("responses")
-    ax.legend(fontsize=7)
-    return _svg(fig)

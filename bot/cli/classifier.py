@@ -1,4 +1,4 @@
-"""`frontdesk classifier`: train, compare, promote and roll back intent models (issue #3).
+"""`frontdesk classifier`: train, compare, promote and roll back intent models.
 
 Every command works on the model registry under the data folder (``FRONTDESK_DATA_DIR``,
 ``<data_dir>/models``), the same one a running ``frontdesk run`` follows: a version promoted
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .cli import database_option, run_async, settings_from, with_store
+from .common import database_option, run_async, settings_from, with_store
 
 
 class ClassifierGroup(click.Group):

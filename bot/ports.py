@@ -1,9 +1,11 @@
-"""The port every chat platform implements, and the events that cross it.
+"""The engine's ports towards the chat platforms, and the values and errors that cross them.
 
-A channel adapter translates between one platform and these platform-neutral types. It never
-sees the engine, the store or another channel: it is handed an :class:`InboundSink` to call
-with what customers send, and the delivery worker calls :meth:`Channel.send` with what the
-front desk says.
+They belong to the engine, not to the adapters: channels depend on the engine, never the
+reverse. A channel adapter translates between one platform and these platform-neutral types. It
+never sees the engine, the store or another channel: it is handed an :class:`InboundSink` to
+call with what customers send, and the delivery worker calls :meth:`Channel.send` with what the
+front desk says. Web chat, served by our own HTTP app, reaches the front desk through
+:class:`WebChatBackend`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from models import Button, ChannelKind
+from models import Button, ChannelKind, Message
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +96,41 @@ class Channel(Protocol):
     @property
     def healthy(self) -> bool:
         """Whether the platform is reachable now (shown on ``/healthz``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSession:
+    """An authenticated web-chat session: its public id and the conversation behind it."""
+
+    session_id: str
+    conversation_id: int
+
+
+class UnknownSession(Exception):
+    """No web-chat session with that id."""
+
+
+class WrongToken(Exception):
+    """The bearer token does not belong to the session."""
+
+
+class RateLimited(Exception):
+    """A web-chat customer sends faster than the per-session limit allows."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"retry after {retry_after:.1f}s")
+        self.retry_after = retry_after
+
+
+class WebChatBackend(Protocol):
+    """What the web-chat routes need from the front desk (``bot/webchat_sessions.py``)."""
+
+    async def create_session(self) -> tuple[str, str]: ...
+
+    async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
+
+    async def send(
+        self, session: ChatSession, text: str, payload: str | None, client_message_id: str | None
+    ) -> int: ...
+
+    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...

@@ -11,7 +11,7 @@ import click
 from models.metrics import GROUPINGS, parse_moment, parse_period
 from models.sla import BusinessHours
 
-from .cli import database_option, run_async, settings_from, with_store
+from .common import database_option, run_async, settings_from, with_store
 
 
 def _fmt_seconds(value: float | None) -> str:
@@ -80,7 +80,7 @@ def report(
     database_url: str | None,
 ) -> None:
     """Support metrics of the tickets created in a period (docs/metrics.md)."""
-    from handoff.reporting import build_report
+    from handoff.reports import build_report
 
     now = parse_moment(as_of, "--as-of") if as_of else datetime.now(UTC)
     period = parse_period(since, until, now)

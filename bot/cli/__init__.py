@@ -1,83 +1,32 @@
-"""The `frontdesk` command line: bad input exits non-zero with one line, never a traceback."""
+"""The `frontdesk` command line: bad input exits non-zero with one line, never a traceback.
+
+``main`` is the root group; each sub-command group lives in its own module and imports only
+``bot.cli.common``, so the package has no import circle.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import os
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from models import DomainError, TicketFilter, TicketStatus, format_ticket_id, parse_ticket_id
+from models import TicketFilter, TicketStatus, format_ticket_id, parse_ticket_id
 
-from .settings import Settings, SettingsError, load_settings
+from .accounts import accounts
+from .classifier import classifier
+from .common import FrontdeskGroup, database_option, run_async, settings_from, with_store
+from .report import report
 
-T = TypeVar("T")
-
-
-class FrontdeskGroup(click.Group):
-    """Turns every failure into one line on stderr and exit status 1 (2 for usage errors)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except (DomainError, SettingsError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        except Exception as exc:
-            if os.environ.get("FRONTDESK_DEBUG"):
-                raise
-            message = _explain(exc)
-            raise click.ClickException(message) from exc
-
-
-def _explain(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "no such table" in text or ("does not exist" in text and "relation" in text):
-        return "the database has no Frontdesk tables yet: run `frontdesk db upgrade`"
-    if isinstance(exc, OSError) or "connect" in text.lower():
-        return f"cannot reach the database: {text}"
-    return f"{type(exc).__name__}: {text}"
-
-
-def database_option(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--database-url",
-        default=None,
-        help="SQLAlchemy URL (default: FRONTDESK_DATABASE_URL, else SQLite under ./var/).",
-    )(f)
-
-
-def settings_from(database_url: str | None, **overrides: Any) -> Settings:
-    return load_settings(database_url=database_url, **overrides)
-
-
-def run_async(coro: Awaitable[T]) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
-
-
-async def with_store(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Migrate if needed, open the store, run ``work(store)``, close."""
-    from store.database import Store
-    from store.migrate import upgrade
-
-    await upgrade(settings.database_url)
-    async with Store(settings.database_url, read_pool_size=1) as store:
-        return await work(store)
+__all__ = ["main"]
 
 
 @click.group(cls=FrontdeskGroup)
 @click.version_option(package_name="frontdesk")
 def main() -> None:
     """Frontdesk: a conversational front desk for customer support."""
-
-
-# -- run ------------------------------------------------------------------------------------
 
 
 @main.command()
@@ -88,7 +37,7 @@ def run(host: str | None, port: int | None, database_url: str | None) -> None:
     """Serve web chat, the console and every configured channel."""
     from aiohttp import web
 
-    from .app import create_app
+    from bot.app import create_app
 
     settings = settings_from(database_url, host=host, port=port)
     logging.basicConfig(
@@ -103,9 +52,6 @@ def run(host: str | None, port: int | None, database_url: str | None) -> None:
     web.run_app(
         app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=5
     )
-
-
-# -- db -------------------------------------------------------------------------------------
 
 
 @main.group()
@@ -123,9 +69,6 @@ def db_upgrade(database_url: str | None) -> None:
     run_async(upgrade(settings.database_url))
     heads = run_async(current_revisions(settings.database_url))
     click.echo(f"database at revision {', '.join(sorted(heads))}")
-
-
-# -- tickets --------------------------------------------------------------------------------
 
 
 @main.group()
@@ -202,9 +145,6 @@ def tickets_show(ticket_id: str, as_json: bool, database_url: str | None) -> Non
         click.echo(f"  * {e['created_at'][11:19]} {e['actor']} {e['kind']} {change}")
 
 
-# -- agents ---------------------------------------------------------------------------------
-
-
 @main.group()
 def agents() -> None:
     """Manage agents, managers and admins."""
@@ -272,23 +212,6 @@ def agents_list(as_json: bool, database_url: str | None) -> None:
         click.echo(f"{a.id:<4} {a.email:<32} {a.role.value:<8} {a.name}")
 
 
-def _register_accounts() -> None:  # issue #6: the built-in account directory
-    from .accounts_cli import accounts
-
-    main.add_command(accounts)
-
-
-_register_accounts()
-
-from .cli_report import report  # noqa: E402  (metrics, #7)
-
+main.add_command(accounts)
 main.add_command(report)
-
-
-def _register_classifier() -> None:  # issue #3: model versions
-    from .cli_classifier import classifier
-
-    main.add_command(classifier)
-
-
-_register_classifier()
+main.add_command(classifier)

@@ -1,4 +1,4 @@
-"""`frontdesk accounts ...`: the built-in account directory (issue #6)."""
+"""`frontdesk accounts ...`: the built-in account directory."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 
 from models.accounts import Account, AccountRole
 
-from .cli import database_option, run_async, settings_from, with_store
+from .common import database_option, run_async, settings_from, with_store
 
 
 def account_json(account: Account) -> dict[str, Any]:

@@ -1,0 +1,89 @@
+"""One shape for background work: a job run every ``interval`` seconds while a block runs.
+
+Delivery, SLA escalation, spike detection, the fulfilment idle check and the model reload are all
+``async with periodic(name, interval, job):``. A failing round is logged with its traceback and
+retried after ``interval``; it never ends the loop and never touches another job's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+"""One round of work (its result is ignored); a job that finds more waiting loops itself."""
+
+
+class Periodic:
+    """A running background job; ``stop()`` ends it (also done when its block exits)."""
+
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        job: Job,
+        *,
+        immediately: bool,
+        idle: Callable[[float], Awaitable[object]] | None,
+    ) -> None:
+        self.name = name
+        self.interval = interval
+        self.failures = 0
+        self._job = job
+        self._immediately = immediately
+        self._idle = idle or asyncio.sleep
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self.interval > 0 and self._task is None:
+            self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        if not self._immediately:
+            await asyncio.sleep(self.interval)
+        while True:
+            try:
+                await self._job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.failures += 1
+                log.exception("%s failed; trying again in %g s", self.name, self.interval)
+                await asyncio.sleep(self.interval)
+                continue
+            await self._idle(self.interval)
+
+
+@contextlib.asynccontextmanager
+async def periodic(
+    name: str,
+    interval: float,
+    job: Job,
+    *,
+    immediately: bool = False,
+    idle: Callable[[float], Awaitable[object]] | None = None,
+) -> AsyncIterator[Periodic]:
+    """Run ``job`` every ``interval`` seconds until the block exits; ``interval <= 0`` turns it
+    off. ``immediately`` runs the first round at once instead of after one interval; ``idle``
+    replaces the plain sleep between rounds (e.g. a wait that a new outbox row cuts short)."""
+    runner = Periodic(name, interval, job, immediately=immediately, idle=idle)
+    runner.start()
+    try:
+        yield runner
+    finally:
+        await runner.stop()

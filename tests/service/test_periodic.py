@@ -1,0 +1,82 @@
+"""Background jobs: a failing round is logged and retried, and never stops another job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from service.periodic import periodic
+
+
+async def test_a_failing_round_is_logged_and_retried_while_the_other_jobs_keep_going(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    attempts, steady_rounds = 0, 0
+    recovered, steady_ran = asyncio.Event(), asyncio.Event()
+
+    async def flaky() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 2:
+            raise ConnectionError("the database went away")
+        recovered.set()
+
+    async def steady() -> None:
+        nonlocal steady_rounds
+        steady_rounds += 1
+        steady_ran.set()
+
+    with caplog.at_level(logging.ERROR):
+        async with (
+            periodic("outbox delivery", 0.01, flaky, immediately=True) as delivery,
+            periodic("spike check", 0.01, steady) as spikes,
+        ):
+            await asyncio.wait_for(recovered.wait(), 10)
+            await asyncio.wait_for(steady_ran.wait(), 10)
+            assert delivery.running and spikes.running
+    assert delivery.failures == 2 and attempts >= 3
+    assert spikes.failures == 0 and steady_rounds >= 1
+    failures = [r for r in caplog.records if "outbox delivery failed" in r.getMessage()]
+    assert len(failures) == 2
+    assert all(r.exc_info and "database went away" in str(r.exc_info[1]) for r in failures)
+
+
+async def test_a_job_stops_with_its_block_and_an_interval_of_zero_turns_it_off() -> None:
+    rounds = 0
+
+    async def job() -> None:
+        nonlocal rounds
+        rounds += 1
+
+    async with periodic("off", 0, job, immediately=True) as off:
+        await asyncio.sleep(0)
+        assert not off.running
+    async with periodic("escalation", 0.01, job, immediately=True) as on:
+        while rounds == 0:  # noqa: ASYNC110 - waiting for the first round
+            await asyncio.sleep(0.005)
+    assert not on.running
+    after_stop = rounds
+    await asyncio.sleep(0.05)
+    assert rounds == after_stop
+
+
+async def test_idle_replaces_the_sleep_between_rounds() -> None:
+    woken: list[float] = []
+    rounds = 0
+    done = asyncio.Event()
+
+    async def idle(seconds: float) -> None:
+        woken.append(seconds)
+        await asyncio.sleep(0)
+
+    async def job() -> None:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 3:
+            done.set()
+
+    async with periodic("delivery", 2.0, job, immediately=True, idle=idle):
+        await asyncio.wait_for(done.wait(), 10)
+    assert woken[:2] == [2.0, 2.0]
