@@ -39,6 +39,10 @@ MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
 
 
+MIN_WAIT = 0.05
+"""The shortest pause between rounds, so a row that cannot be leased never spins the loop."""
+
+
 def backoff_seconds(attempts: int) -> float:
     """1, 2, 4 ... seconds, capped at five minutes."""
     return float(min(MAX_BACKOFF, 2 ** max(0, attempts - 1)))
@@ -75,7 +79,12 @@ class DeliveryWorker:
             pass
 
     async def wait_for_work(self, seconds: float) -> None:
-        """Between rounds: until a new outbox row is committed, or ``seconds`` at most."""
+        """Between rounds: until a new outbox row is committed, a retry falls due (a rate
+        limit's ``retry_after``), or ``seconds`` at most."""
+        channels = list(self.senders)
+        due = await self.store.read(lambda uow: uow.outbox.next_due_at(channels))
+        if due is not None:
+            seconds = min(seconds, max(MIN_WAIT, (due - self.clock()).total_seconds()))
         await self.bus.wait(OUTBOX_TOPIC, seconds)
 
     async def deliver_due(self) -> int:
