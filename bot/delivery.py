@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from handoff.bus import OUTBOX_TOPIC, EventBus
-from models import Button, TicketEvent
+from models import TicketEvent
+from service.bus import OUTBOX_TOPIC, EventBus
 
 from .ports import (
     ChannelPermanentError,
@@ -28,7 +28,7 @@ from .ports import (
 
 if TYPE_CHECKING:
     from store.database import Store
-    from store.repositories import OutboxItem
+    from store.outbox import OutboxItem
     from store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ Sender = Callable[[OutboundMessage], Awaitable[None]]
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = 300.0
+
+
+MIN_WAIT = 0.05
+"""The shortest pause between rounds, so a row that cannot be leased never spins the loop."""
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -75,7 +79,12 @@ class DeliveryWorker:
             pass
 
     async def wait_for_work(self, seconds: float) -> None:
-        """Between rounds: until a new outbox row is committed, or ``seconds`` at most."""
+        """Between rounds: until a new outbox row is committed, a retry falls due (a rate
+        limit's ``retry_after``), or ``seconds`` at most."""
+        channels = list(self.senders)
+        due = await self.store.read(lambda uow: uow.outbox.next_due_at(channels))
+        if due is not None:
+            seconds = min(seconds, max(MIN_WAIT, (due - self.clock()).total_seconds()))
         await self.bus.wait(OUTBOX_TOPIC, seconds)
 
     async def deliver_due(self) -> int:
@@ -172,14 +181,13 @@ class DeliveryWorker:
 
 
 def _outbound(item: OutboxItem) -> OutboundMessage:
-    body = item.body
     return OutboundMessage(
         channel=item.channel,
         address=item.address,
-        text=str(body.get("text", "")),
-        buttons=tuple(Button(b["label"], b["payload"]) for b in body.get("buttons") or ()),
+        text=item.body.text,
+        buttons=item.body.buttons,
         outbox_id=item.id,
         message_id=item.message_id,
         conversation_id=item.conversation_id,
-        extra={k: str(v) for k, v in body.items() if k not in ("text", "buttons")},
+        extra=item.body.extra,
     )
