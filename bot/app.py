@@ -18,8 +18,6 @@ from aiohttp import web
 
 from classifier.base import Classifier
 from handoff import console, reports
-from handoff.bus import EventBus
-from handoff.desk import Desk
 from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
 from handoff.routing import Router, load_routing
@@ -34,6 +32,8 @@ from models import (
     ValidationError,
 )
 from models.sla import BusinessHours, SlaPolicy
+from service.bus import EventBus
+from service.desk import Desk
 from service.periodic import Periodic, periodic
 from store.database import Store
 from store.migrate import upgrade

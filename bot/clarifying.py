@@ -83,7 +83,7 @@ class CatalogClarifier:
     async def record_answer(
         self, uow: UnitOfWork, text: str, intent: str, ticket_id: int | None
     ) -> None:
-        from store.repositories import TrainingLabel  # the store's record type
+        from store.training_labels import TrainingLabel  # the store's record type
 
         spec = self.catalog.spec_for(intent)
         await uow.labels.add(

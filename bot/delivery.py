@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from handoff.bus import OUTBOX_TOPIC, EventBus
-from models import Button, TicketEvent
+from models import TicketEvent
+from service.bus import OUTBOX_TOPIC, EventBus
 
 from .ports import (
     ChannelPermanentError,
@@ -28,7 +28,7 @@ from .ports import (
 
 if TYPE_CHECKING:
     from store.database import Store
-    from store.repositories import OutboxItem
+    from store.outbox import OutboxItem
     from store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -181,14 +181,13 @@ class DeliveryWorker:
 
 
 def _outbound(item: OutboxItem) -> OutboundMessage:
-    body = item.body
     return OutboundMessage(
         channel=item.channel,
         address=item.address,
-        text=str(body.get("text", "")),
-        buttons=tuple(Button(b["label"], b["payload"]) for b in body.get("buttons") or ()),
+        text=item.body.text,
+        buttons=item.body.buttons,
         outbox_id=item.id,
         message_id=item.message_id,
         conversation_id=item.conversation_id,
-        extra={k: str(v) for k, v in body.items() if k not in ("text", "buttons")},
+        extra=item.body.extra,
     )

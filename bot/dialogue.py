@@ -7,9 +7,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from models import Button, Conversation, Customer, Message, Prediction, Ticket
 
+GREETING_INTENT = "greeting"
+HUMAN_INTENT = "human_request"
+"""The intents the engine answers itself: a greeting, and asking for a person."""
+
 if TYPE_CHECKING:
     from classifier.clarify import Clarification
-    from handoff.desk import Desk
+    from service.desk import Desk
     from store.unit_of_work import UnitOfWork
 
 

@@ -14,19 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
-from classifier.clarify import Clarification
-from handoff.bus import conversation_topic
-from handoff.desk import parse_csat_payload
 from models import (
-    Button,
     Conversation,
     ConversationState,
-    CsatResponse,
     Direction,
     DuplicateMessage,
     Message,
@@ -34,73 +28,32 @@ from models import (
     Priority,
     SenderKind,
     TicketAction,
-    TicketEvent,
     TicketFilter,
     TicketStatus,
     TicketType,
     format_ticket_id,
 )
+from models.csat import parse_csat_payload
 from models.sla import humanize
+from service.bus import conversation_topic
 
-from .dialogue import Clarifier, DialogueDriver, Turn
+from .batching import ClassifyBatcher
+from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
+from .dialogues import csat
+from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
 from .ports import InboundEvent
 
 if TYPE_CHECKING:
-    from handoff.desk import Desk
+    from service.desk import Desk
     from store.database import Store
     from store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-NOT_FIXED = re.compile(
-    r"\b(not (fixed|solved|resolved|working)|still (broken|not|failing|happening)|"
-    r"didn'?t (help|work)|doesn'?t work|reopen)\b",
-    re.IGNORECASE,
-)
-SCORE_ONLY = re.compile(r"^\s*([1-5])\s*(/\s*5)?\s*(stars?)?\s*[.!]?\s*$", re.IGNORECASE)
-GREETING_INTENT = "greeting"
-HUMAN_INTENT = "human_request"
-CLARIFY_KIND = "clarify"
-INTENT_PREFIX = "intent:"
-SOMETHING_ELSE = "intent:other"
-TALK_TO_A_PERSON = "intent:human"
 APOLOGY = (
     "Sorry, something went wrong on our side. I've passed your conversation to our support "
     "team and a human agent will get back to you here."
 )
-
-
-class ClassifyBatcher:
-    """Classifies the texts asked for in the same turn of the event loop together.
-
-    One message costs ~1 ms; a batch costs far less per message (performance notes: ~30,000/s),
-    so under load the engine's workers share one ``classify_many`` call instead of queueing
-    behind each other's ``classify``. With one message waiting it is a plain ``classify``.
-    """
-
-    def __init__(self, classifier: Classifier) -> None:
-        self._classifier = classifier
-        self._waiting: list[tuple[str, asyncio.Future[Prediction]]] = []
-
-    async def classify(self, text: str) -> Prediction:
-        future: asyncio.Future[Prediction] = asyncio.get_running_loop().create_future()
-        if not self._waiting:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._waiting.append((text, future))
-        return await future
-
-    def _flush(self) -> None:
-        batch, self._waiting = self._waiting, []
-        try:
-            predictions = self._classifier.classify_many([text for text, _ in batch])
-        except Exception as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, future), prediction in zip(batch, predictions, strict=True):
-            if not future.done():
-                future.set_result(prediction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +91,9 @@ class Engine:
         self.store = store
         self.desk = desk
         self._classifier = classifier
-        self.clarifier = clarifier
+        self.clarifying = (
+            ClarifyingDialogue(clarifier, classifier, self._open_ticket) if clarifier else None
+        )
         self.drivers = {d.kind: d for d in drivers}
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
@@ -307,14 +262,14 @@ class Engine:
     async def _with_bot(self, turn: Turn) -> None:
         dialogue = turn.conversation.dialogue or {}
         kind = dialogue.get("kind")
-        if kind == "csat":
-            if await self._on_csat_text(turn, dialogue):
+        if kind == csat.PROMPT:
+            if await csat.on_text(turn, dialogue):
                 return
-        elif kind == "csat_comment":
-            await self._on_csat_comment(turn, dialogue)
+        elif kind == csat.COMMENT:
+            await csat.on_comment(turn, dialogue)
             return
-        elif kind == CLARIFY_KIND and self.clarifier is not None:
-            await self._on_clarify_text(turn, dialogue)
+        elif self.clarifying is not None and kind == self.clarifying.kind:
+            await self.clarifying.on_text(turn, dialogue)
             return
         elif kind in self.drivers:
             await self.drivers[kind].on_message(turn)
@@ -341,11 +296,10 @@ class Engine:
                 "and I'll open a ticket and take care of it."
             )
             return
-        if prediction.intent != HUMAN_INTENT and self.clarifier is not None:
-            question = self.clarifier.question(prediction)
-            if question is not None and question.ask:
-                await self._ask_clarifying(turn, question, prediction)
-                return
+        question = self.clarifying.question(prediction) if self.clarifying else None
+        if self.clarifying is not None and question is not None:
+            await self.clarifying.ask(turn, question, prediction)
+            return
         await self._open_ticket(turn, prediction)
 
     async def _open_ticket(
@@ -401,95 +355,6 @@ class Engine:
             f"{humanize(target)}. You can add anything else here in the meantime."
         )
         await turn.hand_off(f"{prediction.intent} needs an agent")
-
-    # -- clarifying questions -----------------------------------------------------------------
-
-    async def _ask_clarifying(
-        self,
-        turn: Turn,
-        question: Clarification,
-        prediction: Prediction,
-        dialogue: dict[str, Any] | None = None,
-    ) -> None:
-        """Offer the likeliest intents as buttons, or (fewer than two, or asked once
-        already) ask the customer to say it in other words."""
-        state: dict[str, Any] = dialogue or {
-            "kind": CLARIFY_KIND,
-            "text": turn.message.text,
-            "message_ids": [turn.message.id],
-            "prediction": _prediction_json(prediction),
-            "rephrased": False,
-        }
-        person = Button("Talk to a person", TALK_TO_A_PERSON)
-        if len(question.options) >= 2 and dialogue is None:
-            state["options"] = {o.intent: round(o.probability, 4) for o in question.options}
-            buttons = tuple(Button(o.label, INTENT_PREFIX + o.intent) for o in question.options)
-            text = "I want to get this right. Which of these is closest to what you need?"
-            buttons = (*buttons, Button("Something else", SOMETHING_ELSE), person)
-        else:
-            state["rephrased"] = True
-            state["options"] = {}
-            text = (
-                "Sorry, I'm not sure I understood. Could you describe it in other words, "
-                "in a sentence or two?"
-            )
-            buttons = (person,)
-        turn.conversation.dialogue = state
-        await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-        await turn.say(text, buttons=buttons)
-
-    async def _on_clarify_answer(self, turn: Turn, dialogue: dict[str, Any], answer: str) -> None:
-        """A button of a clarifying question: open the ticket with the chosen intent (and keep
-        the choice as a labelled example), ask to rephrase once, or hand off."""
-        assert self.clarifier is not None
-        original = _prediction_from(dialogue["prediction"])
-        options: dict[str, float] = dict(dialogue.get("options") or {})
-        turn.conversation.dialogue = None
-        if answer == TALK_TO_A_PERSON:
-            chosen = self.clarifier.prediction_for(HUMAN_INTENT, original)
-            await self._open_from_clarify(turn, dialogue, chosen)
-        elif answer.removeprefix(INTENT_PREFIX) in options:
-            intent = answer.removeprefix(INTENT_PREFIX)
-            chosen = self.clarifier.prediction_for(intent, original)
-            chosen = replace(chosen, confidence=options[intent])
-            await self._open_from_clarify(turn, dialogue, chosen)
-            assert turn.ticket is not None
-            await self.clarifier.record_answer(
-                turn.uow, str(dialogue["text"]), intent, turn.ticket.id
-            )
-        else:  # "Something else", or a button of an older question
-            await self._rephrase_or_hand_off(turn, dialogue, original)
-
-    async def _on_clarify_text(self, turn: Turn, dialogue: dict[str, Any]) -> None:
-        """Free text after a clarifying question: the problem said in other words."""
-        assert self.clarifier is not None
-        prediction = turn.prediction or self._classifier.classify(turn.message.text)
-        question = self.clarifier.question(prediction)
-        if prediction.intent == GREETING_INTENT or (question is not None and question.ask):
-            dialogue = dict(dialogue, message_ids=[*dialogue["message_ids"], turn.message.id])
-            original = _prediction_from(dialogue["prediction"])
-            await self._rephrase_or_hand_off(turn, dialogue, original)
-            return
-        turn.conversation.dialogue = None
-        description = f"{dialogue['text']}\n{turn.message.text}"
-        await self._open_ticket(
-            turn, prediction, description, tuple(int(i) for i in dialogue["message_ids"])
-        )
-
-    async def _rephrase_or_hand_off(
-        self, turn: Turn, dialogue: dict[str, Any], original: Prediction
-    ) -> None:
-        if not dialogue.get("rephrased"):
-            await self._ask_clarifying(turn, Clarification(True, ()), original, dict(dialogue))
-            return
-        turn.conversation.dialogue = None
-        await self._open_from_clarify(turn, dialogue, original)
-
-    async def _open_from_clarify(
-        self, turn: Turn, dialogue: dict[str, Any], prediction: Prediction
-    ) -> None:
-        earlier = tuple(int(i) for i in dialogue["message_ids"] if int(i) != turn.message.id)
-        await self._open_ticket(turn, prediction, str(dialogue["text"]), earlier)
 
     async def _to_queue(self, turn: Turn) -> None:
         if turn.ticket is None:
@@ -554,106 +419,22 @@ class Engine:
             )
 
     async def _on_payload(self, turn: Turn, payload: str) -> None:
-        csat = parse_csat_payload(payload)
-        if csat is not None:
-            await self._record_csat(turn, *csat)
+        rating = parse_csat_payload(payload)
+        if rating is not None:
+            await csat.record_rating(turn, *rating)
             return
         dialogue = turn.conversation.dialogue or {}
         with_bot = turn.conversation.state is ConversationState.WITH_BOT
-        clarifying = dialogue.get("kind") == CLARIFY_KIND and self.clarifier is not None
-        if clarifying and with_bot and payload.startswith(INTENT_PREFIX):
-            await self._on_clarify_answer(turn, dialogue, payload)
+        clarifying = self.clarifying
+        answering = clarifying is not None and dialogue.get("kind") == clarifying.kind
+        if clarifying and answering and with_bot and payload.startswith(INTENT_PREFIX):
+            await clarifying.on_answer(turn, dialogue, payload)
             return
         driver = self.drivers.get(str(dialogue.get("kind")))
         if driver is not None and with_bot:
             await driver.on_message(turn)
             return
         await turn.say("Sorry, that button is no longer active. Please type your message instead.")
-
-    async def _record_csat(self, turn: Turn, ticket_id: int, round_: int, score: int) -> None:
-        uow = turn.uow
-        try:
-            ticket = await uow.tickets.get(ticket_id)
-        except Exception:
-            await turn.say("Sorry, I couldn't find that ticket.")
-            return
-        if ticket.customer_id not in await uow.customers.identities(turn.customer):
-            await turn.say("Sorry, I couldn't find that ticket.")
-            return
-        current_round = await uow.tickets.resolution_round(ticket_id)
-        stored = False
-        if round_ == current_round and ticket.status in (
-            TicketStatus.RESOLVED,
-            TicketStatus.CLOSED,
-        ):
-            stored = await uow.csat.add(
-                CsatResponse(ticket_id=ticket_id, score=score, created_at=self.desk.clock()),
-                round_,
-            )
-        if not stored:
-            await turn.say("Thanks, we already have your rating for this ticket.")
-            return
-        await uow.events.add(
-            TicketEvent(
-                ticket_id=ticket_id,
-                actor="customer",
-                kind="csat",
-                new=str(score),
-                created_at=self.desk.clock(),
-            )
-        )
-        self.desk.ticket_changed(uow, ticket_id)
-        if score <= 3:
-            turn.conversation.dialogue = {
-                "kind": "csat_comment",
-                "ticket_id": ticket_id,
-                "round": round_,
-            }
-            await self.desk.uow_save_conversation(uow, turn.conversation)
-            await turn.say(
-                f"Thanks for rating us {score}/5. What could we have done better? "
-                "(Just write it here, or describe a new problem.)"
-            )
-        else:
-            if (turn.conversation.dialogue or {}).get("ticket_id") == ticket_id:
-                turn.conversation.dialogue = None
-                await self.desk.uow_save_conversation(uow, turn.conversation)
-            await turn.say(f"Thanks for rating us {score}/5!")
-
-    async def _on_csat_text(self, turn: Turn, dialogue: dict[str, object]) -> bool:
-        """Text after a CSAT prompt: a score, "not fixed", or else a new issue (False)."""
-        ticket_id = int(str(dialogue["ticket_id"]))
-        round_ = int(str(dialogue["round"]))
-        score = SCORE_ONLY.match(turn.message.text)
-        if score:
-            await self._record_csat(turn, ticket_id, round_, int(score.group(1)))
-            return True
-        if NOT_FIXED.search(turn.message.text):
-            ticket = await turn.uow.tickets.get(ticket_id)
-            if ticket.status is TicketStatus.RESOLVED:
-                await turn.uow.messages.attach_to_ticket(turn.message.id, ticket.id)
-                await self.desk.reopen(turn.uow, ticket, "customer", "customer says: not fixed")
-                turn.ticket = ticket
-                turn.conversation.ticket_id = ticket.id
-                await turn.say(
-                    f"I'm sorry to hear that. I've reopened ticket {format_ticket_id(ticket.id)} "
-                    "and an agent will follow up here."
-                )
-                await turn.hand_off("reopened by the customer: not fixed")
-                return True
-        turn.conversation.dialogue = None
-        return False
-
-    async def _on_csat_comment(self, turn: Turn, dialogue: dict[str, object]) -> None:
-        ticket_id = int(str(dialogue["ticket_id"]))
-        turn.conversation.dialogue = None
-        await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-        if NOT_FIXED.search(turn.message.text):
-            turn.conversation.dialogue = dict(dialogue, kind="csat")
-            if await self._on_csat_text(turn, turn.conversation.dialogue):
-                return
-        await turn.uow.csat.add_comment(ticket_id, int(str(dialogue["round"])), turn.message.text)
-        await turn.say("Thank you, I've passed your feedback on to the team.")
 
     # -- failures -----------------------------------------------------------------------------
 
@@ -683,31 +464,6 @@ class Engine:
             await self.store.write(fallback)
         except Exception:
             log.exception("could not hand message %d to an agent after a failure", message_id)
-
-
-def _prediction_json(prediction: Prediction) -> dict[str, Any]:
-    """A prediction as JSON, kept in ``conversation.dialogue`` while a question is open."""
-    return {
-        "intent": prediction.intent,
-        "type": prediction.type.value,
-        "priority": prediction.priority.value,
-        "confidence": prediction.confidence,
-        "team": prediction.team,
-        "fulfiller": prediction.fulfiller,
-        "alternatives": [list(a) for a in prediction.alternatives],
-    }
-
-
-def _prediction_from(data: dict[str, Any]) -> Prediction:
-    return Prediction(
-        intent=str(data["intent"]),
-        type=TicketType(data["type"]),
-        priority=Priority(data["priority"]),
-        confidence=float(data["confidence"]),
-        team=data.get("team"),
-        fulfiller=data.get("fulfiller"),
-        alternatives=tuple((str(i), float(p)) for i, p in data.get("alternatives") or ()),
-    )
 
 
 def _fallback() -> Prediction:

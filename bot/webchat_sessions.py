@@ -16,8 +16,8 @@ import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from handoff.bus import EventBus, conversation_topic
 from models import ChannelKind, Conversation, Message
+from service.bus import EventBus, conversation_topic
 
 from .ports import ChatSession, InboundEvent, RateLimited, UnknownSession, WrongToken
 

@@ -17,112 +17,29 @@ from models import (
     ConversationState,
     Message,
     NotFound,
-    Priority,
     SenderKind,
     Ticket,
     TicketAction,
     TicketEvent,
-    TicketFilter,
     TicketStatus,
     TicketType,
     ValidationError,
     action_for_target,
-    allowed_actions,
     format_ticket_id,
 )
 from models.inputs import parse_row_id
 
 from .auth import Forbidden, actor_of, require_role
+from .notices import NAGGING, notify_managers, record_escalation
 from .problems import resolve_problem
+from .queue import QueueQuery, read_details, read_queue, ticket_filter
 from .routing import assign
-from .similar import similar_tickets
-from .views import load_details, ticket_json, ticket_summary
+from .ticket_changes import TicketChanges, text_field
 
 if TYPE_CHECKING:
+    from service.desk import Desk
     from store.database import Store
     from store.unit_of_work import UnitOfWork
-
-    from .desk import Desk
-
-MAX_TEXT = 4000
-NAGGING = "nagging"
-EDITABLE = ("type", "priority", "intent", "assignee", "status", "team", "resolution")
-
-
-def _text(value: Any, name: str, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ValidationError(f'"{name}" must be a non-empty string')
-    if len(value) > MAX_TEXT:
-        raise ValidationError(f'"{name}" is longer than {MAX_TEXT} characters')
-    return value.strip()
-
-
-def sla_state(ticket: Ticket, now: datetime) -> dict[str, Any]:
-    """The due time that matters now (first response until answered, then resolution)."""
-    if not ticket.status.is_open:
-        return {"kind": None, "due": None, "seconds_left": None, "breached": False}
-    due: datetime | None
-    if ticket.first_response_at is None and ticket.first_response_due is not None:
-        kind, due = "first_response", ticket.first_response_due
-    else:
-        kind, due = "resolution", ticket.resolution_due
-    if due is None:
-        return {"kind": None, "due": None, "seconds_left": None, "breached": False}
-    left = int((due - now).total_seconds())
-    return {"kind": kind, "due": due.isoformat(), "seconds_left": left, "breached": left < 0}
-
-
-def urgency_key(ticket: Ticket, now: datetime) -> tuple[int, float, int, int]:
-    """Open tickets first, the soonest (or most overdue) SLA first, then priority, then age."""
-    sla = sla_state(ticket, now)
-    left = sla["seconds_left"]
-    return (
-        0 if ticket.status.is_open else 1,
-        float(left) if left is not None else float("inf"),
-        -ticket.priority.rank,
-        ticket.id,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class QueueQuery:
-    statuses: tuple[TicketStatus, ...] = ()
-    assignee: str | None = None  # "me", "none" or an agent id
-    type: str | None = None
-    priority: str | None = None
-    team: str | None = None
-    include_closed: bool = False
-
-    @classmethod
-    def parse(cls, params: dict[str, str]) -> QueueQuery:
-        """From query parameters; raises ValidationError naming a bad value."""
-        statuses: list[TicketStatus] = []
-        include_closed = False
-        for raw in filter(None, (params.get("status") or "").split(",")):
-            if raw == "all":
-                include_closed = True
-                continue
-            try:
-                statuses.append(TicketStatus(raw))
-            except ValueError:
-                raise ValidationError(f"unknown status {raw!r}") from None
-        for name, enum in (("type", TicketType), ("priority", Priority)):
-            value = params.get(name)
-            if value and value not in {e.value for e in enum}:
-                raise ValidationError(f"unknown {name} {value!r}")
-        assignee = params.get("assignee") or None
-        if assignee not in (None, "me", "none"):
-            parse_row_id(assignee, 'assignee ("me", "none" or an agent id)')
-        return cls(
-            statuses=tuple(statuses),
-            assignee=assignee,
-            type=params.get("type") or None,
-            priority=params.get("priority") or None,
-            team=params.get("team") or None,
-            include_closed=include_closed or bool(statuses),
-        )
 
 
 @dataclass
@@ -132,68 +49,12 @@ class AgentActions:
     store: Store
     desk: Desk
 
-    # -- reading ------------------------------------------------------------------------------
-
     async def queue(self, agent: Agent, query: QueueQuery) -> list[dict[str, Any]]:
-        assignee_id = None
-        if query.assignee == "me":
-            assignee_id = agent.id
-        elif query.assignee and query.assignee.isdigit():
-            assignee_id = int(query.assignee)
-        flt = TicketFilter(
-            statuses=query.statuses,
-            assignee_id=assignee_id,
-            unassigned=query.assignee == "none",
-            type=query.type,
-            priority=query.priority,
-            team=query.team,
-            open_only=not query.include_closed,
-            limit=500,
-        )
-
-        async def read(uow: UnitOfWork) -> list[dict[str, Any]]:
-            found = await uow.tickets.list(flt)
-            agents = {a.id: a for a in await uow.agents.list()}
-            flags = await uow.flags.for_tickets([t.id for t in found])
-            now = self.desk.clock()
-            found.sort(key=lambda t: urgency_key(t, now))
-            out = []
-            for ticket in found:
-                item = ticket_summary(ticket, agents.get(ticket.assignee_id or 0))
-                assignee = agents.get(ticket.assignee_id or 0)
-                item["assignee_name"] = assignee.name if assignee else None
-                item["flags"] = flags.get(ticket.id, [])
-                item["sla"] = sla_state(ticket, now)
-                out.append(item)
-            return out
-
-        return await self.store.read(read)
+        flt = ticket_filter(agent, query)
+        return await self.store.read(lambda uow: read_queue(uow, flt, self.desk.clock()))
 
     async def details(self, ticket_id: int) -> dict[str, Any]:
-        async def read(uow: UnitOfWork) -> dict[str, Any]:
-            details = await load_details(uow, ticket_id)
-            data = ticket_json(details)
-            ticket = details.ticket
-            conversation = await uow.conversations.get(ticket.conversation_id)
-            candidates = await uow.handoff.resolved_with_notes(limit=500)
-            agents = {a.id: a for a in await uow.agents.list()}
-            data["similar"] = [
-                {**ticket_summary(t), "score": score}
-                for t, score in similar_tickets(ticket, candidates)
-            ]
-            data["flags"] = (await uow.flags.for_tickets([ticket.id])).get(ticket.id, [])
-            data["sla"] = sla_state(ticket, self.desk.clock())
-            data["conversation_state"] = (
-                conversation.state.value if conversation.ticket_id == ticket.id else "elsewhere"
-            )
-            data["allowed_actions"] = [a.value for a in allowed_actions(ticket.status)]
-            data["assignee_name"] = details.assignee.name if details.assignee else None
-            for message in data["messages"]:
-                author = agents.get(message["agent_id"] or 0)
-                message["agent_name"] = author.name if author else None
-            return data
-
-        return await self.store.read(read)
+        return await self.store.read(lambda uow: read_details(uow, ticket_id, self.desk.clock()))
 
     # -- taking over --------------------------------------------------------------------------
 
@@ -267,7 +128,7 @@ class AgentActions:
     # -- messages -----------------------------------------------------------------------------
 
     async def reply(self, agent: Agent, ticket_id: int, text: Any, internal: Any) -> Message:
-        body = _text(text, "text")
+        body = text_field(text, "text")
         if not isinstance(internal, bool):
             raise ValidationError('"internal" must be true or false')
 
@@ -305,7 +166,7 @@ class AgentActions:
     # -- escalation and approvals ------------------------------------------------------------
 
     async def escalate(self, agent: Agent, ticket_id: int, reason: Any) -> Ticket:
-        why = _text(reason, "reason", required=False) or "escalated by an agent"
+        why = text_field(reason, "reason", required=False) or "escalated by an agent"
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -322,7 +183,7 @@ class AgentActions:
         return await self.store.write(work)
 
     async def request_approval(self, agent: Agent, ticket_id: int, reason: Any = None) -> Ticket:
-        why = _text(reason, "reason", required=False) or "approval requested"
+        why = text_field(reason, "reason", required=False) or "approval requested"
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -333,7 +194,7 @@ class AgentActions:
 
     async def approve(self, agent: Agent, ticket_id: int, reason: Any = None) -> Ticket:
         require_role(agent, AgentRole.MANAGER, "approve a change")
-        why = _text(reason, "reason", required=False)
+        why = text_field(reason, "reason", required=False)
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -357,7 +218,7 @@ class AgentActions:
 
     async def reject(self, agent: Agent, ticket_id: int, reason: Any) -> Ticket:
         require_role(agent, AgentRole.MANAGER, "reject a change")
-        why = _text(reason, "reason")
+        why = text_field(reason, "reason")
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -386,7 +247,7 @@ class AgentActions:
     # -- resolution ---------------------------------------------------------------------------
 
     async def resolve(self, agent: Agent, ticket_id: int, resolution: Any) -> Ticket:
-        notes = _text(resolution, "resolution")
+        notes = text_field(resolution, "resolution")
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -400,7 +261,7 @@ class AgentActions:
         return await self.store.write(work)
 
     async def reopen(self, agent: Agent, ticket_id: int, reason: Any = None) -> Ticket:
-        why = _text(reason, "reason", required=False) or "reopened by an agent"
+        why = text_field(reason, "reason", required=False) or "reopened by an agent"
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -410,21 +271,11 @@ class AgentActions:
 
     # -- fields -------------------------------------------------------------------------------
 
-    async def update(self, agent: Agent, ticket_id: int, changes: dict[str, Any]) -> Ticket:
+    async def update(self, agent: Agent, ticket_id: int, changes: TicketChanges) -> Ticket:
         """PATCH: type, priority, intent (each kept as a training label), team, assignee,
         status (any single lifecycle move; ``resolved`` needs ``resolution``)."""
-        unknown = set(changes) - set(EDITABLE)
-        if unknown or not changes:
-            fields = ", ".join(EDITABLE[:-1])
-            raise ValidationError(
-                f"send one or more of {fields}" + (f"; not {sorted(unknown)}" if unknown else "")
-            )
-        new_type = _enum(TicketType, changes, "type")
-        new_priority = _enum(Priority, changes, "priority")
-        new_status = _enum(TicketStatus, changes, "status")
-        new_intent = _text(changes["intent"], "intent")[:64] if "intent" in changes else None
-        new_team = _text(changes["team"], "team")[:64] if "team" in changes else None
-        resolution = changes.get("resolution")
+        new_type, new_priority, new_status = changes.type, changes.priority, changes.status
+        new_intent, new_team, resolution = changes.intent, changes.team, changes.resolution
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -456,7 +307,7 @@ class AgentActions:
             ticket.updated_at = now
             await uow.tickets.save(ticket)
             if relabel:
-                from store.repositories import TrainingLabel  # the store's record type
+                from store.training_labels import TrainingLabel  # the store's record type
 
                 await uow.labels.add(
                     TrainingLabel(
@@ -468,8 +319,8 @@ class AgentActions:
                         **relabel,
                     )
                 )
-            if "assignee" in changes:
-                await self._reassign(uow, agent, ticket, changes["assignee"], now)
+            if changes.reassign:
+                await self._reassign(uow, agent, ticket, changes.assignee, now)
             if new_status is not None and new_status is not ticket.status:
                 await self._move(uow, agent, ticket, new_status, resolution)
             self.desk.ticket_changed(uow, ticket.id)
@@ -547,7 +398,7 @@ class AgentActions:
         if action in (TicketAction.APPROVE, TicketAction.REJECT):
             raise ValidationError(f"use /{action.value} to {action.value} a change request")
         if action is TicketAction.RESOLVE:
-            await self.desk.resolve(uow, ticket, _text(resolution, "resolution"), actor)
+            await self.desk.resolve(uow, ticket, text_field(resolution, "resolution"), actor)
         elif action is TicketAction.REOPEN:
             await self.desk.reopen(uow, ticket, actor, "reopened by an agent")
         elif action is TicketAction.REQUEST_APPROVAL:
@@ -627,52 +478,3 @@ def _conflict(ticket: Ticket, what: str) -> Exception:
     from models import InvalidTransition
 
     return InvalidTransition(ticket.status.value, what)
-
-
-def _enum(kind: Any, changes: dict[str, Any], name: str) -> Any:
-    if name not in changes:
-        return None
-    try:
-        return kind(changes[name])
-    except ValueError:
-        allowed = ", ".join(e.value for e in kind)
-        raise ValidationError(f'"{name}" must be one of {allowed}') from None
-
-
-async def notify_managers(
-    uow: UnitOfWork, ticket: Ticket, kind: str, text: str, now: datetime
-) -> int:
-    """Tell the team's managers (every manager and admin when the team has none)."""
-    managers = [
-        a for a in await uow.agents.list() if a.active and a.role.at_least(AgentRole.MANAGER)
-    ]
-    of_team = [a for a in managers if ticket.team and ticket.team in a.teams]
-    for manager in of_team or managers:
-        await uow.notifications.add(manager.id, ticket.id, kind, text, now)
-    return len(of_team or managers)
-
-
-async def record_escalation(
-    uow: UnitOfWork, desk: Desk, ticket: Ticket, old: Priority, actor: str, why: str
-) -> None:
-    """The audit event and the managers' notification of an escalation (already applied)."""
-    now = desk.clock()
-    await uow.events.add(
-        TicketEvent(
-            ticket.id,
-            actor,
-            "escalated",
-            old.value,
-            ticket.priority.value,
-            detail=why,
-            created_at=now,
-        )
-    )
-    await notify_managers(
-        uow,
-        ticket,
-        "escalated",
-        f"{format_ticket_id(ticket.id)} escalated to {ticket.priority.value}: {why}",
-        now,
-    )
-    desk.ticket_changed(uow, ticket.id)

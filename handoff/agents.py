@@ -6,8 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from models import Agent, AgentRole, ValidationError
-
-from .passwords import hash_password
+from service.passwords import hash_password
 
 if TYPE_CHECKING:
     from store.database import Store
@@ -54,7 +53,7 @@ async def create_agent(
     )
 
     async def add(uow: UnitOfWork) -> Agent:
-        from .desk import utc_now
+        from service.desk import utc_now
 
         return await uow.agents.add(agent, utc_now())
 

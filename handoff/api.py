@@ -17,7 +17,6 @@ from aiohttp import web
 from models import AgentRole, ValidationError, parse_ticket_id
 from models.inputs import bounded_int, parse_json
 
-from .actions import QueueQuery
 from .agents import create_agent
 from .auth import (
     CSRF_FIELD,
@@ -28,7 +27,9 @@ from .auth import (
     LoginThrottled,
     require_role,
 )
+from .queue import QueueQuery
 from .service import HandoffServices
+from .ticket_changes import TicketChanges
 from .views import agent_json, ticket_summary
 
 SERVICES = web.AppKey("handoff_services", HandoffServices)
@@ -228,9 +229,9 @@ ACTIONS: dict[str, Callable[[HandoffServices, Any, int, dict[str, Any]], Awaitab
 @agent_endpoint()
 async def patch_ticket(request: web.Request) -> web.Response:
     svc = services(request)
-    ticket = await svc.actions.update(
-        request[SESSION].agent, ticket_id_of(request), await json_body(request)
-    )
+    ticket_id = ticket_id_of(request)
+    changes = TicketChanges.parse(await json_body(request))
+    ticket = await svc.actions.update(request[SESSION].agent, ticket_id, changes)
     return web.json_response({"ticket": await summary(svc, ticket)})
 
 

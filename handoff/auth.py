@@ -20,9 +20,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from models import Agent, AgentRole, DomainError
-
-from .desk import utc_now
-from .passwords import hash_password, verify_password
+from service.desk import utc_now
+from service.passwords import hash_password, verify_password
 
 if TYPE_CHECKING:
     from store.database import Store

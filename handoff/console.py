@@ -29,9 +29,9 @@ from aiohttp import web
 
 from models import AgentRole, Priority, TicketStatus, TicketType, format_ticket_id
 
-from .actions import QueueQuery
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
+from .queue import QueueQuery
 
 __all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page", "signed_in_role"]
 

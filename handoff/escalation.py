@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING
 
 from models import Priority, TicketEvent, format_ticket_id
 
-from .actions import NAGGING, notify_managers, record_escalation
+from .notices import NAGGING, notify_managers, record_escalation
 from .routing import RoutingConfig
 
 if TYPE_CHECKING:
+    from service.desk import Desk
     from store.database import Store
     from store.unit_of_work import UnitOfWork
-
-    from .desk import Desk
 
 log = logging.getLogger(__name__)
 

@@ -36,10 +36,9 @@ from models import (
 from .spikes import Incident, Spike, SpikeRule, detect
 
 if TYPE_CHECKING:
+    from service.desk import Desk
     from store.database import Store
     from store.unit_of_work import UnitOfWork
-
-    from .desk import Desk
 
 log = logging.getLogger(__name__)
 

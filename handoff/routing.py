@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 from models import Agent, Priority, Ticket, TicketAction, TicketEvent, ValidationError
 
 if TYPE_CHECKING:
+    from service.desk import Desk
     from store.unit_of_work import UnitOfWork
-
-    from .desk import Desk
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "routing.toml"
 ONLINE_WINDOW = timedelta(minutes=2)

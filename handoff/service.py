@@ -15,10 +15,9 @@ from .escalation import EscalationScheduler
 from .routing import RoutingConfig
 
 if TYPE_CHECKING:
+    from service.bus import EventBus
+    from service.desk import Desk
     from store.database import Store
-
-    from .bus import EventBus
-    from .desk import Desk
 
 
 @dataclass

@@ -46,6 +46,26 @@ class Button:
     payload: str
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxBody:
+    """What one outbox row says: a chat message (``sender`` set) or a mail (``subject`` set).
+
+    ``ticket`` is the ticket a mail is about (``FD-1042``). The store keeps it as JSON.
+    """
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    sender: str | None = None
+    subject: str | None = None
+    ticket: str | None = None
+
+    @property
+    def extra(self) -> dict[str, str]:
+        """The fields beyond text and buttons, as a channel reads them (a mail's subject)."""
+        fields = {"sender": self.sender, "subject": self.subject, "ticket": self.ticket}
+        return {k: v for k, v in fields.items() if v is not None}
+
+
 @dataclass(slots=True)
 class Conversation:
     """A thread between one customer identity and the front desk on one channel.

@@ -14,18 +14,16 @@ from .handoff_repositories import (
     NotificationRepository,
     TicketFlagRepository,
 )
+from .outbox import OutboxRepository
 from .reports import ProblemQueries, ReportQueries
-from .repositories import (
+from .repositories import ConversationRepository, CustomerRepository, MessageRepository
+from .ticket_repositories import (
     AgentRepository,
-    ConversationRepository,
     CsatRepository,
-    CustomerRepository,
     EventRepository,
-    MessageRepository,
-    OutboxRepository,
     TicketRepository,
-    TrainingLabelRepository,
 )
+from .training_labels import TrainingLabelRepository
 
 
 class UnitOfWork:

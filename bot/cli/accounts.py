@@ -45,7 +45,7 @@ def accounts_add(
 ) -> None:
     """Add an account (its owner sets a password through a reset link)."""
     from bot.fulfilment.base import parse_email
-    from handoff.desk import utc_now
+    from service.desk import utc_now
 
     address = parse_email(email)
     if address is None or address != email.strip().lower():

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from handoff.bus import OUTBOX_TOPIC
 from models import (
     Conversation,
     ConversationState,
     Customer,
+    OutboxBody,
     Prediction,
     SenderKind,
     Ticket,
@@ -39,6 +39,7 @@ from models import (
     format_ticket_id,
 )
 from models.accounts import Account
+from service.bus import OUTBOX_TOPIC
 
 from ..dialogue import Turn
 from . import secrets as sec
@@ -55,7 +56,7 @@ from .base import (
 from .directory import AccountDirectory, DirectoryError
 
 if TYPE_CHECKING:
-    from handoff.desk import Desk
+    from service.desk import Desk
     from store.database import Store
     from store.fulfilment import ResetToken
     from store.unit_of_work import UnitOfWork
@@ -713,7 +714,7 @@ class FulfilmentDriver:
         await scope.uow.outbox.add(
             "email",
             mail.to,
-            {"subject": mail.subject, "text": mail.text, "ticket": scope.ref},
+            OutboxBody(mail.text, subject=mail.subject, ticket=scope.ref),
             self.desk.clock(),
         )
         scope.uow.after_commit(lambda: self.desk.bus.publish(OUTBOX_TOPIC))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from handoff.passwords import MIN_LENGTH, hash_password
+from service.passwords import MIN_LENGTH, hash_password
 
 from . import secrets as sec
 

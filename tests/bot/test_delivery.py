@@ -9,7 +9,7 @@ from bot.app import running
 from bot.delivery import backoff_seconds
 from bot.ports import ChannelPermanentError, ChannelRateLimited, ChannelTemporaryError
 from classifier.base import Classifier
-from models import ChannelKind, TicketFilter
+from models import ChannelKind, OutboxBody, TicketFilter
 
 from .chat import settings_for
 from .recording_channel import RecordingChannel
@@ -106,7 +106,7 @@ async def test_a_mail_keeps_no_copy_of_its_one_time_link_once_delivered(
 ) -> None:
     from sqlalchemy import select
 
-    from handoff.bus import OUTBOX_TOPIC
+    from service.bus import OUTBOX_TOPIC
     from store import tables
 
     secret = "https://desk.example/reset/s3cr3t-token"
@@ -115,7 +115,7 @@ async def test_a_mail_keeps_no_copy_of_its_one_time_link_once_delivered(
         async def enqueue(uow) -> int:  # type: ignore[no-untyped-def]
             uow.after_commit(lambda: fd.bus.publish(OUTBOX_TOPIC))
             return await uow.outbox.add(
-                "email", "carol@example.com", {"subject": "Reset", "text": secret}, fd.desk.clock()
+                "email", "carol@example.com", OutboxBody(secret, subject="Reset"), fd.desk.clock()
             )
 
         item = await fd.store.write(enqueue)

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from handoff.passwords import verify_password
 from models import ConversationState, TicketStatus
+from service.passwords import verify_password
 
 from .conftest import LINK, DeskFactory
 

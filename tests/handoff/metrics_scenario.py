@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handoff.bus import EventBus
-from handoff.desk import Desk
 from models import (
     Agent,
     AgentRole,
@@ -37,6 +35,8 @@ from models import (
     TicketType,
 )
 from models.metrics import ReportPeriod
+from service.bus import EventBus
+from service.desk import Desk
 from store.database import Store
 from store.unit_of_work import UnitOfWork
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from handoff.bus import EventBus
-from handoff.desk import Desk
 from handoff.escalation import EscalationScheduler
 from handoff.routing import RoutingConfig
 from models import Priority
+from service.bus import EventBus
+from service.desk import Desk
 from store.database import Store
 
 from .conftest import LiveDesk

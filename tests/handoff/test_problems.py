@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from handoff.bus import TICKETS_TOPIC
-from handoff.desk import Desk
 from handoff.problems import SpikeWatcher, resolve_problem
 from models import Direction, Priority, TicketStatus, TicketType, ValidationError
+from service.bus import TICKETS_TOPIC
+from service.desk import Desk
 from store.database import Store
 from store.migrate import upgrade
 from store.unit_of_work import UnitOfWork

@@ -15,6 +15,7 @@ from models import (
     DuplicateMessage,
     Message,
     NotFound,
+    OutboxBody,
     Prediction,
     Priority,
     SenderKind,
@@ -139,8 +140,8 @@ async def test_after_commit_callbacks_run_only_for_committed_work(store: Store) 
 
 
 async def test_tickets_round_trip_with_filters(store: Store) -> None:
-    from handoff.bus import EventBus
-    from handoff.desk import Desk
+    from service.bus import EventBus
+    from service.desk import Desk
 
     desk = Desk(EventBus(), clock=lambda: NOW)
     prediction = Prediction("system_downtime", TicketType.INCIDENT, Priority.HIGH, 0.91, "eng")
@@ -173,7 +174,7 @@ async def test_tickets_round_trip_with_filters(store: Store) -> None:
 
 async def test_outbox_lease_lets_one_worker_take_an_item(store: Store) -> None:
     async def enqueue(uow: UnitOfWork) -> int:
-        return await uow.outbox.add("telegram", "chat-9", {"text": "hi"}, NOW)
+        return await uow.outbox.add("telegram", "chat-9", OutboxBody("hi"), NOW)
 
     item_id = await store.write(enqueue)
     later = NOW + timedelta(seconds=60)

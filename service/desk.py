@@ -1,4 +1,4 @@
-"""Ticket operations shared by the bot and the agents: the one place tickets change.
+"""Ticket and conversation operations shared by the bot and the agents: the one place they change.
 
 Every change runs inside a unit of work handed in by the caller (so it commits together with
 whatever caused it), goes through the lifecycle state machine, and leaves an audit event.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from models import (
     Button,
@@ -20,6 +20,7 @@ from models import (
     Customer,
     Direction,
     Message,
+    OutboxBody,
     Prediction,
     SenderKind,
     Ticket,
@@ -29,6 +30,7 @@ from models import (
     format_ticket_id,
     next_status,
 )
+from models.csat import csat_buttons
 from models.sla import SlaPolicy
 
 from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
@@ -36,34 +38,17 @@ from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
 
-    from .routing import Router
-
-CSAT_PREFIX = "csat"
-CSAT_LABELS = ("1 - Very poor", "2 - Poor", "3 - Okay", "4 - Good", "5 - Excellent")
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def csat_buttons(ticket_id: int, round_: int) -> tuple[Button, ...]:
-    """Five buttons, worst (1) to best (5); the payload names the ticket and the resolution."""
-    return tuple(
-        Button(label=label, payload=f"{CSAT_PREFIX}:{ticket_id}:{round_}:{score}")
-        for score, label in enumerate(CSAT_LABELS, start=1)
-    )
+class Router(Protocol):
+    """Sets a handed-off ticket's team and assigns it (``handoff/routing.py``)."""
 
-
-def parse_csat_payload(payload: str) -> tuple[int, int, int] | None:
-    """(ticket id, resolution round, score) from a CSAT button payload, else None."""
-    parts = payload.split(":")
-    if len(parts) != 4 or parts[0] != CSAT_PREFIX:
-        return None
-    try:
-        ticket_id, round_, score = (int(p) for p in parts[1:])
-    except ValueError:
-        return None
-    return (ticket_id, round_, score) if 1 <= score <= 5 else None
+    async def route(
+        self, uow: UnitOfWork, desk: Desk, ticket: Ticket, language: str = "en"
+    ) -> object: ...
 
 
 @dataclass
@@ -111,11 +96,7 @@ class Desk:
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                {
-                    "text": text,
-                    "buttons": [{"label": b.label, "payload": b.payload} for b in buttons],
-                    "sender": sender.value,
-                },
+                OutboxBody(text, buttons, sender=sender.value),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,

@@ -1,0 +1,1 @@
+"""The bot's own multi-turn dialogues the engine hands a turn to: clarifying questions, CSAT."""

@@ -1,0 +1,107 @@
+"""CSAT, the customer's side: a rating by button or typed, "not fixed", and the comment after a
+low rating. The desk asks for the rating when it resolves a ticket (``service/desk.py``); the
+buttons, their payloads and the words recognised are in ``models/csat.py``.
+"""
+
+from __future__ import annotations
+
+from models import CsatResponse, TicketEvent, TicketStatus, format_ticket_id
+from models.csat import COMMENT_BELOW, NOT_FIXED, SCORE_ONLY
+
+from ..dialogue import Turn
+
+PROMPT = "csat"
+"""``conversation.dialogue["kind"]`` while the rating is asked for."""
+COMMENT = "csat_comment"
+"""``conversation.dialogue["kind"]`` while the comment after a low rating is asked for."""
+
+
+async def record_rating(turn: Turn, ticket_id: int, round_: int, score: int) -> None:
+    """A rating (button or typed) for one resolution of a ticket: stored once, then thanks;
+    a low one asks what could have been better."""
+    uow = turn.uow
+    try:
+        ticket = await uow.tickets.get(ticket_id)
+    except Exception:
+        await turn.say("Sorry, I couldn't find that ticket.")
+        return
+    if ticket.customer_id not in await uow.customers.identities(turn.customer):
+        await turn.say("Sorry, I couldn't find that ticket.")
+        return
+    current_round = await uow.tickets.resolution_round(ticket_id)
+    stored = False
+    if round_ == current_round and ticket.status in (
+        TicketStatus.RESOLVED,
+        TicketStatus.CLOSED,
+    ):
+        stored = await uow.csat.add(
+            CsatResponse(ticket_id=ticket_id, score=score, created_at=turn.desk.clock()),
+            round_,
+        )
+    if not stored:
+        await turn.say("Thanks, we already have your rating for this ticket.")
+        return
+    await uow.events.add(
+        TicketEvent(
+            ticket_id=ticket_id,
+            actor="customer",
+            kind="csat",
+            new=str(score),
+            created_at=turn.desk.clock(),
+        )
+    )
+    turn.desk.ticket_changed(uow, ticket_id)
+    if score < COMMENT_BELOW:
+        turn.conversation.dialogue = {
+            "kind": COMMENT,
+            "ticket_id": ticket_id,
+            "round": round_,
+        }
+        await turn.desk.uow_save_conversation(uow, turn.conversation)
+        await turn.say(
+            f"Thanks for rating us {score}/5. What could we have done better? "
+            "(Just write it here, or describe a new problem.)"
+        )
+    else:
+        if (turn.conversation.dialogue or {}).get("ticket_id") == ticket_id:
+            turn.conversation.dialogue = None
+            await turn.desk.uow_save_conversation(uow, turn.conversation)
+        await turn.say(f"Thanks for rating us {score}/5!")
+
+
+async def on_text(turn: Turn, dialogue: dict[str, object]) -> bool:
+    """Text after a CSAT prompt: a score, "not fixed", or else a new issue (False)."""
+    ticket_id = int(str(dialogue["ticket_id"]))
+    round_ = int(str(dialogue["round"]))
+    score = SCORE_ONLY.match(turn.message.text)
+    if score:
+        await record_rating(turn, ticket_id, round_, int(score.group(1)))
+        return True
+    if NOT_FIXED.search(turn.message.text):
+        ticket = await turn.uow.tickets.get(ticket_id)
+        if ticket.status is TicketStatus.RESOLVED:
+            await turn.uow.messages.attach_to_ticket(turn.message.id, ticket.id)
+            await turn.desk.reopen(turn.uow, ticket, "customer", "customer says: not fixed")
+            turn.ticket = ticket
+            turn.conversation.ticket_id = ticket.id
+            await turn.say(
+                f"I'm sorry to hear that. I've reopened ticket {format_ticket_id(ticket.id)} "
+                "and an agent will follow up here."
+            )
+            await turn.hand_off("reopened by the customer: not fixed")
+            return True
+    turn.conversation.dialogue = None
+    return False
+
+
+async def on_comment(turn: Turn, dialogue: dict[str, object]) -> None:
+    """Text after a low rating: the comment (or "not fixed", which reopens the ticket)."""
+    ticket_id = int(str(dialogue["ticket_id"]))
+    turn.conversation.dialogue = None
+    await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
+    if NOT_FIXED.search(turn.message.text):
+        turn.conversation.dialogue = dict(dialogue, kind=PROMPT)
+        if await on_text(turn, turn.conversation.dialogue):
+            return
+    await turn.uow.csat.add_comment(ticket_id, int(str(dialogue["round"])), turn.message.text)
+    await turn.say("Thank you, I've passed your feedback on to the team.")
