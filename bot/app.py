@@ -25,11 +25,6 @@ from handoff.service import HandoffServices, handoff_running
 from models import (
     AgentRole,
     ChannelKind,
-    Conflict,
-    DomainError,
-    InvalidTransition,
-    NotFound,
-    ValidationError,
 )
 from models.sla import BusinessHours, SlaPolicy
 from service.bus import EventBus
@@ -49,6 +44,7 @@ from .fulfilment.driver import FulfilmentDriver, Limits
 from .fulfilment.entitlements import load_entitlements
 from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
+from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .openapi import build_openapi
 from .ports import Channel
@@ -336,31 +332,6 @@ def engine_sink(engine: Engine) -> Callable[[Any], Any]:
 # -- HTTP -------------------------------------------------------------------------------------
 
 FRONTDESK = web.AppKey("frontdesk", Frontdesk)
-
-
-@web.middleware
-async def errors_as_json(request: web.Request, handler: Any) -> web.StreamResponse:
-    """The single place where failures become HTTP answers: domain errors get their status
-    and message, bugs are logged with the traceback and answered with a short 500."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.content_type == "application/json" or exc.status < 400:
-            raise
-        if request.path.startswith("/api/") or request.path == "/healthz":
-            return web.json_response({"error": exc.reason}, status=exc.status)
-        raise
-    except NotFound as exc:
-        return web.json_response({"error": str(exc)}, status=404)
-    except InvalidTransition as exc:
-        return web.json_response({"error": str(exc), "status": exc.current}, status=409)
-    except Conflict as exc:
-        return web.json_response({"error": str(exc)}, status=409)
-    except (ValidationError, DomainError) as exc:
-        return web.json_response({"error": str(exc)}, status=400)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"error": "internal error; it has been logged"}, status=500)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from models import Button, ChannelKind, Message
+from models import Button, ChannelKind, Message, NotFound, NotSignedIn, TooFast
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,20 +106,27 @@ class ChatSession:
     conversation_id: int
 
 
-class UnknownSession(Exception):
-    """No web-chat session with that id."""
+class UnknownSession(NotFound):
+    """No web-chat session with that id (HTTP 404)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__("unknown chat session")
+        self.session_id = session_id
 
 
-class WrongToken(Exception):
-    """The bearer token does not belong to the session."""
+class WrongToken(NotSignedIn):
+    """The bearer token does not belong to the session (HTTP 401)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__("wrong token for this chat session")
+        self.session_id = session_id
 
 
-class RateLimited(Exception):
-    """A web-chat customer sends faster than the per-session limit allows."""
+class RateLimited(TooFast):
+    """A web-chat customer sends faster than the per-session limit allows (HTTP 429)."""
 
     def __init__(self, retry_after: float) -> None:
-        super().__init__(f"retry after {retry_after:.1f}s")
-        self.retry_after = retry_after
+        super().__init__(retry_after, "you are sending messages too fast")
 
 
 class WebChatBackend(Protocol):

@@ -15,6 +15,7 @@ from models import (
     Agent,
     AgentRole,
     ConversationState,
+    Forbidden,
     Message,
     NotFound,
     SenderKind,
@@ -29,7 +30,7 @@ from models import (
 )
 from models.inputs import parse_row_id
 
-from .auth import Forbidden, actor_of, require_role
+from .auth import actor_of, require_role
 from .notices import NAGGING, notify_managers, record_escalation
 from .problems import resolve_problem
 from .queue import QueueQuery, read_details, read_queue, ticket_filter

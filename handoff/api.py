@@ -8,13 +8,12 @@ Refusals: 400 bad input, 401 not logged in, 403 wrong role or missing/wrong CSRF
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from models import AgentRole, ValidationError, parse_ticket_id
+from models import AgentRole, Forbidden, NotSignedIn, ValidationError, parse_ticket_id
 from models.inputs import bounded_int, parse_json
 
 from .agents import create_agent
@@ -22,9 +21,6 @@ from .auth import (
     CSRF_FIELD,
     CSRF_HEADER,
     SESSION_COOKIE,
-    Forbidden,
-    LoginRefused,
-    LoginThrottled,
     require_role,
 )
 from .queue import QueueQuery
@@ -38,18 +34,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_CAPACITY = 1000  # tickets one agent may hold; the column is an integer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def refuse(status: int, message: str, **headers: str) -> web.HTTPException:
-    """An HTTP error with a JSON body, which ``errors_as_json`` passes through unchanged."""
-    kind = {
-        401: web.HTTPUnauthorized,
-        403: web.HTTPForbidden,
-        429: web.HTTPTooManyRequests,
-    }
-    return kind.get(status, web.HTTPBadRequest)(
-        text=json.dumps({"error": message}), content_type="application/json", headers=headers
-    )
 
 
 def services(request: web.Request) -> HandoffServices:
@@ -85,18 +69,15 @@ def agent_endpoint(role: AgentRole = AgentRole.AGENT) -> Callable[[Handler], Han
         async def guarded(request: web.Request) -> web.StreamResponse:
             session = await authenticate(request)
             if session is None:
-                raise refuse(401, "log in first: POST /api/agent/login")
+                raise NotSignedIn("log in first: POST /api/agent/login")
             if request.method not in SAFE_METHODS and not await csrf_ok(
                 request, session.csrf_token
             ):
-                raise refuse(403, f"missing or wrong CSRF token (send the {CSRF_HEADER} header)")
+                raise Forbidden(f"missing or wrong CSRF token (send the {CSRF_HEADER} header)")
             if not session.agent.role.at_least(role):
-                raise refuse(403, f"this needs the {role.value} role or above")
+                raise Forbidden(f"this needs the {role.value} role or above")
             await services(request).auth.seen(session.agent.id)
-            try:
-                return await handler(request)
-            except Forbidden as exc:
-                raise refuse(403, str(exc)) from None
+            return await handler(request)
 
         guarded.__name__ = handler.__name__
         guarded.__doc__ = handler.__doc__
@@ -147,18 +128,14 @@ def set_session_cookie(response: web.StreamResponse, token: str, secure: bool) -
 
 async def login(request: web.Request) -> web.Response:
     if request.content_type != "application/json":  # a cross-site form cannot send this type
-        raise refuse(400, "send the login as JSON (Content-Type: application/json)")
+        raise ValidationError("send the login as JSON (Content-Type: application/json)")
     body = await json_body(request)
     email, password = body.get("email"), body.get("password")
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise ValidationError('send {"email": ..., "password": ...}')
     svc = services(request)
-    try:
-        agent, token, csrf = await svc.auth.login(email, password, client_address(request))
-    except LoginThrottled as exc:
-        raise refuse(429, str(exc), **{"Retry-After": str(exc.retry_after)}) from None
-    except LoginRefused as exc:
-        raise refuse(401, str(exc)) from None
+    # a refused login is NotSignedIn (401), a throttled one TooFast (429): see bot/http_errors
+    agent, token, csrf = await svc.auth.login(email, password, client_address(request))
     response = web.json_response({"agent": agent_json(agent), "csrf_token": csrf})
     set_session_cookie(response, token, svc.secure_cookies)
     return response

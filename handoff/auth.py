@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from models import Agent, AgentRole, DomainError
+from models import Agent, AgentRole, Forbidden, NotSignedIn, TooFast
 from service.desk import utc_now
 from service.passwords import hash_password, verify_password
 
@@ -33,20 +33,15 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
 
-class LoginRefused(DomainError):
+class LoginRefused(NotSignedIn):
     """Wrong email or password (deliberately not saying which)."""
 
 
-class LoginThrottled(DomainError):
+class LoginThrottled(TooFast):
     """Too many failed logins for this email from this address; try again later."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
-class Forbidden(DomainError):
-    """Logged in, but this agent's role may not do that (HTTP 403)."""
+        super().__init__(retry_after, f"too many failed logins; try again in {retry_after} s")
 
 
 def hash_token(token: str) -> str:

@@ -21,7 +21,7 @@ from aiohttp import web
 from classifier.catalog import Catalog
 from classifier.errors import ClassifierError
 from classifier.registry import ModelRegistry
-from models import AgentRole
+from models import AgentRole, Conflict, NotFound
 
 from .api import agent_endpoint, json_body, services
 from .console import add_page, page_session, render_page
@@ -156,7 +156,7 @@ async def start_training(request: web.Request) -> web.Response:
     admin, store = _admin(request), services(request).store
     run = admin.run
     if run.running:
-        return web.json_response({"error": "a training run is already going"}, status=409)
+        raise Conflict("a training run is already going")
     examples = await desk_examples(store, admin.catalog)
     run.running, run.stage, run.fraction, run.result, run.error = True, "starting", 0.0, None, None
 
@@ -206,9 +206,9 @@ async def promote_version(request: web.Request) -> web.Response:
             promote, _admin(request).registry, version, bool(body.get("force"))
         )
     except PromotionRefusedError as exc:
-        return web.json_response({"error": str(exc)}, status=409)
+        raise Conflict(str(exc)) from exc
     except ClassifierError as exc:
-        return web.json_response({"error": str(exc)}, status=404)
+        raise NotFound(str(exc)) from exc
     return web.json_response({"active": record.version})
 
 
@@ -217,7 +217,7 @@ async def rollback_version(request: web.Request) -> web.Response:
     try:
         active = await asyncio.to_thread(_admin(request).registry.rollback)
     except ClassifierError as exc:
-        return web.json_response({"error": str(exc)}, status=409)
+        raise Conflict(str(exc)) from exc
     return web.json_response({"active": active})
 
 

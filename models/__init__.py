@@ -26,12 +26,16 @@ from .enums import (
     TicketType,
 )
 from .errors import (
+    AccessError,
     Conflict,
     DomainError,
     DuplicateMessage,
+    Forbidden,
     InvalidTicketId,
     InvalidTransition,
     NotFound,
+    NotSignedIn,
+    TooFast,
     ValidationError,
 )
 from .lifecycle import TRANSITIONS, TicketAction, action_for_target, allowed_actions, next_status
@@ -40,6 +44,7 @@ from .ticket_ids import format_ticket_id, parse_ticket_id
 
 __all__ = [
     "TRANSITIONS",
+    "AccessError",
     "Agent",
     "AgentRole",
     "Button",
@@ -52,10 +57,12 @@ __all__ = [
     "Direction",
     "DomainError",
     "DuplicateMessage",
+    "Forbidden",
     "InvalidTicketId",
     "InvalidTransition",
     "Message",
     "NotFound",
+    "NotSignedIn",
     "OutboxBody",
     "Prediction",
     "Priority",
@@ -66,6 +73,7 @@ __all__ = [
     "TicketFilter",
     "TicketStatus",
     "TicketType",
+    "TooFast",
     "ValidationError",
     "action_for_target",
     "allowed_actions",

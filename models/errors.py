@@ -32,5 +32,25 @@ class Conflict(DomainError):
     """Another process made a change first (e.g. opened the same problem ticket): read again."""
 
 
+class AccessError(DomainError):
+    """The caller may not do this: not signed in (HTTP 401) or not allowed (403)."""
+
+
+class NotSignedIn(AccessError):
+    """No valid session, token or password (HTTP 401)."""
+
+
+class Forbidden(AccessError):
+    """Signed in, but this role may not do that (HTTP 403)."""
+
+
+class TooFast(DomainError):
+    """Too many attempts or messages: try again in ``retry_after`` seconds (HTTP 429)."""
+
+    def __init__(self, retry_after: float, message: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class DuplicateMessage(DomainError):
     """An inbound platform message stored before: a redelivery, to be dropped."""

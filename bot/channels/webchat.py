@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,9 @@ from bot.ports import (
     InboundSink,
     OutboundMessage,
     RateLimited,
-    UnknownSession,
     WebChatBackend,
-    WrongToken,
 )
-from models import ChannelKind, Message, ValidationError
+from models import ChannelKind, Message, NotSignedIn, ValidationError
 from models.inputs import parse_json
 
 log = logging.getLogger(__name__)
@@ -55,10 +52,6 @@ class WebChatChannel:
         return True
 
 
-def error(status: int, message: str, **headers: str) -> web.Response:
-    return web.json_response({"error": message}, status=status, headers=headers or None)
-
-
 def message_json(message: Message) -> dict[str, Any]:
     return {
         "seq": message.seq,
@@ -83,20 +76,8 @@ async def _session(request: web.Request) -> ChatSession:
     backend = request.app[BACKEND]
     token = _bearer(request)
     if not token:
-        raise web.HTTPUnauthorized(
-            text=json.dumps({"error": "missing bearer token"}), content_type="application/json"
-        )
-    try:
-        return await backend.authenticate(request.match_info["session_id"], token)
-    except UnknownSession:
-        raise web.HTTPNotFound(
-            text=json.dumps({"error": "unknown chat session"}), content_type="application/json"
-        ) from None
-    except WrongToken:
-        raise web.HTTPUnauthorized(
-            text=json.dumps({"error": "wrong token for this chat session"}),
-            content_type="application/json",
-        ) from None
+        raise NotSignedIn("missing bearer token")
+    return await backend.authenticate(request.match_info["session_id"], token)
 
 
 async def create_session(request: web.Request) -> web.Response:
@@ -105,45 +86,38 @@ async def create_session(request: web.Request) -> web.Response:
 
 
 def parse_send_body(raw: bytes) -> tuple[str, str | None, str | None]:
-    """Validate a send request's body: (text, payload, client_message_id) or ValueError."""
-    try:
-        body = parse_json(raw or b"null")  # size, depth and clean text: see models.inputs
-    except ValidationError as exc:
-        raise ValueError(str(exc)) from None
+    """Validate a send request's body: (text, payload, client_message_id), else
+    ValidationError saying what is wrong."""
+    body = parse_json(raw or b"null")  # size, depth and clean text: see models.inputs
     if not isinstance(body, dict):
-        raise ValueError('the body must be a JSON object like {"text": "..."}')
+        raise ValidationError('the body must be a JSON object like {"text": "..."}')
     text, payload = body.get("text"), body.get("payload")
     client_id = body.get("client_message_id")
     if text is None and payload is None:
-        raise ValueError('the body needs "text" (a message) or "payload" (a pressed button)')
+        raise ValidationError('the body needs "text" (a message) or "payload" (a pressed button)')
     if text is not None and not isinstance(text, str):
-        raise ValueError('"text" must be a string')
+        raise ValidationError('"text" must be a string')
     if payload is not None and (not isinstance(payload, str) or not payload.strip()):
-        raise ValueError('"payload" must be a non-empty string')
+        raise ValidationError('"payload" must be a non-empty string')
     if payload is not None and len(payload) > MAX_PAYLOAD:
-        raise ValueError(f'"payload" is longer than {MAX_PAYLOAD} characters')
+        raise ValidationError(f'"payload" is longer than {MAX_PAYLOAD} characters')
     if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
-        raise ValueError('"client_message_id" must be a string of 1 to 64 characters')
+        raise ValidationError('"client_message_id" must be a string of 1 to 64 characters')
     if payload is None:
         assert isinstance(text, str)
         if not text.strip():
-            raise ValueError("the message is empty")
+            raise ValidationError("the message is empty")
         if len(text) > MAX_TEXT:
-            raise ValueError(f"the message is longer than {MAX_TEXT:,} characters ({len(text):,})")
+            raise ValidationError(
+                f"the message is longer than {MAX_TEXT:,} characters ({len(text):,})"
+            )
     return (text or "").strip(), payload, client_id
 
 
 async def post_message(request: web.Request) -> web.Response:
     session = await _session(request)
-    try:
-        text, payload, client_id = parse_send_body(await request.read())
-    except ValueError as exc:
-        return error(400, str(exc))
-    try:
-        message_id = await request.app[BACKEND].send(session, text, payload, client_id)
-    except RateLimited as exc:
-        retry = max(1, round(exc.retry_after + 0.49))
-        return error(429, "you are sending messages too fast", **{"Retry-After": str(retry)})
+    text, payload, client_id = parse_send_body(await request.read())
+    message_id = await request.app[BACKEND].send(session, text, payload, client_id)
     return web.json_response({"message_id": message_id}, status=202)
 
 
@@ -156,14 +130,9 @@ def _query_number(
     try:
         value = float(raw)
     except ValueError:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"{name} must be a number"}), content_type="application/json"
-        ) from None
+        raise ValidationError(f"{name} must be a number") from None
     if not low <= value <= high:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"{name} must be between {low:g} and {high:g}"}),
-            content_type="application/json",
-        )
+        raise ValidationError(f"{name} must be between {low:g} and {high:g}")
     return value
 
 
@@ -198,7 +167,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             try:
                 text, payload, client_id = parse_send_body(frame.data.encode())
                 await backend.send(session, text, payload, client_id)
-            except ValueError as exc:
+            except ValidationError as exc:
                 await ws.send_json({"error": str(exc)})
             except RateLimited as exc:
                 await ws.send_json({"error": "too fast", "retry_after": exc.retry_after})

@@ -1,0 +1,80 @@
+"""The one place where failures become HTTP answers: ``{"error": ...}`` with the status the
+error tree implies. Handlers raise domain errors (``models.errors``, the web-chat errors of
+``bot.ports``); they never build an error response themselves.
+
+| error | status |
+|---|---|
+| ``NotFound`` (``UnknownSession``) | 404 |
+| ``NotSignedIn`` (``WrongToken``, a refused login) | 401 |
+| ``Forbidden`` | 403 |
+| ``TooFast`` (``RateLimited``, a throttled login) | 429 with ``Retry-After`` |
+| ``InvalidTransition`` | 409, naming the current ``status`` |
+| ``Conflict`` | 409 |
+| any other ``DomainError`` (``ValidationError``...) | 400 |
+| anything else (a bug) | 500, logged with its traceback |
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from aiohttp import web
+
+from models import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    NotSignedIn,
+    TooFast,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (NotSignedIn, 401),
+    (Forbidden, 403),
+    (TooFast, 429),
+    (InvalidTransition, 409),
+    (Conflict, 409),
+    (DomainError, 400),
+)
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error (the first matching row of ``STATUS``)."""
+    return next(status for kind, status in STATUS if isinstance(error, kind))
+
+
+def error_response(error: DomainError) -> web.Response:
+    """``{"error": message}`` with the error's status (and what the client needs to act)."""
+    body: dict[str, Any] = {"error": str(error)}
+    headers: dict[str, str] = {}
+    if isinstance(error, InvalidTransition):
+        body["status"] = error.current
+    if isinstance(error, TooFast):
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    return web.json_response(body, status=status_of(error), headers=headers or None)
+
+
+@web.middleware
+async def errors_as_json(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Domain errors get their status and message; an aiohttp error on the JSON API gets a JSON
+    body; bugs are logged with the traceback and answered with a short 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.content_type == "application/json" or exc.status < 400:
+            raise
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        raise
+    except DomainError as exc:
+        return error_response(exc)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal error; it has been logged"}, status=500)
