@@ -27,9 +27,6 @@ from models import (
     Prediction,
     Priority,
     SenderKind,
-    TicketAction,
-    TicketFilter,
-    TicketStatus,
     TicketType,
     format_ticket_id,
 )
@@ -39,7 +36,7 @@ from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
 from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
-from .dialogues import csat
+from .dialogues import commands, csat, handed_off
 from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
 from .ports import InboundEvent
 
@@ -251,11 +248,13 @@ class Engine:
         if message.payload:
             await self._on_payload(turn, message.payload)
         elif message.text.startswith("/"):
-            await self._on_command(turn, message.text[1:].split(" ", 1)[0].lower())
+            command = message.text[1:].split(" ", 1)[0].lower()
+            await commands.on_command(turn, command, self._new_issue)
         elif conversation.state is ConversationState.WITH_AGENT:
-            await self._to_agent(turn)
+            await handed_off.while_with_agent(turn)
         elif conversation.state is ConversationState.WAITING_FOR_AGENT:
-            await self._to_queue(turn)
+            if not await handed_off.while_waiting(turn):
+                await self._new_issue(turn)
         else:
             await self._with_bot(turn)
 
@@ -356,67 +355,7 @@ class Engine:
         )
         await turn.hand_off(f"{prediction.intent} needs an agent")
 
-    async def _to_queue(self, turn: Turn) -> None:
-        if turn.ticket is None:
-            await self._new_issue(turn)
-            return
-        await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
-        dialogue = turn.conversation.dialogue or {}
-        if not dialogue.get("acked"):
-            turn.conversation.dialogue = {"kind": "queued", "acked": True}
-            await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-            await turn.say(
-                f"Thanks, I've added that to ticket {format_ticket_id(turn.ticket.id)}. "
-                "An agent will reply here as soon as possible."
-            )
-        self.desk.ticket_changed(turn.uow, turn.ticket.id)
-
-    async def _to_agent(self, turn: Turn) -> None:
-        """The agent owns the conversation: the bot only files the message on the ticket."""
-        if turn.ticket is None:
-            return
-        await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
-        if turn.ticket.status is TicketStatus.WAITING_ON_CUSTOMER:
-            await self.desk.transition(
-                turn.uow, turn.ticket, TicketAction.CUSTOMER_REPLIED, "customer"
-            )
-        self.desk.ticket_changed(turn.uow, turn.ticket.id)
-
     # -- commands and buttons -----------------------------------------------------------------
-
-    async def _on_command(self, turn: Turn, command: str) -> None:
-        if command == "status":
-            ids = await turn.uow.customers.identities(turn.customer)
-            open_tickets = await turn.uow.tickets.list(
-                TicketFilter(customer_ids=ids, open_only=True, limit=10)
-            )
-            if not open_tickets:
-                await turn.say("You have no open tickets.")
-                return
-            lines = [
-                f"{format_ticket_id(t.id)}: {t.status.value.replace('_', ' ')} - "
-                f"{t.description[:60]}"
-                for t in open_tickets
-            ]
-            await turn.say("Your open tickets:\n" + "\n".join(lines))
-        elif command in ("new", "ticket"):
-            turn.conversation.ticket_id = None
-            turn.conversation.dialogue = None
-            turn.conversation.state = ConversationState.WITH_BOT
-            await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-            rest = turn.message.text.split(" ", 1)
-            if len(rest) == 2 and rest[1].strip():
-                turn.message.text = rest[1].strip()
-                turn.prediction = None
-                turn.ticket = None
-                await self._new_issue(turn)
-            else:
-                await turn.say("Sure, let's start a new ticket. What can I help you with?")
-        else:  # /start, /help and anything unknown
-            await turn.say(
-                "Hi! I'm the support assistant. Describe your problem or request and I'll open "
-                "a ticket. Commands: /status lists your open tickets, /new starts a new ticket."
-            )
 
     async def _on_payload(self, turn: Turn, payload: str) -> None:
         rating = parse_csat_payload(payload)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from models import (
     Agent,
     AgentRole,
+    ConversationAction,
     ConversationState,
     Forbidden,
     Message,
@@ -105,8 +106,7 @@ class AgentActions:
                 ConversationState.WITH_AGENT,
                 ConversationState.WAITING_FOR_AGENT,
             ):
-                old = conversation.state
-                conversation.state = ConversationState.WITH_BOT
+                old = conversation.move(ConversationAction.RELEASE)
                 conversation.dialogue = None
                 await uow.conversations.save(conversation, now)
                 await uow.events.add(
@@ -231,7 +231,7 @@ class AgentActions:
             )
             conversation = await uow.conversations.get(ticket.conversation_id)
             if conversation.ticket_id == ticket.id:
-                conversation.state = ConversationState.WITH_BOT
+                conversation.move(ConversationAction.HAND_BACK)
                 conversation.dialogue = None
                 await uow.conversations.save(conversation, now)
             await self.desk.say(
@@ -443,8 +443,7 @@ class AgentActions:
             or conversation.state is ConversationState.WITH_AGENT
         ):
             return
-        old = conversation.state
-        conversation.state = ConversationState.WITH_AGENT
+        old = conversation.move(ConversationAction.TAKE_OVER)
         conversation.dialogue = None
         await uow.conversations.save(conversation, now)
         await uow.events.add(

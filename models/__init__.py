@@ -3,6 +3,12 @@
 Imports nothing outside the standard library, so every other layer can depend on it.
 """
 
+from .conversation_lifecycle import (
+    CONVERSATION_MOVES,
+    ConversationAction,
+    InvalidConversationMove,
+    next_conversation_state,
+)
 from .entities import (
     Agent,
     Button,
@@ -43,6 +49,7 @@ from .queries import TicketFilter
 from .ticket_ids import format_ticket_id, parse_ticket_id
 
 __all__ = [
+    "CONVERSATION_MOVES",
     "TRANSITIONS",
     "AccessError",
     "Agent",
@@ -51,6 +58,7 @@ __all__ = [
     "ChannelKind",
     "Conflict",
     "Conversation",
+    "ConversationAction",
     "ConversationState",
     "CsatResponse",
     "Customer",
@@ -58,6 +66,7 @@ __all__ = [
     "DomainError",
     "DuplicateMessage",
     "Forbidden",
+    "InvalidConversationMove",
     "InvalidTicketId",
     "InvalidTransition",
     "Message",
@@ -78,6 +87,7 @@ __all__ = [
     "action_for_target",
     "allowed_actions",
     "format_ticket_id",
+    "next_conversation_state",
     "next_status",
     "parse_ticket_id",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .conversation_lifecycle import ConversationAction, next_conversation_state
 from .enums import (
     AgentRole,
     ChannelKind,
@@ -85,6 +86,13 @@ class Conversation:
     delivery_blocked: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def move(self, action: ConversationAction) -> ConversationState:
+        """Apply a lifecycle action (see ``models/conversation_lifecycle.py``); returns the
+        state it left. Raises ``InvalidConversationMove`` when the action is illegal."""
+        old = self.state
+        self.state = next_conversation_state(old, action)
+        return old
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from models import (
     Button,
     Conversation,
-    ConversationState,
+    ConversationAction,
     Customer,
     Direction,
     Message,
@@ -212,8 +212,7 @@ class Desk:
     ) -> None:
         """Put the conversation in the agents' queue; the bot stays silent from now on."""
         now = self.clock()
-        old = conversation.state
-        conversation.state = ConversationState.WAITING_FOR_AGENT
+        old = conversation.move(ConversationAction.HAND_OFF)
         conversation.dialogue = None
         await uow.conversations.save(conversation, now)
         await uow.events.add(
@@ -248,7 +247,7 @@ class Desk:
         round_ = await uow.tickets.bump_resolution_round(ticket.id)
         conversation = await uow.conversations.get(ticket.conversation_id)
         if conversation.ticket_id == ticket.id:
-            conversation.state = ConversationState.WITH_BOT
+            conversation.move(ConversationAction.HAND_BACK)
             conversation.dialogue = {"kind": "csat", "ticket_id": ticket.id, "round": round_}
             await uow.conversations.save(conversation, self.clock())
         await self.say(
