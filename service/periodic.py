@@ -43,11 +43,18 @@ class Periodic:
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
+        """Cancel the job and wait for it; stopping never raises what the job was doing."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            if _stopping():
+                raise  # whoever stops us is being cancelled too
+        except Exception:
+            log.exception("%s failed while stopping", self.name)
 
     @property
     def running(self) -> bool:
@@ -59,14 +66,22 @@ class Periodic:
         while True:
             try:
                 await self._job()
+                await self._idle(self.interval)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self.failures += 1
+                if _stopping():  # the stop request arrived as another error: end quietly
+                    log.exception("%s failed while stopping", self.name)
+                    return
                 log.exception("%s failed; trying again in %g s", self.name, self.interval)
                 await asyncio.sleep(self.interval)
-                continue
-            await self._idle(self.interval)
+
+
+def _stopping() -> bool:
+    """Whether the running task was asked to stop (a cancellation some library swallowed)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 @contextlib.asynccontextmanager

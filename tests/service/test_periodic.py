@@ -80,3 +80,44 @@ async def test_idle_replaces_the_sleep_between_rounds() -> None:
     async with periodic("delivery", 2.0, job, immediately=True, idle=idle):
         await asyncio.wait_for(done.wait(), 10)
     assert woken[:2] == [2.0, 2.0]
+
+
+async def test_a_failure_while_waiting_between_rounds_is_retried_and_stopping_never_raises(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    waits = 0
+    retried = asyncio.Event()
+
+    async def job() -> None:
+        if waits >= 2:
+            retried.set()
+
+    async def idle(seconds: float) -> None:
+        nonlocal waits
+        waits += 1
+        if waits == 1:
+            raise ConnectionError("the database connection was terminated")
+        await asyncio.sleep(seconds)
+
+    with caplog.at_level(logging.ERROR):
+        async with periodic("delivery", 0.01, job, immediately=True, idle=idle) as delivery:
+            await asyncio.wait_for(retried.wait(), 10)
+    assert delivery.failures == 1 and not delivery.running
+    assert "delivery failed" in caplog.text
+
+
+async def test_a_job_that_turns_its_stop_into_another_error_still_stops() -> None:
+    """A database driver interrupted mid-query may raise its own error instead of the
+    cancellation: the job must end, and leaving its block must not raise."""
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise ConnectionError("connection was closed in the middle of operation") from None
+
+    async with periodic("delivery", 0.01, job, immediately=True) as delivery:
+        await asyncio.wait_for(started.wait(), 10)
+    assert not delivery.running
