@@ -363,8 +363,8 @@ async def errors_as_json(request: web.Request, handler: Any) -> web.StreamRespon
         return web.json_response({"error": str(exc)}, status=404)
     except InvalidTransition as exc:
         return web.json_response({"error": str(exc), "status": exc.current}, status=409)
-    except Conflict as exc:
-        return web.json_response({"error": str(exc)}, status=409)
+    except Conflict as exc:  # some say who holds what (e.g. the ticket's owner)
+        return web.json_response({"error": str(exc), **getattr(exc, "details", {})}, status=409)
     except (ValidationError, DomainError) as exc:
         return web.json_response({"error": str(exc)}, status=400)
     except Exception:

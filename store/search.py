@@ -1,0 +1,138 @@
+"""Full-text search over tickets with each database's own engine (``uow.search``).
+
+What is searched: a ticket's description, every message filed on it (internal notes too: only
+agents search), its customer's name and email (migration 0006 builds the indexes), and its tags
+(exact words, from ``ticket_tags``). Results are ranked (SQLite: FTS5's bm25; PostgreSQL:
+``ts_rank``) and carry the best-matching text's snippet with the hits between ``HIT_START`` and
+``HIT_END`` (control characters, so no customer text can fake a highlight).
+
+The query is never parsed as search syntax: SQLite gets each word quoted as a phrase
+(``"pelican" "weekly" "3"``: all words, in any order, in one text); PostgreSQL gets
+``plainto_tsquery``, which parses words the way ``to_tsvector`` parsed the texts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from . import tables as t
+
+HIT_START, HIT_END = "\x02", "\x03"
+WORD = re.compile(r"\w+")
+MAX_WORDS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    ticket_id: int
+    score: float  # higher is better; comparable within one search only
+    snippet: str  # the matching text around the hits, hits between HIT_START and HIT_END
+
+
+_SQLITE_HITS = text(
+    "SELECT rowid, ticket_id, rank FROM ticket_search WHERE ticket_search MATCH :q "
+    "ORDER BY rank LIMIT :rows"
+)
+_SQLITE_SNIPPET = text(
+    "SELECT rowid, snippet(ticket_search, 0, char(2), char(3), '…', 16) FROM ticket_search "
+    "WHERE ticket_search MATCH :q AND rowid IN (SELECT value FROM json_each(:rowids))"
+)
+# the same expressions as the GIN indexes of migration 0006
+_PG_HITS = text(
+    """
+    WITH q AS (SELECT plainto_tsquery('simple', :q) AS q),
+    hits AS (
+        SELECT m.ticket_id, ts_rank(to_tsvector('simple', m.text), q.q) AS rank, m.text AS body
+        FROM messages m, q
+        WHERE to_tsvector('simple', m.text) @@ q.q AND m.ticket_id IS NOT NULL
+        UNION ALL
+        SELECT tk.id, ts_rank(to_tsvector('simple', tk.description), q.q), tk.description
+        FROM tickets tk, q WHERE to_tsvector('simple', tk.description) @@ q.q
+        UNION ALL
+        SELECT tk.id,
+               ts_rank(to_tsvector('simple', c.display_name || ' ' || coalesce(c.email, '')), q.q),
+               c.display_name || ' ' || coalesce(c.email, '')
+        FROM customers c JOIN tickets tk ON tk.customer_id = c.id, q
+        WHERE to_tsvector('simple', c.display_name || ' ' || coalesce(c.email, '')) @@ q.q
+    ),
+    best AS (
+        SELECT DISTINCT ON (ticket_id) ticket_id, rank, body FROM hits
+        ORDER BY ticket_id, rank DESC
+    ),
+    top AS (SELECT * FROM best ORDER BY rank DESC, ticket_id DESC LIMIT :limit)
+    SELECT top.ticket_id, top.rank,
+           ts_headline('simple', top.body, q.q,
+                       'StartSel=' || chr(2) || ', StopSel=' || chr(3)
+                       || ', MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…')
+    FROM top, q ORDER BY top.rank DESC, top.ticket_id DESC
+    """
+)
+
+
+def words(query: str) -> list[str]:
+    """The words of a search, lower-cased; at most ``MAX_WORDS`` of them."""
+    return [w.lower() for w in WORD.findall(query)][:MAX_WORDS]
+
+
+class TicketSearch:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def tickets(self, query: str, limit: int = 50) -> list[SearchHit]:
+        """The tickets matching every word of ``query``, best first, at most ``limit``."""
+        found = words(query)
+        if not found:
+            return []
+        if self.conn.dialect.name == "postgresql":
+            rows = await self.conn.execute(_PG_HITS, {"q": " ".join(found), "limit": limit})
+            hits = [SearchHit(r[0], float(r[1]), r[2] or "") for r in rows.all()]
+        else:
+            hits = await self._sqlite(found, limit)
+        return self._with_tags(hits, await self._tagged(found), limit)
+
+    async def _sqlite(self, found: list[str], limit: int) -> list[SearchHit]:
+        match = " ".join(f'"{w}"' for w in found)  # \w+ words: no quote can break out
+        rows = await self.conn.execute(_SQLITE_HITS, {"q": match, "rows": limit * 8})
+        best: dict[int, tuple[int, float]] = {}
+        for rowid, ticket_id, rank in rows.all():
+            if ticket_id not in best:  # rows come best first: the first is the ticket's best
+                best[ticket_id] = (rowid, -float(rank))
+            if len(best) == limit:
+                break
+        if not best:
+            return []
+        rowids = json.dumps([rowid for rowid, _ in best.values()])
+        snippets: dict[int, str] = dict(
+            (await self.conn.execute(_SQLITE_SNIPPET, {"q": match, "rowids": rowids})).all()
+        )
+        return [
+            SearchHit(ticket_id, score, snippets.get(rowid, ""))
+            for ticket_id, (rowid, score) in best.items()
+        ]
+
+    async def _tagged(self, found: list[str]) -> list[tuple[int, str]]:
+        tg = t.ticket_tags
+        query = (
+            select(tg.c.ticket_id, tg.c.tag)
+            .where(tg.c.tag.in_(found))
+            .order_by(tg.c.ticket_id.desc())
+            .limit(200)
+        )
+        return [(r[0], r[1]) for r in (await self.conn.execute(query)).all()]
+
+    @staticmethod
+    def _with_tags(
+        hits: list[SearchHit], tagged: list[tuple[int, str]], limit: int
+    ) -> list[SearchHit]:
+        """Text hits first; tickets found by a tag alone after them."""
+        seen = {h.ticket_id for h in hits}
+        for ticket_id, tag in tagged:
+            if ticket_id not in seen and len(hits) < limit:
+                seen.add(ticket_id)
+                hits.append(SearchHit(ticket_id, 0.0, f"tag: {HIT_START}{tag}{HIT_END}"))
+        return hits
