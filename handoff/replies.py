@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from models import Agent, Conflict, ConversationState, Message, ValidationError
 
+from .actions import MAX_TEXT
 from .macros import MacroBook
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ async def send_reply(
         text, changes = await MacroBook(svc.store, svc.desk.clock).rendered(
             agent, body["macro"], ticket_id
         )
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+        raise ValidationError(f'"text" must be a non-empty string of at most {MAX_TEXT} characters')
     if not internal:
         await take_over_to_reply(svc, agent, ticket_id, body.get("take_over") is True)
     message = await svc.actions.reply(agent, ticket_id, text, internal)
