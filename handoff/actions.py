@@ -32,6 +32,7 @@ from models import (
 )
 
 from .auth import Forbidden, actor_of, require_role
+from .due_times import tighten_due_times
 from .merge import also_tell_merged
 from .problems import resolve_problem
 from .routing import assign
@@ -674,8 +675,10 @@ async def notify_managers(
 async def record_escalation(
     uow: UnitOfWork, desk: Desk, ticket: Ticket, old: Priority, actor: str, why: str
 ) -> None:
-    """The audit event and the managers' notification of an escalation (already applied)."""
+    """The audit event and the managers' notification of an escalation (already applied);
+    the due times follow the new priority."""
     now = desk.clock()
+    await tighten_due_times(uow, desk, ticket, actor)
     await uow.events.add(
         TicketEvent(
             ticket.id,

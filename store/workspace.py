@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import Conversation, NotFound
+from models import Conversation, NotFound, TicketStatus
 
 from . import rows
 from . import tables as t
@@ -82,6 +82,17 @@ class TicketLinkRepository:
             select(lk.c.ticket_id)
             .where(lk.c.other_id == other_id, lk.c.kind == kind)
             .order_by(lk.c.ticket_id)
+        )
+        return list((await self.conn.execute(query)).scalars())
+
+    async def resolved_before(self, cutoff: datetime, limit: int = 500) -> list[int]:
+        """Resolved tickets whose resolution is older than ``cutoff`` (auto-close), oldest first."""
+        tk = t.tickets
+        query = (
+            select(tk.c.id)
+            .where(tk.c.status == TicketStatus.RESOLVED.value, tk.c.resolved_at < cutoff)
+            .order_by(tk.c.resolved_at)
+            .limit(limit)
         )
         return list((await self.conn.execute(query)).scalars())
 
