@@ -200,3 +200,17 @@ class MacroBook:
             return render(macro.text, values_for(ticket, customer, agent)), dict(macro.set)
 
         return await self.store.read(read)
+
+
+async def previews(store: Store, agent: Agent, ticket_id: int) -> list[dict[str, Any]]:
+    """The agent's macros rendered for one ticket: the console's picker shows what will be sent."""
+
+    async def read(uow: UnitOfWork) -> list[dict[str, Any]]:
+        ticket = await uow.tickets.get(ticket_id)
+        values = values_for(ticket, await uow.customers.get(ticket.customer_id), agent)
+        return [
+            {"id": m.id, "name": m.name, "preview": render(m.text, values), "set": m.set}
+            for m in await uow.macros.visible_to(agent.id)
+        ]
+
+    return await store.read(read)

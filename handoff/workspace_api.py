@@ -6,6 +6,8 @@ Routes are added by :func:`add_workspace_routes` from ``handoff.api``; refusals 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from models import NotFound
@@ -13,6 +15,8 @@ from models import NotFound
 from .api import SESSION, agent_endpoint, json_body, services, summary, ticket_id_of
 from .macros import MacroBook, macro_json
 from .merge import link_problem, merge, unlink_problem
+
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 
 
 def _book(request: web.Request) -> MacroBook:
@@ -79,8 +83,16 @@ async def unlink_ticket(request: web.Request) -> web.Response:
     return web.json_response({"ticket": await summary(svc, ticket)})
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for /favicon.ico on every page; answer with the console's icon, not 404."""
+    return web.FileResponse(
+        FAVICON, headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"}
+    )
+
+
 def add_workspace_routes(app: web.Application) -> None:
     r = app.router
+    r.add_get("/favicon.ico", favicon)
     r.add_get("/api/agent/macros", list_macros)
     r.add_post("/api/agent/macros", create_macro)
     r.add_patch("/api/agent/macros/{macro_id}", change_macro)

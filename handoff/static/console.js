@@ -98,7 +98,11 @@
       body: JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || response.statusText);
+    if (!response.ok) {
+      const error = new Error(data.error || response.statusText);
+      error.data = data;
+      throw error;
+    }
     return data;
   }
 
@@ -108,8 +112,11 @@
       if (!el.name) continue;
       if (el.type === "checkbox") body[el.name] = el.checked;
       else if (el.name === "assignee") body[el.name] = el.value ? Number(el.value) : null;
+      else if (el.name === "tags") body.tags = el.value.split(/[\s,]+/).filter(Boolean);
+      else if (el.name === "macro") { if (el.value) body.macro = Number(el.value); }
       else body[el.name] = el.value;
     }
+    if (body.macro) delete body.text;  // the server renders and sends the macro
     return body;
   }
 
@@ -136,10 +143,19 @@
     const submit = form.querySelector("button, [type=submit]");
     if (submit) submit.disabled = true;
     try {
-      await call(form.dataset.api, formBody(form));
+      const body = formBody(form);
+      try {
+        await call(form.dataset.api, body);
+      } catch (err) {
+        // someone else owns the ticket: ask, then take it over (managers may)
+        if (!(err.data && err.data.owner) || !confirm(err.message + "\n\nTake the ticket over and send?")) throw err;
+        await call(form.dataset.api, Object.assign(body, { take_over: true }));
+      }
       if (form.hasAttribute("data-reset") || form.id === "resolve-form") {
         const text = form.querySelector("textarea");
-        if (text) text.value = "";
+        if (text) { text.value = ""; text.readOnly = false; }
+        const picker = form.querySelector("#macro-picker");
+        if (picker) picker.value = "";
       }
       say("Saved");
       if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
@@ -181,6 +197,14 @@
     reply.placeholder = internal.checked ? "Internal note — agents only, never sent to the customer" : "Reply to the customer… (r)  ·  Ctrl+Enter sends";
   }
   if (internal) internal.addEventListener("change", syncComposer);
+  // -- macros: the picker shows what will be sent; the server renders and sends it ---------
+  const picker = document.getElementById("macro-picker");
+  if (picker && reply) picker.addEventListener("change", () => {
+    const option = picker.selectedOptions[0];
+    reply.readOnly = !!picker.value;
+    reply.value = picker.value ? option.dataset.preview : "";
+    if (!picker.value) reply.focus();
+  });
   if (reply) reply.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -197,6 +221,12 @@
     if (["input", "textarea", "select"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
     const key = event.key;
     if (key === "?") { help.showModal(); return; }
+    if (key === "/") {
+      const search = document.getElementById("search");
+      event.preventDefault();
+      if (search) search.focus(); else location.href = "/console/queue?focus=search";
+      return;
+    }
     if (key === "j") { select(selected + 1); return; }
     if (key === "k") { select(selected - 1); return; }
     if (key === "Enter" && selected >= 0) { location.href = rows()[selected].dataset.href; return; }
@@ -205,6 +235,9 @@
     if (key === "r" && reply) { event.preventDefault(); internal.checked = false; syncComposer(); reply.focus(); return; }
     if (key === "n" && reply) { event.preventDefault(); internal.checked = true; syncComposer(); reply.focus(); return; }
   });
+
+  const searchBox = document.getElementById("search");
+  if (searchBox && new URLSearchParams(location.search).get("focus") === "search") searchBox.focus();
 
   const transcript = document.getElementById("transcript");
   if (transcript) transcript.scrollTop = transcript.scrollHeight;
