@@ -23,6 +23,7 @@ from models import (
     TicketStatus,
     ValidationError,
 )
+from models.inputs import clean_text, parse_row_id
 
 from .auth import require_role
 from .tags import parse_tags
@@ -48,6 +49,7 @@ MAX_NAME, MAX_TEXT = 120, 4000
 def check_text(text: Any) -> str:
     if not isinstance(text, str) or not text.strip():
         raise ValidationError('"text" must be a non-empty string')
+    text = clean_text(text, '"text"')
     if len(text) > MAX_TEXT:
         raise ValidationError(f'"text" is longer than {MAX_TEXT} characters')
     unknown = sorted({p for p in PLACEHOLDER.findall(text) if p not in PLACEHOLDERS})
@@ -108,7 +110,7 @@ def macro_json(macro: Macro) -> dict[str, Any]:
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError('"name" must be a non-empty string')
-    return value.strip()[:MAX_NAME]
+    return clean_text(value.strip()[:MAX_NAME], '"name"')
 
 
 def _may_edit(agent: Agent, macro: Macro) -> None:
@@ -181,9 +183,7 @@ class MacroBook:
 
     @staticmethod
     async def get(uow: UnitOfWork, agent: Agent, macro_id: Any) -> Macro:
-        if not isinstance(macro_id, int) or isinstance(macro_id, bool):
-            raise ValidationError('"macro" must be a macro id (a number)')
-        macro = await uow.macros.get(macro_id)
+        macro = await uow.macros.get(parse_row_id(macro_id, '"macro"'))
         if macro.owner_id not in (None, agent.id):
             raise NotFound(f"macro {macro_id} does not exist")
         return macro

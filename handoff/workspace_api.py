@@ -10,7 +10,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from models import NotFound
+from models import NotFound, ValidationError
+from models.inputs import parse_row_id
 
 from .api import SESSION, agent_endpoint, json_body, services, summary, ticket_id_of
 from .macros import MacroBook, macro_json
@@ -26,9 +27,10 @@ def _book(request: web.Request) -> MacroBook:
 
 def _macro_id(request: web.Request) -> int:
     raw = request.match_info["macro_id"]
-    if not raw.isdigit():
-        raise NotFound(f"macro {raw} does not exist")
-    return int(raw)
+    try:
+        return parse_row_id(raw, "macro")
+    except ValidationError:
+        raise NotFound(f"macro {raw[:40]} does not exist") from None
 
 
 @agent_endpoint()

@@ -180,6 +180,9 @@ async def test_macros_are_personal_or_shared_and_placeholders_are_checked(desk: 
         "POST", "/api/agent/macros", {"name": "x", "text": "ok", "set": {"status": "gone"}}
     )
     assert status == 400
+    for bad in ({"name": "x", "text": "nul \u0000 here"}, {"name": "", "text": "t"}, {}):
+        assert (await ann.call("POST", "/api/agent/macros", bad))[0] == 400
+    assert (await ann.call("PATCH", f"/api/agent/macros/{2**70}", {"name": "x"}))[0] == 404
     mine = await ann.ok("POST", "/api/agent/macros", {"name": "Mine", "text": "Hello"})
     assert (
         await ann.call("POST", "/api/agent/macros", {"name": "S", "text": "t", "shared": True})
@@ -197,6 +200,9 @@ async def test_macros_are_personal_or_shared_and_placeholders_are_checked(desk: 
     tid = await customer.opens_ticket(CRASH)
     status, _ = await bob.call("POST", f"/api/agent/tickets/{tid}/messages", {"macro": mine["id"]})
     assert status == 404  # someone else's personal macro
+    for bad_id in (2**70, "one", True, -1):
+        path = f"/api/agent/tickets/{tid}/messages"
+        assert (await bob.call("POST", path, {"macro": bad_id}))[0] == 400
     await ann.ok("DELETE", f"/api/agent/macros/{mine['id']}")
     assert [m["name"] for m in (await ann.ok("GET", "/api/agent/macros"))["macros"]] == ["Shared"]
 
