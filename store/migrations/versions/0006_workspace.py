@@ -3,7 +3,8 @@
 Search uses each database's own full-text engine. SQLite: an FTS5 table ``ticket_search`` (one
 row per searchable text: a ticket's description, each message, the customer's name and email)
 filled by triggers, so every writer (server, CLI, another process) keeps it current. PostgreSQL:
-GIN indexes on ``to_tsvector('simple', ...)`` of the same texts; nothing to keep in sync.
+a generated ``search_vector`` column (``to_tsvector('simple', ...)``) on messages, tickets and
+customers with a GIN index each; the database keeps them in sync.
 The 'simple' configuration (no stemming, no stop words): customers write in many languages.
 
 Revision ID: 0006
@@ -24,13 +25,12 @@ depends_on: str | Sequence[str] | None = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-# Kept identical to store/search.py: PostgreSQL uses an expression index only for that expression.
-PG_INDEXES = {
-    "ix_messages_search": "messages USING gin (to_tsvector('simple', text))",
-    "ix_tickets_search": "tickets USING gin (to_tsvector('simple', description))",
-    "ix_customers_search": (
-        "customers USING gin (to_tsvector('simple', display_name || ' ' || coalesce(email, '')))"
-    ),
+# PostgreSQL: a stored tsvector per searchable text (so ranking reads it instead of parsing the
+# text again for every hit) and a GIN index on it; store/search.py queries these columns.
+PG_VECTORS = {
+    "messages": "to_tsvector('simple', text)",
+    "tickets": "to_tsvector('simple', description)",
+    "customers": "to_tsvector('simple', display_name || ' ' || coalesce(email, ''))",
 }
 
 SQLITE_TRIGGERS = {
@@ -98,8 +98,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_macros")),
     )
     if op.get_bind().dialect.name == "postgresql":
-        for name, target in PG_INDEXES.items():
-            op.execute(f"CREATE INDEX {name} ON {target}")
+        for table, vector in PG_VECTORS.items():
+            op.execute(
+                f"ALTER TABLE {table} ADD COLUMN search_vector tsvector "
+                f"GENERATED ALWAYS AS ({vector}) STORED"
+            )
+            op.execute(f"CREATE INDEX ix_{table}_search ON {table} USING gin (search_vector)")
         return
     op.execute(
         "CREATE VIRTUAL TABLE ticket_search USING fts5(body, ticket_id UNINDEXED, kind UNINDEXED)"
@@ -123,8 +127,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for name in PG_INDEXES:
-            op.execute(f"DROP INDEX {name}")
+        for table in PG_VECTORS:
+            op.execute(f"DROP INDEX ix_{table}_search")
+            op.execute(f"ALTER TABLE {table} DROP COLUMN search_vector")
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
