@@ -34,6 +34,7 @@ from models.inputs import parse_row_id
 
 from .auth import Forbidden, actor_of, require_role
 from .due_times import tighten_due_times
+from .history import readable_history, shorten
 from .merge import also_tell_merged
 from .problems import resolve_problem
 from .routing import assign
@@ -208,6 +209,7 @@ class AgentActions:
             for message in data["messages"]:
                 author = agents.get(message["agent_id"] or 0)
                 message["agent_name"] = author.name if author else None
+            readable_history(data, agents)  # names for ids, labels for pressed buttons (#12)
             return data
 
         return await self.store.read(read)
@@ -304,7 +306,7 @@ class AgentActions:
             if internal:
                 await uow.events.add(
                     TicketEvent(
-                        ticket.id, actor_of(agent), "note", detail=body[:200], created_at=now
+                        ticket.id, actor_of(agent), "note", detail=shorten(body), created_at=now
                     )
                 )
             else:

@@ -183,9 +183,56 @@
   }
   function bindRows() {
     for (const row of rows()) {
-      row.onclick = (event) => { if (!event.target.closest("a")) location.href = row.dataset.href; };
+      row.onclick = (event) => {
+        if (!event.target.closest("a, input, label")) location.href = row.dataset.href;
+      };
     }
+    bindPicks();
   }
+
+  // -- bulk actions: the selection survives live refreshes ---------------------------------
+  const picked = new Set();
+  const bulk = document.getElementById("bulk");
+  function showBulk() {
+    if (!bulk) return;
+    bulk.hidden = picked.size === 0;
+    document.getElementById("bulk-count").textContent = String(picked.size);
+  }
+  function bindPicks() {
+    for (const box of document.querySelectorAll("#queue input.pick")) {
+      box.checked = picked.has(box.value);
+      box.onchange = () => { if (box.checked) picked.add(box.value); else picked.delete(box.value); showBulk(); };
+    }
+    const all = document.getElementById("pick-all");
+    if (all) all.onchange = () => {
+      for (const box of document.querySelectorAll("#queue input.pick")) {
+        box.checked = all.checked;
+        if (all.checked) picked.add(box.value); else picked.delete(box.value);
+      }
+      showBulk();
+    };
+    showBulk();
+  }
+  if (bulk) bulk.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-bulk]");
+    if (!button) return;
+    const what = button.dataset.bulk;
+    if (what === "clear") { picked.clear(); bindPicks(); return; }
+    const status = document.getElementById("bulk-status").value;
+    const tag = document.getElementById("bulk-tag").value.trim();
+    if ((what === "status" && !status) || (what === "tag" && !tag)) { say("Choose a status or type a tag first", true); return; }
+    let done = 0;
+    const failed = [];
+    for (const id of picked) {
+      const row = document.querySelector('#queue tr.row[data-id="' + CSS.escape(id) + '"]');
+      const tags = row && row.dataset.tags ? row.dataset.tags.split(",") : [];
+      const body = what === "assign" ? { assignee: "me" } : what === "status" ? { status } : { tags: tags.concat([tag]) };
+      try { await call("PATCH /api/agent/tickets/" + encodeURIComponent(id), body); done += 1; }
+      catch (err) { failed.push(id + ": " + err.message); }
+    }
+    say(done + " updated" + (failed.length ? "; " + failed.join("; ") : ""), failed.length > 0);
+    await refresh();
+  });
   bindRows();
 
   const reply = document.getElementById("reply-text");

@@ -109,3 +109,36 @@ async def test_the_queue_fits_a_390_px_phone(
     assert len(await row.locator(".desc").inner_text()) < 400  # not 4,000 characters
     shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     await page.screenshot(path=str(shots / "queue-390px.png"))
+
+
+async def test_bulk_actions_assign_and_tag_the_selected_tickets(
+    browser: Any, make_desk: Any, sqlite_url: str
+) -> None:
+    from playwright.async_api import expect
+
+    desk: LiveDesk = await make_desk(sqlite_url)
+    ann = await desk.agent("ann@example.com")
+    first = await (await desk.customer()).opens_ticket(CRASH)
+    second = await (await desk.customer()).opens_ticket(SAME_CRASH)
+    third = await (await desk.customer()).opens_ticket("Our API answers 503 since noon.")
+    page = await logged_in(
+        browser, desk, "ann@example.com", viewport={"width": 1300, "height": 800}
+    )
+    await expect(page.locator("#bulk")).to_be_hidden()
+    for tid in (first, second):
+        await page.locator(f'#queue input.pick[value="{tid}"]').check()
+    await expect(page.locator("#bulk-count")).to_have_text("2")
+    await page.click('#bulk button[data-bulk="assign"]')
+    await expect(page.locator("#queue tr.row", has_text=first)).to_contain_text("ann")
+    await expect(page.locator("#queue tr.row", has_text=second)).to_contain_text("ann")
+    await page.fill("#bulk-tag", "vip")
+    await page.click('#bulk button[data-bulk="tag"]')
+    await expect(page.locator("#queue tr.row", has_text=second)).to_contain_text("vip")
+    for tid, owner, tags in (
+        (first, "ann@example.com", ["vip"]),
+        (second, "ann@example.com", ["vip"]),
+    ):
+        details = await ann.ticket(tid)
+        assert (details["assignee"], details["tags"]) == (owner, tags)
+    untouched = await ann.ticket(third)
+    assert untouched["tags"] == [] and untouched["assignee"] is None

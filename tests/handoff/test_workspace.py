@@ -245,3 +245,28 @@ async def test_the_openapi_document_describes_the_workspace(desk: LiveDesk) -> N
     assert "macro" in reply["requestBody"]["content"]["application/json"]["schema"]["properties"]
     assert "409" in reply["responses"]
     assert "tags" in spec["components"]["schemas"]["AgentTicket"]["properties"]
+
+
+async def test_the_history_reads_in_names_labels_and_whole_words(desk: LiveDesk) -> None:
+    """Before: the history said agent:1 and "assigned → 1", a pressed button showed as
+    csat:1001:1:4, and a long note was cut mid-word."""
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    ann = await desk.agent("ann@example.com")
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
+    note = "The export crash comes from the new renderer; " * 6
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/messages", {"text": note, "internal": True})
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
+    prompt = await customer.wait_for(lambda m: len(m["buttons"]) == 5)
+    await customer.say(payload=prompt["buttons"][3]["payload"])
+    await customer.wait_for(lambda m: "4/5" in m["text"])
+
+    details = await ann.ticket(tid)
+    assigned = next(e for e in details["events"] if e["kind"] == "assigned")
+    assert assigned["actor_name"] == "ann" and assigned["new_name"] == "ann"
+    noted = next(e for e in details["events"] if e["kind"] == "note")
+    kept = noted["detail"].removesuffix("…")
+    assert len(noted["detail"]) <= 200 and noted["detail"].endswith("…")
+    assert note.startswith(kept) and note[len(kept)] == " "  # cut between words
+    pressed = next(m for m in details["messages"] if m["payload"])
+    assert pressed["pressed"] == "4 - Good"
