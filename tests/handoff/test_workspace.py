@@ -270,3 +270,35 @@ async def test_the_history_reads_in_names_labels_and_whole_words(desk: LiveDesk)
     assert note.startswith(kept) and note[len(kept)] == " "  # cut between words
     pressed = next(m for m in details["messages"] if m["payload"])
     assert pressed["pressed"] == "4 - Good"
+
+
+def test_routing_rules_match_tags_and_put_tags_on() -> None:
+    from handoff.routing import parse_routing
+
+    config = parse_routing(
+        {
+            "rules": [
+                {"tag": "VIP", "team": "priority-desk"},
+                {"intent": "app_crash", "team": "engineering", "add_tags": ["crash"]},
+            ]
+        }
+    )
+    facts = {"intent": "app_crash", "priority": "high"}
+    assert config.team_for(facts, tags=frozenset({"vip"})) == "priority-desk"
+    rule = config.rule_for(facts)
+    assert rule is not None and (rule.team, rule.add_tags) == ("engineering", ("crash",))
+
+
+async def test_a_routing_rule_tags_the_tickets_it_routes(
+    make_desk: Any, database_url: str, tmp_path: Any
+) -> None:
+    rules = tmp_path / "routing.toml"
+    rules.write_text(
+        '[[rules]]\nintent = ["app_crash"]\nteam = "engineering"\nadd_tags = ["crash"]\n'
+    )
+    desk = await make_desk(database_url, routing_file=str(rules))
+    tid = await (await desk.customer()).opens_ticket(CRASH)
+    kim = await desk.agent("kim@example.com")
+    details = await kim.ticket(tid)
+    assert details["intent"] == "app_crash"
+    assert details["team"] == "engineering" and details["tags"] == ["crash"]
