@@ -73,6 +73,32 @@
     }
   }
 
+  // -- notifications: a tab-title badge while the tab is hidden, desktop ones when allowed ---
+  const baseTitle = document.title;
+  let unseen = 0;
+  function notice(changed) {
+    if (!document.hidden) return;
+    unseen += 1;
+    document.title = "(" + unseen + ") " + baseTitle;
+    if (window.Notification && Notification.permission === "granted" && localStorage.getItem("fd-notify") === "1") {
+      new Notification("Frontdesk", { body: changed.length ? "Updated: " + changed.join(", ") : "The queue changed", tag: "frontdesk" });
+    }
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+  });
+  const notifyToggle = document.getElementById("notify-toggle");
+  if (notifyToggle && window.Notification) {
+    const sync = () => { notifyToggle.setAttribute("aria-pressed", String(localStorage.getItem("fd-notify") === "1" && Notification.permission === "granted")); };
+    notifyToggle.hidden = false;
+    notifyToggle.addEventListener("click", async () => {
+      if (localStorage.getItem("fd-notify") === "1") localStorage.removeItem("fd-notify");
+      else if ((await Notification.requestPermission()) === "granted") localStorage.setItem("fd-notify", "1");
+      sync();
+    });
+    sync();
+  }
+
   function connect() {
     if (!live || !window.EventSource) return;
     const source = new EventSource("/console/events");
@@ -80,6 +106,7 @@
     source.addEventListener("error", () => liveStatus && liveStatus.classList.add("off"));
     source.addEventListener("tickets", (event) => {
       const data = JSON.parse(event.data || "{}");
+      notice(data.tickets || []);
       const ticket = live.dataset.ticket;
       if (live.dataset.live === "queue" || !data.tickets || data.tickets.length === 0 || data.tickets.includes(ticket)) {
         refresh();

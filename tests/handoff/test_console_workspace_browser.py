@@ -6,6 +6,7 @@ docs' pictures), else to tmp_path."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,26 @@ async def test_bulk_actions_assign_and_tag_the_selected_tickets(
         assert (details["assignee"], details["tags"]) == (owner, tags)
     untouched = await ann.ticket(third)
     assert untouched["tags"] == [] and untouched["assignee"] is None
+
+
+async def test_the_tab_title_counts_changes_while_the_tab_is_hidden(
+    browser: Any, make_desk: Any, sqlite_url: str
+) -> None:
+    from playwright.async_api import expect
+
+    desk: LiveDesk = await make_desk(sqlite_url)
+    await desk.agent("ann@example.com")
+    page = await logged_in(browser, desk, "ann@example.com")
+    await expect(page.locator("#live-status")).not_to_have_class("live off")
+    title = await page.title()
+    await page.evaluate(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})"
+    )
+    tid = await (await desk.customer()).opens_ticket(CRASH)
+    await expect(page).to_have_title(re.compile(r"^\(\d+\) " + re.escape(title)))
+    await page.evaluate(
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => false});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    await expect(page).to_have_title(title)
+    await expect(page.locator("#queue tr.row", has_text=tid)).to_be_visible()
