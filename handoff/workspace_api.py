@@ -18,6 +18,7 @@ from .macros import MacroBook, macro_json
 from .merge import link_problem, merge, unlink_problem
 
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+PRESENCES = ("available", "away")
 
 
 def _book(request: web.Request) -> MacroBook:
@@ -85,6 +86,19 @@ async def unlink_ticket(request: web.Request) -> web.Response:
     return web.json_response({"ticket": await summary(svc, ticket)})
 
 
+@agent_endpoint()
+async def presence(request: web.Request) -> web.Response:
+    """GET: am I available for new tickets? PATCH {"presence": "available"|"away"}."""
+    svc, agent_id = services(request), request[SESSION].agent.id
+    if request.method == "PATCH":
+        wanted = (await json_body(request)).get("presence")
+        if wanted not in PRESENCES:
+            raise ValidationError('"presence" must be "available" or "away"')
+        await svc.store.write(lambda uow: uow.presence.set_away(agent_id, wanted == "away"))
+    away = await svc.store.read(lambda uow: uow.presence.is_away(agent_id))
+    return web.json_response({"presence": "away" if away else "available"})
+
+
 async def favicon(request: web.Request) -> web.StreamResponse:
     """Browsers ask for /favicon.ico on every page; answer with the console's icon, not 404."""
     return web.FileResponse(
@@ -95,6 +109,8 @@ async def favicon(request: web.Request) -> web.StreamResponse:
 def add_workspace_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/favicon.ico", favicon)
+    r.add_get("/api/agent/me/presence", presence)
+    r.add_patch("/api/agent/me/presence", presence)
     r.add_get("/api/agent/macros", list_macros)
     r.add_post("/api/agent/macros", create_macro)
     r.add_patch("/api/agent/macros/{macro_id}", change_macro)

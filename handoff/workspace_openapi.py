@@ -160,6 +160,32 @@ WORKSPACE_PATHS: dict[str, Any] = {
     },
 }
 
+PRESENCE = _json(
+    {
+        "type": "object",
+        "properties": {"presence": {"type": "string", "enum": ["available", "away"]}},
+    },
+    "My presence",
+)
+WORKSPACE_PATHS["/api/agent/me/presence"] = {
+    "get": {
+        "summary": "Am I available for new tickets (routing assigns only available agents)?",
+        "operationId": "getPresence",
+        "security": SECURITY,
+        "responses": {"200": PRESENCE, **_errors(e401="Not logged in")},
+    },
+    "patch": {
+        "summary": "Set my presence: away agents get no new tickets from routing",
+        "operationId": "setPresence",
+        "security": SECURITY,
+        "parameters": [CSRF_HEADER],
+        "requestBody": _body(
+            {"presence": {"type": "string", "enum": ["available", "away"]}}, ["presence"]
+        ),
+        "responses": {"200": PRESENCE, **_errors(e400="Bad input", e401="Not logged in")},
+    },
+}
+
 WORKSPACE_SCHEMAS: dict[str, Any] = {
     "Macro": {
         "type": "object",

@@ -192,6 +192,7 @@ agents = Table(
     Column("capacity", Integer, nullable=False, default=5),
     Column("active", Boolean, nullable=False, default=True),
     Column("online", Boolean, nullable=False, default=False),
+    Column("away", Boolean, nullable=False, default=False),  # set by the agent; routing skips (#12)
     _now_col("last_seen_at", nullable=True),
     _now_col("created_at"),
 )

@@ -27,7 +27,12 @@ from .repositories import (
     TrainingLabelRepository,
 )
 from .search import TicketSearch
-from .workspace import MacroRepository, TagRepository, TicketLinkRepository
+from .workspace import (
+    MacroRepository,
+    PresenceRepository,
+    TagRepository,
+    TicketLinkRepository,
+)
 
 
 class UnitOfWork:
@@ -56,6 +61,7 @@ class UnitOfWork:
         # -- agent workspace (#12)
         self.search, self.tags = TicketSearch(conn), TagRepository(conn)
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
+        self.presence = PresenceRepository(conn)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

@@ -199,3 +199,18 @@ class MacroRepository:
 
     async def delete(self, macro_id: int) -> None:
         await self.conn.execute(delete(t.macros).where(t.macros.c.id == macro_id))
+
+
+class PresenceRepository:
+    """Whether an agent is available for new tickets or away (their own choice)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def set_away(self, agent_id: int, away: bool) -> None:
+        a = t.agents
+        await self.conn.execute(update(a).where(a.c.id == agent_id).values(away=away))
+
+    async def is_away(self, agent_id: int) -> bool:
+        query = select(t.agents.c.away).where(t.agents.c.id == agent_id)
+        return bool((await self.conn.execute(query)).scalar_one_or_none())

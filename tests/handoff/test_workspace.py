@@ -302,3 +302,18 @@ async def test_a_routing_rule_tags_the_tickets_it_routes(
     details = await kim.ticket(tid)
     assert details["intent"] == "app_crash"
     assert details["team"] == "engineering" and details["tags"] == ["crash"]
+
+
+async def test_an_agent_who_is_away_gets_no_new_tickets(desk: LiveDesk) -> None:
+    teams = ("support", "engineering", "billing")
+    ann = await desk.agent("ann@example.com", teams=teams)
+    assert (await ann.ok("GET", "/api/agent/me/presence"))["presence"] == "available"
+    assert (await ann.call("PATCH", "/api/agent/me/presence", {"presence": "asleep"}))[0] == 400
+    away = await ann.ok("PATCH", "/api/agent/me/presence", {"presence": "away"})
+    assert away["presence"] == "away"
+    first = await (await desk.customer()).opens_ticket(CRASH)
+    assert (await ann.ticket(first))["assignee"] is None  # routing skipped her
+
+    await ann.ok("PATCH", "/api/agent/me/presence", {"presence": "available"})
+    second = await (await desk.customer()).opens_ticket(SAME_CRASH)
+    assert (await ann.ticket(second))["assignee"] == "ann@example.com"

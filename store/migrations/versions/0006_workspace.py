@@ -1,4 +1,5 @@
-"""agent workspace: tags, ticket links (merged into, follow-up of), macros, full-text search
+"""agent workspace: tags, ticket links (merged into, follow-up of), macros, full-text search,
+agents' presence (away)
 
 Search uses each database's own full-text engine. SQLite: an FTS5 table ``ticket_search`` (one
 row per searchable text: a ticket's description, each message, the customer's name and email)
@@ -83,6 +84,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_ticket_links_other", "ticket_links", ["other_id", "kind"])
     op.create_index("ix_conversations_ticket_id", "conversations", ["ticket_id"])
+    with op.batch_alter_table("agents", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("away", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "macros",
         sa.Column("id", Id, autoincrement=True, nullable=False),
@@ -136,6 +141,8 @@ def downgrade() -> None:
         op.execute("DROP TABLE ticket_search")
     op.drop_table("macros")
     op.drop_index("ix_conversations_ticket_id", table_name="conversations")
+    with op.batch_alter_table("agents", schema=None) as batch_op:
+        batch_op.drop_column("away")
     op.drop_index("ix_ticket_links_other", table_name="ticket_links")
     op.drop_table("ticket_links")
     op.drop_index("ix_ticket_tags_tag", table_name="ticket_tags")
