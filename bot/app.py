@@ -18,6 +18,7 @@ from aiohttp import web
 
 from classifier.base import Classifier
 from handoff import console, reports
+from handoff.auto_close import AutoCloser
 from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
 from handoff.routing import Router, load_routing
@@ -189,6 +190,11 @@ async def running(
         spikes = SpikeWatcher(store, desk)  # incident spikes open problem tickets
         fd.jobs["spike-check"] = await stack.enter_async_context(
             periodic("spike-check", settings.spike_check_interval_s, spikes.check)
+        )
+        closer = AutoCloser(store, desk, timedelta(days=settings.auto_close_days))
+        close_every = min(300.0, settings.escalation_interval_s * 10) if closer.after else 0
+        fd.jobs["auto-close"] = await stack.enter_async_context(
+            periodic("auto-close", close_every, closer.close_due, immediately=True)
         )
         for name, channel in channels.items():
             await channel.start(engine_sink(engine))

@@ -27,11 +27,12 @@ from models import (
     Prediction,
     Priority,
     SenderKind,
+    TicketStatus,
     TicketType,
     format_ticket_id,
 )
-from models.csat import parse_csat_payload
-from models.sla import humanize
+from models.csat import NOT_FIXED, parse_csat_payload
+from models.sla import first_reply_promise
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
@@ -276,11 +277,19 @@ class Engine:
         if turn.ticket is not None and turn.ticket.status.is_open:
             # released back to the bot, yet still open: keep the customer with that ticket
             await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+            await handed_off.customer_replied(turn)
             await turn.say(
                 f"I've added this to your ticket {format_ticket_id(turn.ticket.id)}. "
                 "An agent will pick it up here."
             )
             await turn.hand_off("customer wrote again on an open ticket")
+            return
+        if (  # "not fixed" after the CSAT exchange ended (a rating, a comment): reopen it
+            turn.ticket is not None
+            and turn.ticket.status is TicketStatus.RESOLVED
+            and NOT_FIXED.search(turn.message.text)
+            and await csat.on_text(turn, {"ticket_id": turn.ticket.id, "round": 0})
+        ):
             return
         await self._new_issue(turn)
 
@@ -341,7 +350,7 @@ class Engine:
             await self.desk.record_first_response(turn.uow, ticket)
             await driver.start(turn)
             return
-        target = self.desk.sla.targets[ticket.priority].first_response
+        due = ticket.first_response_due or self.desk.clock()
         lead = (
             "Of course, I'll get you a human agent."
             if prediction.intent == HUMAN_INTENT
@@ -350,8 +359,9 @@ class Engine:
         await turn.say(
             f"{lead} I've opened ticket {public} "
             f"({ticket.type.value.replace('_', ' ')}, {ticket.priority.value} priority). "
-            f"A human agent will take over this conversation; expect a first reply within "
-            f"{humanize(target)}. You can add anything else here in the meantime."
+            f"A human agent will take over this conversation; expect a first reply "
+            f"{first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())}. "
+            "You can add anything else here in the meantime."
         )
         await turn.hand_off(f"{prediction.intent} needs an agent")
 

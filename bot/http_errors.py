@@ -56,6 +56,8 @@ def error_response(error: DomainError) -> web.Response:
     headers: dict[str, str] = {}
     if isinstance(error, InvalidTransition):
         body["status"] = error.current
+    if isinstance(error, Conflict):  # some say who holds what (e.g. the ticket's owner)
+        body.update(getattr(error, "details", {}))
     if isinstance(error, TooFast):
         headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     return web.json_response(body, status=status_of(error), headers=headers or None)

@@ -32,10 +32,13 @@ from models import (
 from models.inputs import parse_row_id
 
 from .auth import actor_of, require_role
+from .history import shorten
+from .merge import also_tell_merged
 from .notices import NAGGING, notify_managers, record_escalation
 from .problems import resolve_problem
 from .queue import QueueQuery, read_details, read_queue, ticket_filter
 from .routing import assign
+from .tags import set_tags
 from .ticket_changes import TicketChanges, text_field
 
 if TYPE_CHECKING:
@@ -53,7 +56,7 @@ class AgentActions:
 
     async def queue(self, agent: Agent, query: QueueQuery) -> list[dict[str, Any]]:
         flt = ticket_filter(agent, query)
-        return await self.store.read(lambda uow: read_queue(uow, flt, self.desk.clock()))
+        return await self.store.read(lambda uow: read_queue(uow, flt, self.desk.clock(), query.q))
 
     async def details(self, ticket_id: int) -> dict[str, Any]:
         return await self.store.read(lambda uow: read_details(uow, ticket_id, self.desk.clock()))
@@ -149,10 +152,11 @@ class AgentActions:
             if internal:
                 await uow.events.add(
                     TicketEvent(
-                        ticket.id, actor_of(agent), "note", detail=body[:200], created_at=now
+                        ticket.id, actor_of(agent), "note", detail=shorten(body), created_at=now
                     )
                 )
             else:
+                await also_tell_merged(uow, self.desk, ticket, body, agent)
                 await self.desk.record_first_response(uow, ticket)
                 if await uow.flags.clear(ticket.id, NAGGING):
                     await uow.events.add(
@@ -274,7 +278,7 @@ class AgentActions:
 
     async def update(self, agent: Agent, ticket_id: int, changes: TicketChanges) -> Ticket:
         """PATCH: type, priority, intent (each kept as a training label), team, assignee,
-        status (any single lifecycle move; ``resolved`` needs ``resolution``)."""
+        tags, status (any single lifecycle move; ``resolved`` needs ``resolution``)."""
         new_type, new_priority, new_status = changes.type, changes.priority, changes.status
         new_intent, new_team, resolution = changes.intent, changes.team, changes.resolution
 
@@ -320,6 +324,8 @@ class AgentActions:
                         **relabel,
                     )
                 )
+            if changes.tags is not None:
+                await set_tags(uow, self.desk, ticket, changes.tags, actor)
             if changes.reassign:
                 await self._reassign(uow, agent, ticket, changes.assignee, now)
             if new_status is not None and new_status is not ticket.status:

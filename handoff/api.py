@@ -24,6 +24,7 @@ from .auth import (
     require_role,
 )
 from .queue import QueueQuery
+from .replies import send_reply
 from .service import HandoffServices
 from .ticket_changes import TicketChanges
 from .views import agent_json, ticket_summary
@@ -193,7 +194,7 @@ def _ticket_action(
 ACTIONS: dict[str, Callable[[HandoffServices, Any, int, dict[str, Any]], Awaitable[Any]]] = {
     "claim": lambda s, a, t, b: s.actions.claim(a, t),
     "release": lambda s, a, t, b: s.actions.release(a, t),
-    "messages": lambda s, a, t, b: s.actions.reply(a, t, b.get("text"), b.get("internal", False)),
+    "messages": lambda s, a, t, b: send_reply(s, a, t, b),  # text or macro; takes over
     "escalate": lambda s, a, t, b: s.actions.escalate(a, t, b.get("reason")),
     "request-approval": lambda s, a, t, b: s.actions.request_approval(a, t, b.get("reason")),
     "approve": lambda s, a, t, b: s.actions.approve(a, t, b.get("reason")),

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from models import AgentRole, Priority, Ticket, TicketEvent, format_ticket_id
 
+from .due_times import tighten_due_times
+
 if TYPE_CHECKING:
     from service.desk import Desk
     from store.unit_of_work import UnitOfWork
@@ -31,8 +33,10 @@ async def notify_managers(
 async def record_escalation(
     uow: UnitOfWork, desk: Desk, ticket: Ticket, old: Priority, actor: str, why: str
 ) -> None:
-    """The audit event and the managers' notification of an escalation (already applied)."""
+    """The audit event and the managers' notification of an escalation (already applied);
+    the due times follow the new priority."""
     now = desk.clock()
+    await tighten_due_times(uow, desk, ticket, actor)
     await uow.events.add(
         TicketEvent(
             ticket.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,8 @@ from models import (
 )
 from models.inputs import parse_row_id
 
+from .history import readable_history
+from .search import find, snippet_fields
 from .similar import similar_tickets
 from .views import load_details, ticket_json, ticket_summary
 
@@ -60,6 +62,8 @@ class QueueQuery:
     priority: str | None = None
     team: str | None = None
     include_closed: bool = False
+    q: str | None = None  # full-text search: every status, best match first
+    tag: str | None = None
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> QueueQuery:
@@ -87,7 +91,9 @@ class QueueQuery:
             type=params.get("type") or None,
             priority=params.get("priority") or None,
             team=params.get("team") or None,
-            include_closed=include_closed or bool(statuses),
+            include_closed=include_closed or bool(statuses) or bool(params.get("q")),
+            q=(params.get("q") or "").strip() or None,
+            tag=(params.get("tag") or "").strip().lower() or None,
         )
 
 
@@ -107,16 +113,24 @@ def ticket_filter(agent: Agent, query: QueueQuery) -> TicketFilter:
         team=query.team,
         open_only=not query.include_closed,
         limit=500,
+        tag=query.tag,
     )
     return flt
 
 
-async def read_queue(uow: UnitOfWork, flt: TicketFilter, now: datetime) -> list[dict[str, Any]]:
+async def read_queue(
+    uow: UnitOfWork, flt: TicketFilter, now: datetime, q: str | None = None
+) -> list[dict[str, Any]]:
     """The queue as the console shows it: most urgent first, with assignees, flags and SLA."""
-    found = await uow.tickets.list(flt)
+    hits = {h.ticket_id: h for h in await find(uow, q)} if q else {}
+    found = await uow.tickets.list(replace(flt, ids=list(hits)) if q else flt)
     agents = {a.id: a for a in await uow.agents.list()}
     flags = await uow.flags.for_tickets([t.id for t in found])
+    tags = await uow.tags.for_tickets([t.id for t in found])
     found.sort(key=lambda t: urgency_key(t, now))
+    if hits:  # a search lists the best match first
+        rank = {ticket_id: i for i, ticket_id in enumerate(hits)}
+        found.sort(key=lambda t: rank[t.id])
     out = []
     for ticket in found:
         item = ticket_summary(ticket, agents.get(ticket.assignee_id or 0))
@@ -124,6 +138,9 @@ async def read_queue(uow: UnitOfWork, flt: TicketFilter, now: datetime) -> list[
         item["assignee_name"] = assignee.name if assignee else None
         item["flags"] = flags.get(ticket.id, [])
         item["sla"] = sla_state(ticket, now)
+        item["tags"] = tags.get(ticket.id, [])
+        if hits:
+            item.update(snippet_fields(hits[ticket.id]))
         out.append(item)
     return out
 
@@ -149,4 +166,5 @@ async def read_details(uow: UnitOfWork, ticket_id: int, now: datetime) -> dict[s
     for message in data["messages"]:
         author = agents.get(message["agent_id"] or 0)
         message["agent_name"] = author.name if author else None
+    readable_history(data, agents)  # names for ids, labels for pressed buttons
     return data

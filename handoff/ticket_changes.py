@@ -12,8 +12,10 @@ from typing import Any, TypeVar
 
 from models import Priority, TicketStatus, TicketType, ValidationError
 
+from .tags import parse_tags
+
 MAX_TEXT = 4000
-EDITABLE = ("type", "priority", "intent", "assignee", "status", "team", "resolution")
+EDITABLE = ("type", "priority", "intent", "assignee", "status", "team", "tags", "resolution")
 E = TypeVar("E", bound=Enum)
 
 
@@ -50,6 +52,7 @@ class TicketChanges:
     intent: str | None = None
     team: str | None = None
     resolution: Any = None
+    tags: list[str] | None = None
     reassign: bool = False
     assignee: Any = None
 
@@ -69,6 +72,7 @@ class TicketChanges:
             intent=text_field(changes["intent"], "intent")[:64] if "intent" in changes else None,
             team=text_field(changes["team"], "team")[:64] if "team" in changes else None,
             resolution=changes.get("resolution"),
+            tags=parse_tags(changes["tags"]) if "tags" in changes else None,
             reassign="assignee" in changes,
             assignee=changes.get("assignee"),
         )

@@ -17,6 +17,7 @@ from .handoff_repositories import (
 from .outbox import OutboxRepository
 from .reports import ProblemQueries, ReportQueries
 from .repositories import ConversationRepository, CustomerRepository, MessageRepository
+from .search import TicketSearch
 from .ticket_repositories import (
     AgentRepository,
     CsatRepository,
@@ -24,6 +25,12 @@ from .ticket_repositories import (
     TicketRepository,
 )
 from .training_labels import TrainingLabelRepository
+from .workspace import (
+    MacroRepository,
+    PresenceRepository,
+    TagRepository,
+    TicketLinkRepository,
+)
 
 
 class UnitOfWork:
@@ -49,6 +56,10 @@ class UnitOfWork:
         self.accounts = AccountRepository(conn)  # the built-in account directory
         self.fulfilment = FulfilmentRepository(conn)  # reset tokens, timers
         self.reports, self.problems = ReportQueries(conn), ProblemQueries(conn)
+        # the agent workspace: search, tags, links, macros, presence
+        self.search, self.tags = TicketSearch(conn), TagRepository(conn)
+        self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
+        self.presence = PresenceRepository(conn)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

@@ -17,6 +17,7 @@ async def while_waiting(turn: Turn) -> bool:
     if turn.ticket is None:
         return False
     await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+    await customer_replied(turn)
     dialogue = turn.conversation.dialogue or {}
     if not dialogue.get("acked"):
         turn.conversation.dialogue = {"kind": QUEUED, "acked": True}
@@ -34,6 +35,11 @@ async def while_with_agent(turn: Turn) -> None:
     if turn.ticket is None:
         return
     await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
-    if turn.ticket.status is TicketStatus.WAITING_ON_CUSTOMER:
-        await turn.desk.transition(turn.uow, turn.ticket, TicketAction.CUSTOMER_REPLIED, "customer")
+    await customer_replied(turn)
     turn.desk.ticket_changed(turn.uow, turn.ticket.id)
+
+
+async def customer_replied(turn: Turn) -> None:
+    """A customer's reply always moves ``waiting_on_customer`` back, whoever has the chat."""
+    if turn.ticket is not None and turn.ticket.status is TicketStatus.WAITING_ON_CUSTOMER:
+        await turn.desk.transition(turn.uow, turn.ticket, TicketAction.CUSTOMER_REPLIED, "customer")
