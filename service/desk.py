@@ -33,8 +33,8 @@ from models import (
 from models.csat import csat_buttons
 from models.sla import SlaPolicy
 
-from .auto_close import link_follow_up
 from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
+from .follow_ups import link_follow_up
 
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
@@ -141,7 +141,7 @@ class Desk:
             resolution_due=self.sla.resolution_due(prediction.priority, now),
         )
         await uow.tickets.add(ticket)
-        await link_follow_up(uow, ticket, conversation.ticket_id)  # after a closed one (#12)
+        await link_follow_up(uow, ticket, conversation.ticket_id)  # after a closed one
         conversation.ticket_id = ticket.id
         await uow.conversations.save(conversation, now)
         await uow.events.add(

@@ -225,3 +225,23 @@ def test_no_module_is_too_big_for_one_job(name: str) -> None:
     lines = len(path.read_text().splitlines())
     limit = STILL_TO_SPLIT.get(rel(path), MAX_LINES)
     assert lines <= limit, f"{rel(path)} has {lines} lines (at most {limit}): split it by job"
+
+
+@pytest.mark.parametrize("name", sorted(GRAPH), ids=str)
+def test_every_import_of_ours_names_a_module_that_exists(name: str) -> None:
+    """mypy (``ignore_missing_imports``) cannot catch a moved module that a lazy import names."""
+    path = SOURCES[name]
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    missing: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom) or not (node.level or node.module):
+            continue
+        base = package[: len(package) - node.level + 1] if node.level else []
+        module = ".".join([*base, *([node.module] if node.module else [])])
+        if module.split(".")[0] not in PACKAGES:
+            continue
+        if module not in SOURCES and not all(
+            f"{module}.{alias.name}" in SOURCES for alias in node.names
+        ):
+            missing.add(module)
+    assert missing == set(), f"{rel(path)} imports {sorted(missing)}, which do not exist"
