@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-classifier clean
+.PHONY: install run test lint typecheck bench bench-classifier clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 # pytest exits 5 when it collects no test: make treats that as a failure, as CI must.
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	FRONTDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q -p no:cacheprovider tests/test_api_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

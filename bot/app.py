@@ -35,6 +35,7 @@ from models import (
 )
 from models.sla import BusinessHours, SlaPolicy
 from store.database import Store
+from store.health import write_failure
 from store.migrate import upgrade
 
 from .channels import webchat
@@ -50,6 +51,7 @@ from .fulfilment.entitlements import load_entitlements
 from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
 from .http_input import clean_request_text
+from .http_security import checked_ancestors, guard_metrics, security_headers
 from .openapi import build_openapi
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings, SettingsError
@@ -348,6 +350,9 @@ def engine_sink(engine: Engine) -> Callable[[Any], Any]:
 FRONTDESK = web.AppKey("frontdesk", Frontdesk)
 
 
+_BODY_HEADERS = frozenset({"Content-Type", "Content-Length"})
+
+
 @web.middleware
 async def errors_as_json(request: web.Request, handler: Any) -> web.StreamResponse:
     """The single place where failures become HTTP answers: domain errors get their status
@@ -358,7 +363,8 @@ async def errors_as_json(request: web.Request, handler: Any) -> web.StreamRespon
         if exc.content_type == "application/json" or exc.status < 400:
             raise
         if request.path.startswith("/api/") or request.path == "/healthz":
-            return web.json_response({"error": exc.reason}, status=exc.status)
+            kept = {k: v for k, v in exc.headers.items() if k not in _BODY_HEADERS}  # Allow...
+            return web.json_response({"error": exc.reason}, status=exc.status, headers=kept)
         raise
     except NotFound as exc:
         return web.json_response({"error": str(exc)}, status=404)
@@ -377,6 +383,10 @@ async def healthz(request: web.Request) -> web.Response:
     fd = request.app[FRONTDESK]
     if not await fd.store.ping():
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    failure = await write_failure(fd.store)  # read-only database, full disk (#15)
+    if failure is not None:
+        body = {"status": "degraded", "database": "writes failing", "error": failure}
+        return web.json_response(body, status=503, headers={"Retry-After": "10"})
     channels = {name: "up" if ch.healthy else "down" for name, ch in fd.channels.items()}
     status = "ok" if all(v == "up" for v in channels.values()) else "degraded"
     return web.json_response({"status": status, "channels": channels})
@@ -423,7 +433,9 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
-    app.router.add_get("/metrics", exposition_handler(lambda r: r.app[FRONTDESK].store))
+    metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
+    app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
+    app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
     reports.add_routes(  # metrics (#7); who may see it: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,

@@ -472,10 +472,10 @@ class AgentRepository(_Repo):
                 )
                 .returning(t.agents.c.id)
             )
-        except IntegrityError as exc:
-            from models import ValidationError
+        except IntegrityError as exc:  # a taken email: a conflict with what exists (409)
+            from models import Conflict
 
-            raise ValidationError(f"an agent with email {agent.email} already exists") from exc
+            raise Conflict(f"an agent with email {agent.email} already exists") from exc
         agent.id = result.scalar_one()
         agent.created_at = now
         return agent
