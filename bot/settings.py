@@ -55,6 +55,7 @@ class Settings:
     # -- hardening (issue #15, docs/security.md)
     frame_ancestors: str = "'self'"  # CSP frame-ancestors of the web-chat page (who may embed it)
     metrics_token: str = ""  # bearer token for GET /metrics; empty = loopback clients only
+    auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property
     def base_url(self) -> str:
