@@ -49,6 +49,7 @@ from .fulfilment.driver import FulfilmentDriver, Limits
 from .fulfilment.entitlements import load_entitlements
 from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
+from .http_input import clean_request_text
 from .openapi import build_openapi
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings, SettingsError
@@ -394,7 +395,10 @@ def create_app(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
 ) -> web.Application:
-    app = web.Application(middlewares=[count_requests, errors_as_json], client_max_size=256 * 1024)
+    app = web.Application(
+        middlewares=[count_requests, errors_as_json, clean_request_text],  # hygiene: #15
+        client_max_size=256 * 1024,
+    )
     app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
     app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
     platforms = chat_platforms(settings)  # built here: their webhook routes are mounted below

@@ -30,6 +30,7 @@ from models import (
     allowed_actions,
     format_ticket_id,
 )
+from models.inputs import parse_row_id
 
 from .auth import Forbidden, actor_of, require_role
 from .problems import resolve_problem
@@ -112,8 +113,8 @@ class QueueQuery:
             if value and value not in {e.value for e in enum}:
                 raise ValidationError(f"unknown {name} {value!r}")
         assignee = params.get("assignee") or None
-        if assignee not in (None, "me", "none") and not str(assignee).isdigit():
-            raise ValidationError('assignee must be "me", "none" or an agent id')
+        if assignee not in (None, "me", "none"):
+            parse_row_id(assignee, 'assignee ("me", "none" or an agent id)')
         return cls(
             statuses=tuple(statuses),
             assignee=assignee,
@@ -500,7 +501,7 @@ class AgentActions:
         if value == "me":
             target = agent
         elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            target = await uow.agents.get(int(value))
+            target = await uow.agents.get(parse_row_id(value, '"assignee"'))
         elif isinstance(value, str):
             found = await uow.agents.by_email(value)
             if found is None:

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from models import AgentRole, ValidationError, parse_ticket_id
+from models.inputs import bounded_int, parse_json
 
 from .actions import QueueQuery
 from .agents import create_agent
@@ -33,6 +34,7 @@ from .views import agent_json, ticket_summary
 SERVICES = web.AppKey("handoff_services", HandoffServices)
 SESSION: web.RequestKey[Any] = web.RequestKey("handoff_session", object)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_CAPACITY = 1000  # tickets one agent may hold; the column is an integer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -106,10 +108,7 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     raw = await request.read()
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValidationError("the body is not valid JSON") from None
+    body = parse_json(raw)  # size, depth, numbers and text checked: see models.inputs
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object")
     return body
@@ -302,9 +301,7 @@ async def add_agent(request: web.Request) -> web.Response:
     teams = body.get("teams") or ["support"]
     if not isinstance(teams, list) or not all(isinstance(t, str) and t for t in teams):
         raise ValidationError('"teams" must be a list of team names')
-    capacity = body.get("capacity", 5)
-    if not isinstance(capacity, int):
-        raise ValidationError('"capacity" must be a number')
+    capacity = bounded_int(body.get("capacity", 5), '"capacity"', 1, MAX_CAPACITY)
     for name in ("email", "name", "password"):
         if not isinstance(body.get(name), str):
             raise ValidationError(f'"{name}" is required')

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .inputs import clamp_moment
+
 DEFAULT_PERIOD = timedelta(days=30)
 GROUPINGS = ("type", "priority", "channel", "team", "agent")
 """What ``--by`` accepts: a ticket column, or ``agent`` (the assignee)."""
@@ -63,14 +65,17 @@ def parse_moment(value: str, option: str, *, end_of_day: bool = False) -> dateti
     text = value.strip()
     try:
         if _DATE.match(text):
-            moment = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            moment = clamp_moment(datetime.fromisoformat(text).replace(tzinfo=UTC))
             return moment + timedelta(days=1) if end_of_day else moment
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+01:00 in UTC
         raise ValueError(
             f"{option}: not a date: {value!r} (use YYYY-MM-DD or an ISO-8601 datetime)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # Clamped: 0001-01-01 minus a period's length (the comparison period) is no datetime.
+    return clamp_moment(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 
 
 def parse_period(since: str | None, until: str | None, now: datetime) -> ReportPeriod:

@@ -54,7 +54,8 @@ from bot.channels.base import (
 )
 from bot.channels.telegram_events import event_from_update
 from bot.channels.text import split_text, utf16_len
-from models import Button, ChannelKind
+from models import Button, ChannelKind, ValidationError
+from models.inputs import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -188,9 +189,9 @@ class TelegramChannel:
         if self._sink is None:
             return web.Response(status=503)
         try:
-            data = await request.json()
+            data = parse_json(await request.read(), max_bytes=1024 * 1024)
             update = Update.de_json(data, self._bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValidationError, ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400, text="not a Telegram update")
         try:
             await self._deliver(update)

@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
-from models import ChannelKind, Message
+from models import ChannelKind, Message, ValidationError
+from models.inputs import parse_json
 
 from .base import InboundSink, OutboundMessage
 
@@ -134,9 +135,9 @@ async def create_session(request: web.Request) -> web.Response:
 def parse_send_body(raw: bytes) -> tuple[str, str | None, str | None]:
     """Validate a send request's body: (text, payload, client_message_id) or ValueError."""
     try:
-        body = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError("the body is not valid JSON") from None
+        body = parse_json(raw or b"null")  # size, depth and clean text: see models.inputs
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from None
     if not isinstance(body, dict):
         raise ValueError('the body must be a JSON object like {"text": "..."}')
     text, payload = body.get("text"), body.get("payload")

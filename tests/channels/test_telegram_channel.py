@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 
@@ -302,6 +303,29 @@ async def test_webhook_answers_400_to_a_body_that_is_no_update(
         async with session.post(url, json=[1, 2], headers=headers) as response:
             assert response.status == 400
     assert sink.received == 0
+
+
+async def test_webhook_answers_400_to_hostile_json_and_keeps_serving(
+    telegram: FakeTelegram,
+    telegram_channels: Build,
+    sink: RecordingSink,
+    webhook_server: tuple[str, dict[str, TelegramChannel]],
+) -> None:
+    """Deep nesting was a RecursionError (500: Telegram would redeliver it for ever)."""
+    url, mounted = webhook_server
+    channel = telegram_channels(webhook_url=url, webhook_secret="secret")
+    mounted["channel"] = channel
+    await channel.start(sink)
+    update = load("telegram_private_text.json")
+    nul_text = json.dumps({**update, "message": {**update["message"], "text": "hi\u0000"}})
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "secret"}
+    async with aiohttp.ClientSession() as session:
+        for body in (b"[" * 50_000, nul_text.encode(), b'{"update_id": ' + b"9" * 5000 + b"}"):
+            async with session.post(url, data=body, headers=headers) as response:
+                assert response.status == 400, body[:40]
+    assert sink.received == 0
+    await telegram.inject_message("still listening")
+    assert [e.text for e in sink.events] == ["still listening"]
 
 
 def test_a_webhook_needs_a_valid_secret() -> None:
