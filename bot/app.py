@@ -18,6 +18,7 @@ from aiohttp import web
 
 from classifier.base import Classifier
 from handoff import console, reports
+from handoff.auto_close import AutoCloser
 from handoff.bus import EventBus
 from handoff.desk import Desk
 from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
@@ -204,6 +205,10 @@ async def running(
         spikes = SpikeWatcher(store, desk, interval=settings.spike_check_interval_s)
         await spikes.start()
         stack.push_async_callback(spikes.stop)
+        closer = AutoCloser(store, desk, timedelta(days=settings.auto_close_days),
+                            interval=min(300.0, settings.escalation_interval_s * 10))  # fmt: skip
+        await closer.start()
+        stack.push_async_callback(closer.stop)
         for name, channel in channels.items():
             await channel.start(engine_sink(engine))
             stack.push_async_callback(channel.stop)
@@ -364,8 +369,8 @@ async def errors_as_json(request: web.Request, handler: Any) -> web.StreamRespon
         return web.json_response({"error": str(exc)}, status=404)
     except InvalidTransition as exc:
         return web.json_response({"error": str(exc), "status": exc.current}, status=409)
-    except Conflict as exc:
-        return web.json_response({"error": str(exc)}, status=409)
+    except Conflict as exc:  # some say who holds what (e.g. the ticket's owner)
+        return web.json_response({"error": str(exc), **getattr(exc, "details", {})}, status=409)
     except (ValidationError, DomainError) as exc:
         return web.json_response({"error": str(exc)}, status=400)
     except Exception:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from models import DomainError, TicketFilter, TicketStatus, format_ticket_id, parse_ticket_id
+from models import DomainError, TicketFilter, TicketStatus, parse_ticket_id
 
 from .settings import Settings, SettingsError, load_settings
 
@@ -142,30 +142,39 @@ def tickets() -> None:
     help="Repeatable.",
 )
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--q", "query", default=None, help="Full-text search; best match first.")
+@click.option("--tag", default=None, help="Only tickets with this tag.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @database_option
 def tickets_list(
-    statuses: tuple[str, ...], limit: int, as_json: bool, database_url: str | None
+    statuses: tuple[str, ...],
+    limit: int,
+    query: str | None,
+    tag: str | None,
+    as_json: bool,
+    database_url: str | None,
 ) -> None:
-    """List tickets, newest first."""
-    from handoff.views import ticket_summary
+    """List tickets, newest first (or best match first with --q)."""
+    from handoff.ticket_listing import list_tickets
 
-    flt = TicketFilter(statuses=[TicketStatus(s) for s in statuses], limit=limit)
+    flt = TicketFilter(
+        statuses=[TicketStatus(s) for s in statuses], limit=limit, tag=tag.lower() if tag else None
+    )
 
-    async def work(store: Any) -> list[Any]:
-        return await store.read(lambda uow: uow.tickets.list(flt))
+    async def work(store: Any) -> list[dict[str, Any]]:
+        return await store.read(lambda uow: list_tickets(uow, flt, query))
 
     found = run_async(with_store(settings_from(database_url), work))
     if as_json:
-        click.echo(json.dumps({"tickets": [ticket_summary(t) for t in found]}, indent=2))
+        click.echo(json.dumps({"tickets": found}, indent=2))
         return
     if not found:
         click.echo("no tickets")
         return
     for t in found:
         click.echo(
-            f"{format_ticket_id(t.id):<10} {t.status.value:<20} {t.type.value:<16} "
-            f"{t.priority.value:<7} {t.description[:60]}"
+            f"{t['id']:<10} {t['status']:<20} {t['type']:<16} "
+            f"{t['priority']:<7} {(t.get('snippet') or t['description'])[:60]}"
         )
 
 

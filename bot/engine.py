@@ -41,7 +41,7 @@ from models import (
     TicketType,
     format_ticket_id,
 )
-from models.sla import humanize
+from models.sla import first_reply_promise
 
 from .channels.base import InboundEvent
 from .dialogue import Clarifier, DialogueDriver, Turn
@@ -323,11 +323,19 @@ class Engine:
         if turn.ticket is not None and turn.ticket.status.is_open:
             # released back to the bot, yet still open: keep the customer with that ticket
             await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+            await self._customer_replied(turn)
             await turn.say(
                 f"I've added this to your ticket {format_ticket_id(turn.ticket.id)}. "
                 "An agent will pick it up here."
             )
             await turn.hand_off("customer wrote again on an open ticket")
+            return
+        if (  # "not fixed" after the CSAT exchange ended (a rating, a comment): reopen it
+            turn.ticket is not None
+            and turn.ticket.status is TicketStatus.RESOLVED
+            and NOT_FIXED.search(turn.message.text)
+            and await self._on_csat_text(turn, {"ticket_id": turn.ticket.id, "round": 0})
+        ):
             return
         await self._new_issue(turn)
 
@@ -389,7 +397,7 @@ class Engine:
             await self.desk.record_first_response(turn.uow, ticket)
             await driver.start(turn)
             return
-        target = self.desk.sla.targets[ticket.priority].first_response
+        due = ticket.first_response_due or self.desk.clock()
         lead = (
             "Of course, I'll get you a human agent."
             if prediction.intent == HUMAN_INTENT
@@ -398,8 +406,9 @@ class Engine:
         await turn.say(
             f"{lead} I've opened ticket {public} "
             f"({ticket.type.value.replace('_', ' ')}, {ticket.priority.value} priority). "
-            f"A human agent will take over this conversation; expect a first reply within "
-            f"{humanize(target)}. You can add anything else here in the meantime."
+            f"A human agent will take over this conversation; expect a first reply "
+            f"{first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())}. "
+            "You can add anything else here in the meantime."
         )
         await turn.hand_off(f"{prediction.intent} needs an agent")
 
@@ -497,6 +506,7 @@ class Engine:
             await self._new_issue(turn)
             return
         await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+        await self._customer_replied(turn)
         dialogue = turn.conversation.dialogue or {}
         if not dialogue.get("acked"):
             turn.conversation.dialogue = {"kind": "queued", "acked": True}
@@ -512,11 +522,15 @@ class Engine:
         if turn.ticket is None:
             return
         await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
-        if turn.ticket.status is TicketStatus.WAITING_ON_CUSTOMER:
+        await self._customer_replied(turn)
+        self.desk.ticket_changed(turn.uow, turn.ticket.id)
+
+    async def _customer_replied(self, turn: Turn) -> None:
+        """A customer's reply always moves ``waiting_on_customer`` back, whoever has the chat."""
+        if turn.ticket is not None and turn.ticket.status is TicketStatus.WAITING_ON_CUSTOMER:
             await self.desk.transition(
                 turn.uow, turn.ticket, TicketAction.CUSTOMER_REPLIED, "customer"
             )
-        self.desk.ticket_changed(turn.uow, turn.ticket.id)
 
     # -- commands and buttons -----------------------------------------------------------------
 

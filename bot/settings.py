@@ -52,6 +52,7 @@ class Settings:
     entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
     business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
     spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
+    auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property
     def base_url(self) -> str:

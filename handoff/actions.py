@@ -7,7 +7,7 @@ Role checks live here too, so the JSON API and the console cannot disagree about
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +33,14 @@ from models import (
 from models.inputs import parse_row_id
 
 from .auth import Forbidden, actor_of, require_role
+from .due_times import tighten_due_times
+from .history import readable_history, shorten
+from .merge import also_tell_merged
 from .problems import resolve_problem
 from .routing import assign
+from .search import find, snippet_fields
 from .similar import similar_tickets
+from .tags import parse_tags, set_tags
 from .views import load_details, ticket_json, ticket_summary
 
 if TYPE_CHECKING:
@@ -46,7 +51,7 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 4000
 NAGGING = "nagging"
-EDITABLE = ("type", "priority", "intent", "assignee", "status", "team", "resolution")
+EDITABLE = ("type", "priority", "intent", "assignee", "status", "team", "tags", "resolution")
 
 
 def _text(value: Any, name: str, required: bool = True) -> str:
@@ -94,6 +99,8 @@ class QueueQuery:
     priority: str | None = None
     team: str | None = None
     include_closed: bool = False
+    q: str | None = None  # full-text search (#12): every status, best match first
+    tag: str | None = None
 
     @classmethod
     def parse(cls, params: dict[str, str]) -> QueueQuery:
@@ -121,7 +128,9 @@ class QueueQuery:
             type=params.get("type") or None,
             priority=params.get("priority") or None,
             team=params.get("team") or None,
-            include_closed=include_closed or bool(statuses),
+            include_closed=include_closed or bool(statuses) or bool(params.get("q")),
+            q=(params.get("q") or "").strip() or None,
+            tag=(params.get("tag") or "").strip().lower() or None,
         )
 
 
@@ -149,14 +158,20 @@ class AgentActions:
             team=query.team,
             open_only=not query.include_closed,
             limit=500,
+            tag=query.tag,
         )
 
         async def read(uow: UnitOfWork) -> list[dict[str, Any]]:
-            found = await uow.tickets.list(flt)
+            hits = {h.ticket_id: h for h in await find(uow, query.q)} if query.q else {}
+            found = await uow.tickets.list(replace(flt, ids=list(hits)) if query.q else flt)
             agents = {a.id: a for a in await uow.agents.list()}
             flags = await uow.flags.for_tickets([t.id for t in found])
+            tags = await uow.tags.for_tickets([t.id for t in found])
             now = self.desk.clock()
             found.sort(key=lambda t: urgency_key(t, now))
+            if hits:  # a search lists the best match first
+                rank = {ticket_id: i for i, ticket_id in enumerate(hits)}
+                found.sort(key=lambda t: rank[t.id])
             out = []
             for ticket in found:
                 item = ticket_summary(ticket, agents.get(ticket.assignee_id or 0))
@@ -164,6 +179,9 @@ class AgentActions:
                 item["assignee_name"] = assignee.name if assignee else None
                 item["flags"] = flags.get(ticket.id, [])
                 item["sla"] = sla_state(ticket, now)
+                item["tags"] = tags.get(ticket.id, [])
+                if hits:
+                    item.update(snippet_fields(hits[ticket.id]))
                 out.append(item)
             return out
 
@@ -191,6 +209,7 @@ class AgentActions:
             for message in data["messages"]:
                 author = agents.get(message["agent_id"] or 0)
                 message["agent_name"] = author.name if author else None
+            readable_history(data, agents)  # names for ids, labels for pressed buttons (#12)
             return data
 
         return await self.store.read(read)
@@ -287,10 +306,11 @@ class AgentActions:
             if internal:
                 await uow.events.add(
                     TicketEvent(
-                        ticket.id, actor_of(agent), "note", detail=body[:200], created_at=now
+                        ticket.id, actor_of(agent), "note", detail=shorten(body), created_at=now
                     )
                 )
             else:
+                await also_tell_merged(uow, self.desk, ticket, body, agent)
                 await self.desk.record_first_response(uow, ticket)
                 if await uow.flags.clear(ticket.id, NAGGING):
                     await uow.events.add(
@@ -425,6 +445,7 @@ class AgentActions:
         new_intent = _text(changes["intent"], "intent")[:64] if "intent" in changes else None
         new_team = _text(changes["team"], "team")[:64] if "team" in changes else None
         resolution = changes.get("resolution")
+        new_tags = parse_tags(changes["tags"]) if "tags" in changes else None
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -468,6 +489,8 @@ class AgentActions:
                         **relabel,
                     )
                 )
+            if new_tags is not None:
+                await set_tags(uow, self.desk, ticket, new_tags, actor)
             if "assignee" in changes:
                 await self._reassign(uow, agent, ticket, changes["assignee"], now)
             if new_status is not None and new_status is not ticket.status:
@@ -655,8 +678,10 @@ async def notify_managers(
 async def record_escalation(
     uow: UnitOfWork, desk: Desk, ticket: Ticket, old: Priority, actor: str, why: str
 ) -> None:
-    """The audit event and the managers' notification of an escalation (already applied)."""
+    """The audit event and the managers' notification of an escalation (already applied);
+    the due times follow the new priority."""
     now = desk.clock()
+    await tighten_due_times(uow, desk, ticket, actor)
     await uow.events.add(
         TicketEvent(
             ticket.id,

@@ -28,6 +28,7 @@ from .auth import (
     LoginThrottled,
     require_role,
 )
+from .replies import send_reply
 from .service import HandoffServices
 from .views import agent_json, ticket_summary
 
@@ -215,7 +216,7 @@ def _ticket_action(
 ACTIONS: dict[str, Callable[[HandoffServices, Any, int, dict[str, Any]], Awaitable[Any]]] = {
     "claim": lambda s, a, t, b: s.actions.claim(a, t),
     "release": lambda s, a, t, b: s.actions.release(a, t),
-    "messages": lambda s, a, t, b: s.actions.reply(a, t, b.get("text"), b.get("internal", False)),
+    "messages": lambda s, a, t, b: send_reply(s, a, t, b),  # text or macro; takes over
     "escalate": lambda s, a, t, b: s.actions.escalate(a, t, b.get("reason")),
     "request-approval": lambda s, a, t, b: s.actions.request_approval(a, t, b.get("reason")),
     "approve": lambda s, a, t, b: s.actions.approve(a, t, b.get("reason")),
@@ -331,3 +332,6 @@ def add_api_routes(app: web.Application) -> None:
     r.add_post("/api/agent/notifications/read", read_notifications)
     r.add_get("/api/agent/agents", list_agents)
     r.add_post("/api/agent/agents", add_agent)
+    from .workspace_api import add_workspace_routes  # macros, merge, problem link (#12)
+
+    add_workspace_routes(app)

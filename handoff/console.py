@@ -27,11 +27,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from models import AgentRole, Priority, TicketStatus, TicketType, format_ticket_id
+from models import AgentRole, Priority, TicketStatus, TicketType, format_ticket_id, parse_ticket_id
 
 from .actions import QueueQuery
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
+from .macros import previews as macro_previews
 
 __all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page", "signed_in_role"]
 
@@ -279,6 +280,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "mine": data["assignee_id"] == session.agent.id,
             "types": [t.value for t in TicketType],
             "priorities": [p.value for p in Priority],
+            "macros": await macro_previews(svc.store, session.agent, parse_ticket_id(data["id"])),
         },
     )
 

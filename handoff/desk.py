@@ -31,6 +31,7 @@ from models import (
 )
 from models.sla import SlaPolicy
 
+from .auto_close import link_follow_up
 from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
 
 if TYPE_CHECKING:
@@ -159,6 +160,7 @@ class Desk:
             resolution_due=self.sla.resolution_due(prediction.priority, now),
         )
         await uow.tickets.add(ticket)
+        await link_follow_up(uow, ticket, conversation.ticket_id)  # after a closed one (#12)
         conversation.ticket_id = ticket.id
         await uow.conversations.save(conversation, now)
         await uow.events.add(

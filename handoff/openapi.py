@@ -320,3 +320,12 @@ AGENT_SCHEMAS: dict[str, Any] = {
         },
     },
 }
+
+
+def _add_workspace() -> None:  # search, tags, macros, merge, problem links (#12)
+    from .workspace_openapi import extend
+
+    extend(AGENT_PATHS, AGENT_SCHEMAS)
+
+
+_add_workspace()

@@ -95,6 +95,8 @@ async def open_or_link(
     problem = await _current_problem(uow, spike)
     created = problem is None
     if problem is None:
+        if not await _any_unlinked(uow, spike):  # a resolved problem covered them (#12)
+            return None
         problem = await _new_problem(uow, desk, spike, rule, now)
     linked = await uow.problems.link(spike.incident_ids, problem.id)
     if not linked and not created:
@@ -119,6 +121,15 @@ async def open_or_link(
         ticket_id=problem.id,
     )
     return ProblemOutcome(problem.id, created, tuple(linked))
+
+
+async def _any_unlinked(uow: UnitOfWork, spike: Spike) -> bool:
+    """Whether some incident of the spike has no problem yet: incidents linked to a problem,
+    resolved or not, never make a new one (else each resolution opened an empty problem)."""
+    for incident_id in spike.incident_ids:
+        if (await uow.tickets.get(incident_id)).problem_id is None:
+            return True
+    return False
 
 
 async def _new_problem(

@@ -31,8 +31,12 @@ FIELDS = ("type", "priority", "intent", "channel", "language")
 class RoutingRule:
     team: str
     conditions: Mapping[str, frozenset[str]]
+    tags: frozenset[str] = frozenset()  # matches a ticket with any of these tags (#12)
+    add_tags: tuple[str, ...] = ()  # tags the rule puts on the tickets it routes
 
-    def matches(self, facts: Mapping[str, str]) -> bool:
+    def matches(self, facts: Mapping[str, str], tags: frozenset[str] = frozenset()) -> bool:
+        if self.tags and not self.tags & tags:
+            return False
         return all(facts.get(name) in allowed for name, allowed in self.conditions.items())
 
 
@@ -45,11 +49,20 @@ class RoutingConfig:
     unassigned_limits: Mapping[Priority, timedelta] = field(default_factory=dict)
     nag_threshold: int = 3
 
-    def team_for(self, facts: Mapping[str, str], catalog_team: str | None = None) -> str:
-        for rule in self.rules:
-            if rule.matches(facts):
-                return rule.team
-        return catalog_team or self.default_team
+    def team_for(
+        self,
+        facts: Mapping[str, str],
+        catalog_team: str | None = None,
+        tags: frozenset[str] = frozenset(),
+    ) -> str:
+        rule = self.rule_for(facts, tags)
+        return rule.team if rule else catalog_team or self.default_team
+
+    def rule_for(
+        self, facts: Mapping[str, str], tags: frozenset[str] = frozenset()
+    ) -> RoutingRule | None:
+        """The first rule that matches, if any."""
+        return next((rule for rule in self.rules if rule.matches(facts, tags)), None)
 
 
 def parse_routing(data: Mapping[str, Any], source: str = "routing file") -> RoutingConfig:
@@ -58,7 +71,7 @@ def parse_routing(data: Mapping[str, Any], source: str = "routing file") -> Rout
     for number, raw in enumerate(data.get("rules", []), start=1):
         if not isinstance(raw, dict) or not isinstance(raw.get("team"), str) or not raw["team"]:
             raise ValidationError(f"{source}: rule {number} needs a team")
-        unknown = set(raw) - {"team", *FIELDS}
+        unknown = set(raw) - {"team", "tag", "add_tags", *FIELDS}
         if unknown:
             raise ValidationError(f"{source}: rule {number} has unknown keys {sorted(unknown)}")
         conditions = {}
@@ -69,7 +82,16 @@ def parse_routing(data: Mapping[str, Any], source: str = "routing file") -> Rout
                 if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                     raise ValidationError(f"{source}: rule {number}: {name} must be text or a list")
                 conditions[name] = frozenset(values)
-        rules.append(RoutingRule(raw["team"], conditions))
+        extra: dict[str, frozenset[str]] = {}
+        for name in ("tag", "add_tags"):
+            value = raw.get(name, [])
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise ValidationError(f"{source}: rule {number}: {name} must be text or a list")
+            extra[name] = frozenset(v.strip().lower() for v in values if v.strip())
+        rules.append(
+            RoutingRule(raw["team"], conditions, extra["tag"], tuple(sorted(extra["add_tags"])))
+        )
     escalation = data.get("escalation", {})
     limits = {}
     for name, minutes in dict(escalation.get("unassigned_minutes", {})).items():
@@ -125,8 +147,15 @@ class Router:
             "channel": ticket.channel.value,
             "language": language,
         }
-        team = self.config.team_for(facts, ticket.team or self.catalog_team(ticket.intent))
+        tags = frozenset(await uow.tags.of(ticket.id))
+        rule = self.config.rule_for(facts, tags)
+        team = rule.team if rule else ticket.team or self.catalog_team(ticket.intent)
+        team = team or self.config.default_team
         now = desk.clock()
+        if rule is not None and rule.add_tags:
+            from .tags import add_tags
+
+            await add_tags(uow, desk, ticket, rule.add_tags, "system")
         if team != ticket.team:
             await uow.events.add(
                 TicketEvent(ticket.id, "system", "routed", ticket.team, team, created_at=now)

@@ -34,6 +34,9 @@ class TicketDetails:
     events: list[TicketEvent]
     csat: CsatResponse | None
     history: list[Ticket]
+    tags: list[str]
+    links: dict[str, int]  # merged_into / follow_up_of -> ticket id
+    merged: list[int]  # duplicates merged into this ticket
 
 
 async def load_details(
@@ -56,6 +59,9 @@ async def load_details(
         events=await uow.events.for_ticket(ticket.id),
         csat=await uow.csat.latest(ticket.id),
         history=history,
+        tags=await uow.tags.of(ticket.id),
+        links=await uow.links.of(ticket.id),
+        merged=await uow.links.pointing_at(ticket.id, "merged_into"),
     )
 
 
@@ -148,5 +154,14 @@ def ticket_json(details: TicketDetails) -> dict[str, Any]:
         events=[event_json(e) for e in details.events],
         csat=csat_json(details.csat),
         history=[ticket_summary(t) for t in details.history],
+        tags=details.tags,
+        problem=data["problem_id"],
+        merged_into=_public(details.links.get("merged_into")),
+        follow_up_of=_public(details.links.get("follow_up_of")),
+        merged=[format_ticket_id(i) for i in details.merged],
     )
     return data
+
+
+def _public(ticket_id: int | None) -> str | None:
+    return format_ticket_id(ticket_id) if ticket_id is not None else None

@@ -25,6 +25,7 @@ class TicketAction(StrEnum):
     RESOLVE = "resolve"
     CLOSE = "close"
     REOPEN = "reopen"
+    MERGE = "merge"  # a duplicate closes, linked to the ticket it was merged into
 
 
 _WORKING = (S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.WAITING_ON_CUSTOMER)
@@ -49,6 +50,7 @@ TRANSITIONS: dict[tuple[S, TicketAction], S] = {
     **{(s, TicketAction.RESOLVE): S.RESOLVED for s in _WORKING},
     (S.RESOLVED, TicketAction.CLOSE): S.CLOSED,
     (S.RESOLVED, TicketAction.REOPEN): S.IN_PROGRESS,
+    **{(s, TicketAction.MERGE): S.CLOSED for s in (*_WORKING, S.PENDING_APPROVAL, S.RESOLVED)},
 }
 """Every legal move: (current status, action) -> next status. Anything else is illegal."""
 

@@ -16,8 +16,9 @@ from typing import Any
 from .inputs import clamp_moment
 
 DEFAULT_PERIOD = timedelta(days=30)
-GROUPINGS = ("type", "priority", "channel", "team", "agent")
-"""What ``--by`` accepts: a ticket column, or ``agent`` (the assignee)."""
+GROUPINGS = ("type", "priority", "channel", "team", "agent", "tag")
+"""What ``--by`` accepts: a ticket column, ``agent`` (the assignee) or ``tag`` (a ticket counts
+under each of its tags)."""
 METRIC_KEYS = (
     "first_response_time",
     "resolution_time",

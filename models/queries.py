@@ -21,4 +21,6 @@ class TicketFilter:
     channel: str | None = None
     customer_ids: Sequence[int] = ()
     open_only: bool = False
+    ids: Sequence[int] | None = None  # only these tickets (e.g. search hits)
+    tag: str | None = None
     limit: int = 200

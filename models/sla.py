@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from .enums import Priority
 
@@ -101,6 +101,27 @@ class BusinessHours:
         """Business seconds from ``start`` to ``end`` (negative if ``end`` is earlier)."""
         return self.cumulative_seconds(end) - self.cumulative_seconds(start)
 
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` on the business's own clock (its fixed UTC offset)."""
+        return moment.astimezone(timezone(timedelta(seconds=self.utc_offset_s)))
+
+    def is_open(self, moment: datetime) -> bool:
+        here = self.local(moment)
+        second = here.hour * 3600 + here.minute * 60 + here.second
+        return here.weekday() in self.days and self.open_s <= second < self.close_s
+
+    def next_open(self, moment: datetime) -> datetime:
+        """When the team is next at work: ``moment`` itself during business hours."""
+        if self.is_open(moment):
+            return moment
+        here = self.local(moment)
+        midnight = here.replace(hour=0, minute=0, second=0, microsecond=0)
+        for days in range(8):
+            opening = midnight + timedelta(days=days, seconds=self.open_s)
+            if opening.weekday() in self.days and opening > here:
+                return opening.astimezone(UTC)
+        raise AssertionError("unreachable: business hours have at least one weekday")
+
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest moment ``duration`` of business time after ``start``."""
         target = self.cumulative_seconds(start) + duration.total_seconds()
@@ -172,3 +193,26 @@ def humanize(delta: timedelta) -> str:
         return f"{hours} hour{'s' if hours != 1 else ''}"
     days = hours // 24
     return f"{days} days"
+
+
+def first_reply_promise(policy: SlaPolicy, priority: Priority, due: datetime, now: datetime) -> str:
+    """What the bot promises a customer handed to the agents, computed from the ticket's due
+    time: "within 4 hours" around the clock; with business hours "by Tuesday 13:00 (UTC+01:00)",
+    and outside them also when the team is back."""
+    hours = policy.business_hours
+    if hours is None:
+        return f"within {humanize(policy.targets[priority].first_response)}"
+    text = f"by {_when(hours, due, now)}"
+    if not hours.is_open(now):
+        text += f"; we're closed right now and back {_when(hours, hours.next_open(now), now)}"
+    return text
+
+
+def _when(hours: BusinessHours, moment: datetime, now: datetime) -> str:
+    here, today = hours.local(moment), hours.local(now).date()
+    day = "today" if here.date() == today else here.strftime("%A")
+    if here.date() == today + timedelta(days=1):
+        day = "tomorrow"
+    offset = here.strftime("%z")
+    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset != "+0000" else "UTC"
+    return f"{day} at {here:%H:%M} ({zone})"

@@ -192,7 +192,10 @@ class HandoffQueryRepository(_Repo):
     async def online_agents(self, seen_since: datetime) -> list[Agent]:
         a = t.agents
         query = select(a).where(
-            a.c.active.is_(True), a.c.online.is_(True), a.c.last_seen_at >= seen_since
+            a.c.active.is_(True),
+            a.c.online.is_(True),
+            a.c.away.is_(False),  # an agent who said "away" gets no new tickets (#12)
+            a.c.last_seen_at >= seen_since,
         )
         return [rows.agent(r) for r in (await self.conn.execute(query)).mappings()]
 

@@ -178,9 +178,18 @@ class ReportQueries:
             return literal("all")
         if by == "day":
             return self.sql.day(T.c.created_at)
+        if by == "tag":  # a ticket counts once under each of its tags (#12)
+            return t.ticket_tags.c.tag
         if by not in GROUP_COLUMNS:
             raise ValueError(f"cannot group a report by {by!r}")
         return self.sql.scanned(GROUP_COLUMNS[by])
+
+    @staticmethod
+    def tickets_from(by: str | None, tickets: Any = T) -> Any:
+        """The tickets, joined to their tags when grouping by tag (untagged ones: NULL)."""
+        if by != "tag":
+            return tickets
+        return tickets.outerjoin(t.ticket_tags, t.ticket_tags.c.ticket_id == T.c.id)
 
     async def ticket_counts(
         self,
@@ -223,6 +232,7 @@ class ReportQueries:
                     "sla_decided"
                 ),
             )
+            .select_from(self.tickets_from(by))
             .where(_in_period(self.sql, period))
             .cte("base")
         )
@@ -263,8 +273,10 @@ class ReportQueries:
             grp = self.group_expression(by)
             for name, duration, n_col in (("frt", frt, 9), ("rt", rt, 11)):
                 sizes = {r[0]: int(r[n_col]) for r in rows if r[n_col]}
-                lean = select(grp.label("grp"), duration.label("d")).where(
-                    where, duration.is_not(None)
+                lean = (
+                    select(grp.label("grp"), duration.label("d"))
+                    .select_from(self.tickets_from(by))
+                    .where(where, duration.is_not(None))
                 )
                 for key, values in (await self._sqlite_percentiles(lean.subquery(), sizes)).items():
                     percentiles[(key, name)] = values
@@ -367,7 +379,7 @@ class ReportQueries:
         grp = self.group_expression(by).label("grp")
         query = (
             select(grp, func.count(), func.sum(c.c.score), func.sum(_flag(c.c.score >= 4)))
-            .select_from(c.join(T, c.c.ticket_id == T.c.id))
+            .select_from(self.tickets_from(by, c.join(T, c.c.ticket_id == T.c.id)))
             .where(_in_period(self.sql, period))
             .group_by(grp)
         )

@@ -412,6 +412,13 @@ class TicketRepository(_Repo):
             query = query.where(t.tickets.c.channel == flt.channel)
         if flt.customer_ids:
             query = query.where(t.tickets.c.customer_id.in_(list(flt.customer_ids)))
+        if flt.ids is not None:
+            query = query.where(t.tickets.c.id.in_(list(flt.ids)))
+        if flt.tag:
+            tg = t.ticket_tags
+            query = query.where(
+                t.tickets.c.id.in_(select(tg.c.ticket_id).where(tg.c.tag == flt.tag))
+            )
         query = query.order_by(t.tickets.c.id.desc()).limit(flt.limit)
         return [rows.ticket(r) for r in (await self.conn.execute(query)).mappings()]
 

@@ -101,6 +101,7 @@ conversations = Table(
     _now_col("updated_at"),
     Index("ix_conversations_customer_id", "customer_id"),
     Index("ix_conversations_channel_address", "channel", "address"),
+    Index("ix_conversations_ticket_id", "ticket_id"),  # merged tickets' conversations (#12)
 )
 
 messages = Table(
@@ -191,6 +192,7 @@ agents = Table(
     Column("capacity", Integer, nullable=False, default=5),
     Column("active", Boolean, nullable=False, default=True),
     Column("online", Boolean, nullable=False, default=False),
+    Column("away", Boolean, nullable=False, default=False),  # set by the agent; routing skips (#12)
     _now_col("last_seen_at", nullable=True),
     _now_col("created_at"),
 )
@@ -343,3 +345,37 @@ open_problems = Table(
 )
 """The open problem ticket per intent that spike detection links incidents to; the primary key
 is what stops two processes from opening two problems for one spike."""
+
+# -- agent workspace (#12): tags, links between tickets, macros ------------------------------
+# Full-text search has no Core table: SQLite's FTS5 table and PostgreSQL's GIN indexes are made
+# by migration 0006 and queried in store/search.py.
+
+ticket_tags = Table(
+    "ticket_tags",
+    metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("tag", String(64), primary_key=True),
+    Index("ix_ticket_tags_tag", "tag", "ticket_id"),
+)
+
+ticket_links = Table(
+    "ticket_links",
+    metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # merged_into, follow_up_of
+    Column("other_id", Id, nullable=False),
+    _now_col("created_at"),
+    Index("ix_ticket_links_other", "other_id", "kind"),
+)
+
+macros = Table(
+    "macros",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("set", JSON),
+    Column("owner_id", Id, ForeignKey("agents.id")),  # NULL: shared with every agent
+    _now_col("created_at"),
+    _now_col("updated_at"),
+)

@@ -26,6 +26,13 @@ from .repositories import (
     TicketRepository,
     TrainingLabelRepository,
 )
+from .search import TicketSearch
+from .workspace import (
+    MacroRepository,
+    PresenceRepository,
+    TagRepository,
+    TicketLinkRepository,
+)
 
 
 class UnitOfWork:
@@ -51,6 +58,10 @@ class UnitOfWork:
         self.accounts = AccountRepository(conn)  # issue #6: built-in account directory
         self.fulfilment = FulfilmentRepository(conn)  # issue #6: reset tokens, timers
         self.reports, self.problems = ReportQueries(conn), ProblemQueries(conn)  # metrics (#7)
+        # -- agent workspace (#12)
+        self.search, self.tags = TicketSearch(conn), TagRepository(conn)
+        self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
+        self.presence = PresenceRepository(conn)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

@@ -73,6 +73,32 @@
     }
   }
 
+  // -- notifications: a tab-title badge while the tab is hidden, desktop ones when allowed ---
+  const baseTitle = document.title;
+  let unseen = 0;
+  function notice(changed) {
+    if (!document.hidden) return;
+    unseen += 1;
+    document.title = "(" + unseen + ") " + baseTitle;
+    if (window.Notification && Notification.permission === "granted" && localStorage.getItem("fd-notify") === "1") {
+      new Notification("Frontdesk", { body: changed.length ? "Updated: " + changed.join(", ") : "The queue changed", tag: "frontdesk" });
+    }
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
+  });
+  const notifyToggle = document.getElementById("notify-toggle");
+  if (notifyToggle && window.Notification) {
+    const sync = () => { notifyToggle.setAttribute("aria-pressed", String(localStorage.getItem("fd-notify") === "1" && Notification.permission === "granted")); };
+    notifyToggle.hidden = false;
+    notifyToggle.addEventListener("click", async () => {
+      if (localStorage.getItem("fd-notify") === "1") localStorage.removeItem("fd-notify");
+      else if ((await Notification.requestPermission()) === "granted") localStorage.setItem("fd-notify", "1");
+      sync();
+    });
+    sync();
+  }
+
   function connect() {
     if (!live || !window.EventSource) return;
     const source = new EventSource("/console/events");
@@ -80,6 +106,7 @@
     source.addEventListener("error", () => liveStatus && liveStatus.classList.add("off"));
     source.addEventListener("tickets", (event) => {
       const data = JSON.parse(event.data || "{}");
+      notice(data.tickets || []);
       const ticket = live.dataset.ticket;
       if (live.dataset.live === "queue" || !data.tickets || data.tickets.length === 0 || data.tickets.includes(ticket)) {
         refresh();
@@ -98,7 +125,11 @@
       body: JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.error || response.statusText);
+    if (!response.ok) {
+      const error = new Error(data.error || response.statusText);
+      error.data = data;
+      throw error;
+    }
     return data;
   }
 
@@ -108,8 +139,11 @@
       if (!el.name) continue;
       if (el.type === "checkbox") body[el.name] = el.checked;
       else if (el.name === "assignee") body[el.name] = el.value ? Number(el.value) : null;
+      else if (el.name === "tags") body.tags = el.value.split(/[\s,]+/).filter(Boolean);
+      else if (el.name === "macro") { if (el.value) body.macro = Number(el.value); }
       else body[el.name] = el.value;
     }
+    if (body.macro) delete body.text;  // the server renders and sends the macro
     return body;
   }
 
@@ -136,10 +170,19 @@
     const submit = form.querySelector("button, [type=submit]");
     if (submit) submit.disabled = true;
     try {
-      await call(form.dataset.api, formBody(form));
+      const body = formBody(form);
+      try {
+        await call(form.dataset.api, body);
+      } catch (err) {
+        // someone else owns the ticket: ask, then take it over (managers may)
+        if (!(err.data && err.data.owner) || !confirm(err.message + "\n\nTake the ticket over and send?")) throw err;
+        await call(form.dataset.api, Object.assign(body, { take_over: true }));
+      }
       if (form.hasAttribute("data-reset") || form.id === "resolve-form") {
         const text = form.querySelector("textarea");
-        if (text) text.value = "";
+        if (text) { text.value = ""; text.readOnly = false; }
+        const picker = form.querySelector("#macro-picker");
+        if (picker) picker.value = "";
       }
       say("Saved");
       if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
@@ -167,9 +210,56 @@
   }
   function bindRows() {
     for (const row of rows()) {
-      row.onclick = (event) => { if (!event.target.closest("a")) location.href = row.dataset.href; };
+      row.onclick = (event) => {
+        if (!event.target.closest("a, input, label")) location.href = row.dataset.href;
+      };
     }
+    bindPicks();
   }
+
+  // -- bulk actions: the selection survives live refreshes ---------------------------------
+  const picked = new Set();
+  const bulk = document.getElementById("bulk");
+  function showBulk() {
+    if (!bulk) return;
+    bulk.hidden = picked.size === 0;
+    document.getElementById("bulk-count").textContent = String(picked.size);
+  }
+  function bindPicks() {
+    for (const box of document.querySelectorAll("#queue input.pick")) {
+      box.checked = picked.has(box.value);
+      box.onchange = () => { if (box.checked) picked.add(box.value); else picked.delete(box.value); showBulk(); };
+    }
+    const all = document.getElementById("pick-all");
+    if (all) all.onchange = () => {
+      for (const box of document.querySelectorAll("#queue input.pick")) {
+        box.checked = all.checked;
+        if (all.checked) picked.add(box.value); else picked.delete(box.value);
+      }
+      showBulk();
+    };
+    showBulk();
+  }
+  if (bulk) bulk.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-bulk]");
+    if (!button) return;
+    const what = button.dataset.bulk;
+    if (what === "clear") { picked.clear(); bindPicks(); return; }
+    const status = document.getElementById("bulk-status").value;
+    const tag = document.getElementById("bulk-tag").value.trim();
+    if ((what === "status" && !status) || (what === "tag" && !tag)) { say("Choose a status or type a tag first", true); return; }
+    let done = 0;
+    const failed = [];
+    for (const id of picked) {
+      const row = document.querySelector('#queue tr.row[data-id="' + CSS.escape(id) + '"]');
+      const tags = row && row.dataset.tags ? row.dataset.tags.split(",") : [];
+      const body = what === "assign" ? { assignee: "me" } : what === "status" ? { status } : { tags: tags.concat([tag]) };
+      try { await call("PATCH /api/agent/tickets/" + encodeURIComponent(id), body); done += 1; }
+      catch (err) { failed.push(id + ": " + err.message); }
+    }
+    say(done + " updated" + (failed.length ? "; " + failed.join("; ") : ""), failed.length > 0);
+    await refresh();
+  });
   bindRows();
 
   const reply = document.getElementById("reply-text");
@@ -181,6 +271,14 @@
     reply.placeholder = internal.checked ? "Internal note — agents only, never sent to the customer" : "Reply to the customer… (r)  ·  Ctrl+Enter sends";
   }
   if (internal) internal.addEventListener("change", syncComposer);
+  // -- macros: the picker shows what will be sent; the server renders and sends it ---------
+  const picker = document.getElementById("macro-picker");
+  if (picker && reply) picker.addEventListener("change", () => {
+    const option = picker.selectedOptions[0];
+    reply.readOnly = !!picker.value;
+    reply.value = picker.value ? option.dataset.preview : "";
+    if (!picker.value) reply.focus();
+  });
   if (reply) reply.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -197,6 +295,12 @@
     if (["input", "textarea", "select"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
     const key = event.key;
     if (key === "?") { help.showModal(); return; }
+    if (key === "/") {
+      const search = document.getElementById("search");
+      event.preventDefault();
+      if (search) search.focus(); else location.href = "/console/queue?focus=search";
+      return;
+    }
     if (key === "j") { select(selected + 1); return; }
     if (key === "k") { select(selected - 1); return; }
     if (key === "Enter" && selected >= 0) { location.href = rows()[selected].dataset.href; return; }
@@ -205,6 +309,9 @@
     if (key === "r" && reply) { event.preventDefault(); internal.checked = false; syncComposer(); reply.focus(); return; }
     if (key === "n" && reply) { event.preventDefault(); internal.checked = true; syncComposer(); reply.focus(); return; }
   });
+
+  const searchBox = document.getElementById("search");
+  if (searchBox && new URLSearchParams(location.search).get("focus") === "search") searchBox.focus();
 
   const transcript = document.getElementById("transcript");
   if (transcript) transcript.scrollTop = transcript.scrollHeight;

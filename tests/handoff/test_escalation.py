@@ -126,3 +126,30 @@ async def test_a_ticket_past_its_resolution_target_is_flagged_and_reported_once(
     for person in (ann, manager):
         alerts = (await person.ok("GET", "/api/agent/notifications"))["notifications"]
         assert [n["kind"] for n in alerts].count("sla_breach") == 1
+
+
+async def test_escalating_brings_the_due_times_of_the_new_priority(desk: LiveDesk) -> None:
+    """Before: medium -> high kept medium's 4-hour first-response target, high -> urgent still
+    showed ~55 minutes left instead of 15."""
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    ann = await desk.agent("ann@example.com")
+    await ann.ok("PATCH", f"/api/agent/tickets/{tid}", {"priority": "high"})
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/escalate", {"reason": "VIP"})
+    details = await ann.ticket(tid)
+    assert details["priority"] == "urgent"
+    assert 14 * 60 - 30 <= details["sla"]["seconds_left"] <= 15 * 60
+    due = next(e for e in details["events"] if e["kind"] == "sla_due")
+    assert "urgent" in due["detail"]
+
+    customer = await desk.customer()
+    other = await customer.opens_ticket(CRASH)
+    await ann.ok("PATCH", f"/api/agent/tickets/{other}", {"priority": "low"})  # 8 hours
+    before = await ann.ticket(other)
+    scheduler = desk.fd.handoff.scheduler  # type: ignore[union-attr]
+    later = desk.fd.desk.clock() + timedelta(days=1)  # unassigned far past its limit
+    assert len((await scheduler.sweep(later)).escalated) == 1
+    after = await ann.ticket(other)
+    assert after["priority"] == "medium"
+    assert after["first_response_due"] < before["first_response_due"]  # 4 hours from now
+    assert "sla_due" in [e["kind"] for e in after["events"]]

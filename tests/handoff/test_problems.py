@@ -171,3 +171,23 @@ async def test_only_problem_tickets_resolve_as_problems(sqlite_url: str) -> None
             assert "not a problem ticket" in str(exc)
         else:
             raise AssertionError("an incident was resolved as a problem")
+
+
+async def test_a_resolved_problem_is_not_followed_by_an_empty_one(database_url: str) -> None:
+    """Before: right after the problem was resolved, the watcher opened a new problem for the
+    same incidents (still inside the window) and linked none of them, again after each
+    resolution."""
+    await upgrade(database_url)
+    async with Store(database_url) as store:
+        day = await burst_day(store)
+        job = watcher(day)
+        (outcome,) = await job.check()
+
+        async def resolve(uow: UnitOfWork) -> list[int]:
+            problem = await uow.tickets.get(outcome.problem_id)
+            return await resolve_problem(uow, job.desk, problem, "Checkout is fixed.", "agent:1")
+
+        await store.write(resolve)
+        day.clock.at(16 * MIN)
+        assert await job.check() == []
+        assert [p[0] for p in await problems(store)] == [outcome.problem_id]

@@ -46,3 +46,26 @@ def test_default_sla_targets_and_how_the_bot_words_them() -> None:
 def test_csat_scores_outside_one_to_five_are_refused(score: int) -> None:
     with pytest.raises(ValueError):
         CsatResponse(ticket_id=1, score=score)
+
+
+def test_with_business_hours_the_promise_names_the_due_time_and_when_the_team_is_back() -> None:
+    """Before: "a first reply within 4 hours" on a Friday evening, while the due time was the
+    next business day; and no word that the team was away."""
+    from models.sla import BusinessHours, first_reply_promise
+
+    hours = BusinessHours.parse("mon-fri 09:00-17:00 +01:00")
+    policy = SlaPolicy(business_hours=hours)
+    friday_evening = datetime(2026, 11, 27, 19, 30, tzinfo=UTC)  # 20:30 local
+    due = policy.first_response_due(Priority.MEDIUM, friday_evening)
+    promise = first_reply_promise(policy, Priority.MEDIUM, due, friday_evening)
+    assert promise.startswith("by Monday at 13:00 (UTC+01:00)")
+    assert "closed right now and back Monday at 09:00" in promise
+    tuesday_morning = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 local, open
+    due = policy.first_response_due(Priority.HIGH, tuesday_morning)
+    assert first_reply_promise(policy, Priority.HIGH, due, tuesday_morning) == (
+        "by today at 10:00 (UTC+01:00)"
+    )
+    around_the_clock = SlaPolicy()
+    assert first_reply_promise(around_the_clock, Priority.HIGH, due, tuesday_morning) == (
+        "within 1 hour"
+    )

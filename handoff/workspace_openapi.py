@@ -1,0 +1,261 @@
+"""The agent workspace's endpoints (#12) in the OpenAPI document; merged into
+:data:`handoff.openapi.AGENT_PATHS`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
+ERROR = {"$ref": "#/components/schemas/Error"}
+TICKET = {"$ref": "#/components/schemas/AgentTicket"}
+MACRO = {"$ref": "#/components/schemas/Macro"}
+TICKET_ID = {
+    "name": "ticket_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "example": "FD-1001"},
+}
+MACRO_ID = {"name": "macro_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CSRF_HEADER = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": True,
+    "description": "The csrf_token returned by login (every state-changing call)",
+    "schema": {"type": "string"},
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(**codes: str) -> dict[str, Any]:
+    return {code.lstrip("e"): _json(ERROR, text) for code, text in codes.items()}
+
+
+def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+
+
+MACRO_FIELDS = {
+    "name": {"type": "string", "maxLength": 120},
+    "text": {
+        "type": "string",
+        "maxLength": 4000,
+        "description": "Placeholders: {{customer.name}}, {{customer.email}}, {{ticket.id}}, "
+        "{{ticket.status}}, {{agent.name}}, {{agent.email}}; any other is refused",
+    },
+    "set": {
+        "type": "object",
+        "description": "Applied when the macro is sent",
+        "properties": {
+            "status": {"type": "string"},
+            "priority": {"type": "string"},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "shared": {
+        "type": "boolean",
+        "default": False,
+        "description": "Shared with every agent (managers and admins); else personal",
+    },
+}
+
+
+def _ticket_action(summary: str, op: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "summary": summary,
+        "operationId": op,
+        "security": SECURITY,
+        "parameters": [CSRF_HEADER],
+        "responses": {
+            "200": _json({"type": "object", "properties": {"ticket": TICKET}}, "The ticket"),
+            **_errors(
+                e400="Bad input",
+                e401="Not logged in",
+                e404="Unknown ticket",
+                e409="The ticket's state does not allow it",
+            ),
+        },
+    }
+    if body is not None:
+        spec["requestBody"] = body
+    return spec
+
+
+WORKSPACE_PATHS: dict[str, Any] = {
+    "/api/agent/macros": {
+        "get": {
+            "summary": "Macros I may use: the shared ones and my own",
+            "operationId": "listMacros",
+            "security": SECURITY,
+            "responses": {
+                "200": _json(
+                    {"type": "object", "properties": {"macros": {"type": "array", "items": MACRO}}},
+                    "Macros",
+                ),
+                **_errors(e401="Not logged in"),
+            },
+        },
+        "post": {
+            "summary": "Create a macro (shared ones: managers and admins)",
+            "operationId": "createMacro",
+            "security": SECURITY,
+            "parameters": [CSRF_HEADER],
+            "requestBody": _body(MACRO_FIELDS, ["name", "text"]),
+            "responses": {
+                "201": _json(MACRO, "Created"),
+                **_errors(e400="Bad input or unknown placeholder", e403="Sharing needs a manager"),
+            },
+        },
+    },
+    "/api/agent/macros/{macro_id}": {
+        "parameters": [MACRO_ID],
+        "patch": {
+            "summary": "Change a macro (mine; shared ones: managers and admins)",
+            "operationId": "changeMacro",
+            "security": SECURITY,
+            "parameters": [CSRF_HEADER],
+            "requestBody": _body(MACRO_FIELDS),
+            "responses": {
+                "200": _json(MACRO, "Changed"),
+                **_errors(e400="Bad input", e403="Not yours to change", e404="Unknown macro"),
+            },
+        },
+        "delete": {
+            "summary": "Delete a macro (mine; shared ones: managers and admins)",
+            "operationId": "deleteMacro",
+            "security": SECURITY,
+            "parameters": [CSRF_HEADER],
+            "responses": {
+                "200": {"description": "Deleted"},
+                **_errors(e403="Not yours to delete", e404="Unknown macro"),
+            },
+        },
+    },
+    "/api/agent/tickets/{ticket_id}/merge": {
+        "parameters": [TICKET_ID],
+        "post": _ticket_action(
+            "Merge this duplicate into another ticket: it closes with merged_into, its messages, "
+            "tags and customer's conversation move over, and its customer is told once; "
+            "answers with the kept ticket",
+            "mergeTicket",
+            _body({"into": {"type": "string", "example": "FD-1001"}}, ["into"]),
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/link": {
+        "parameters": [TICKET_ID],
+        "post": _ticket_action(
+            "Link this ticket to a problem ticket (409 when linked to another: unlink first)",
+            "linkTicketToProblem",
+            _body({"problem": {"type": "string", "example": "FD-1003"}}, ["problem"]),
+        ),
+    },
+    "/api/agent/tickets/{ticket_id}/unlink": {
+        "parameters": [TICKET_ID],
+        "post": _ticket_action("Unlink this ticket from its problem", "unlinkTicket", None),
+    },
+}
+
+PRESENCE = _json(
+    {
+        "type": "object",
+        "properties": {"presence": {"type": "string", "enum": ["available", "away"]}},
+    },
+    "My presence",
+)
+WORKSPACE_PATHS["/api/agent/me/presence"] = {
+    "get": {
+        "summary": "Am I available for new tickets (routing assigns only available agents)?",
+        "operationId": "getPresence",
+        "security": SECURITY,
+        "responses": {"200": PRESENCE, **_errors(e401="Not logged in")},
+    },
+    "patch": {
+        "summary": "Set my presence: away agents get no new tickets from routing",
+        "operationId": "setPresence",
+        "security": SECURITY,
+        "parameters": [CSRF_HEADER],
+        "requestBody": _body(
+            {"presence": {"type": "string", "enum": ["available", "away"]}}, ["presence"]
+        ),
+        "responses": {"200": PRESENCE, **_errors(e400="Bad input", e401="Not logged in")},
+    },
+}
+
+WORKSPACE_SCHEMAS: dict[str, Any] = {
+    "Macro": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            **MACRO_FIELDS,
+            "owner_id": {"type": "integer", "nullable": True},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    }
+}
+
+QUEUE_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "q",
+        "in": "query",
+        "description": "Full-text search over ticket ID, description, every message, the "
+        "customer's name and email, and tags; every status unless status is given; best match "
+        "first, each with snippet (plain) and snippet_html (escaped, hits in <mark>)",
+        "schema": {"type": "string", "maxLength": 200},
+    },
+    {
+        "name": "tag",
+        "in": "query",
+        "description": "Only tickets with this tag",
+        "schema": {"type": "string"},
+    },
+]
+
+TICKET_FIELDS: dict[str, Any] = {
+    "tags": {"type": "array", "items": {"type": "string"}},
+    "problem": {"type": "string", "nullable": True, "description": "The linked problem's ID"},
+    "merged_into": {"type": "string", "nullable": True},
+    "follow_up_of": {"type": "string", "nullable": True},
+    "merged": {"type": "array", "items": {"type": "string"}, "description": "Duplicates merged in"},
+    "snippet": {"type": "string", "description": "With ?q=: the matching text"},
+    "snippet_html": {"type": "string"},
+}
+
+REPLY_FIELDS: dict[str, Any] = {
+    "macro": {
+        "type": "integer",
+        "description": "In place of text: the server renders this macro, sends it and applies "
+        "its set",
+    },
+    "take_over": {
+        "type": "boolean",
+        "description": "A reply takes the ticket over; when another agent owns it the answer "
+        "is 409 with owner, unless take_over is true (managers only)",
+    },
+}
+
+
+def extend(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Add the workspace's paths and fields to the agent API's part of the document."""
+    paths.update(WORKSPACE_PATHS)
+    schemas.update(WORKSPACE_SCHEMAS)
+    paths["/api/agent/tickets"]["get"]["parameters"].extend(QUEUE_PARAMETERS)
+    schemas["AgentTicket"]["properties"].update(TICKET_FIELDS)
+    patch = paths["/api/agent/tickets/{ticket_id}"]["patch"]["requestBody"]
+    patch["content"]["application/json"]["schema"]["properties"]["tags"] = TICKET_FIELDS["tags"]
+    reply = paths["/api/agent/tickets/{ticket_id}/messages"]["post"]
+    schema = reply["requestBody"]["content"]["application/json"]["schema"]
+    schema["properties"].update(REPLY_FIELDS)
+    schema.pop("required", None)
+    schema["description"] = "text or macro"
+    reply["responses"]["409"] = _json(
+        {
+            "type": "object",
+            "properties": {"error": {"type": "string"}, "owner": {"type": "object"}},
+        },
+        "Another agent owns the ticket (owner names them)",
+    )
