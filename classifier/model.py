@@ -23,7 +23,6 @@ from .examples import (
     split_held_out,
 )
 from .pipeline import (
-    build_intent_pipeline,
     build_priority_pipeline,
     fit_pipeline,
     min_df_for,
@@ -102,6 +101,8 @@ class SklearnClassifier:
         with config_context(assume_finite=True, skip_parameter_validation=True):
             steps = self.intent_pipeline.steps
             union, final = steps[0][1], steps[-1][1]
+            if len(steps) == 1:  # a model that reads texts itself (ensemble.EmbeddingEnsemble)
+                return np.asarray(final.predict_proba(list(texts)), dtype=np.float64)
             if len(steps) == 2 and isinstance(union, FeatureUnion):
                 features = _stack_features(union, list(texts))
             else:
@@ -164,9 +165,12 @@ def _stack_features(union: FeatureUnion, texts: list[str]) -> Any:
     return sp.hstack(blocks, format="csr")
 
 
-def fit_intent_model(rows: Sequence[Example]) -> Pipeline:
-    """Fit the intent pipeline on ``(text, intent)`` rows."""
-    pipeline = build_intent_pipeline(min_df=min_df_for(len(rows)))
+def fit_intent_model(rows: Sequence[Example], kind: str | None = None) -> Pipeline:
+    """Fit the intent model on ``(text, intent)`` rows; ``kind`` as in ``ensemble.MODEL_KINDS``
+    (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one)."""
+    from .ensemble import build_intent_model, kind_from_env
+
+    pipeline = build_intent_model(kind or kind_from_env(), min_df=min_df_for(len(rows)))
     return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
 
 
