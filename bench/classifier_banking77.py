@@ -56,14 +56,17 @@ def _rewrite(src: Path, dst: Path, hidden: set[str], drop: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--embeddings", action="store_true", help="MiniLM embeddings pipeline")
+    parser.add_argument("--embeddings", action="store_true", help="MiniLM features in the SVM")
+    parser.add_argument(
+        "--model", default=None, help="tfidf | use | minilm | minilm+use (default: as served)"
+    )
     parser.add_argument("--closed-only", action="store_true", help="skip the unknown-intent run")
     args = parser.parse_args()
     data = dataset_dir()
     train_csv, test_csv = data / "train.csv", data / "test.csv"
     results = {
         "closed_set": run_benchmark(
-            train_csv, test_csv, "text", "category", embeddings=args.embeddings
+            train_csv, test_csv, "text", "category", embeddings=args.embeddings, model=args.model
         )
     }
     print(json.dumps({"closed_set": results["closed_set"]}), flush=True)
@@ -80,6 +83,7 @@ def main() -> None:
                 "category",
                 unknown_label=UNKNOWN_LABEL,
                 embeddings=args.embeddings,
+                model=args.model,
             )
         results["unknown_intents"]["hidden_intents"] = len(hidden)
         print(json.dumps({"unknown_intents": results["unknown_intents"]}), flush=True)

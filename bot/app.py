@@ -32,6 +32,7 @@ from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Periodic, periodic
 from store.database import Store
+from store.health import write_failure
 from store.migrate import upgrade
 
 from .channels import webchat
@@ -47,6 +48,7 @@ from .fulfilment.fulfillers import shipped_fulfillers
 from .fulfilment.http_directory import HttpDirectory
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
+from .http_security import checked_ancestors, guard_metrics, security_headers
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -344,6 +346,10 @@ async def healthz(request: web.Request) -> web.Response:
     fd = request.app[FRONTDESK]
     if not await fd.store.ping():
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+    failure = await write_failure(fd.store)  # read-only database, full disk (#15)
+    if failure is not None:
+        body = {"status": "degraded", "database": "writes failing", "error": failure}
+        return web.json_response(body, status=503, headers={"Retry-After": "10"})
     channels = {name: "up" if ch.healthy else "down" for name, ch in fd.channels.items()}
     status = "ok" if all(v == "up" for v in channels.values()) else "degraded"
     return web.json_response({"status": status, "channels": channels})
@@ -390,7 +396,9 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/openapi.json", openapi)
-    app.router.add_get("/metrics", exposition_handler(lambda r: r.app[FRONTDESK].store))
+    metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
+    app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
+    app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
     reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,

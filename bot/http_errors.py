@@ -34,6 +34,8 @@ from models import (
 
 log = logging.getLogger(__name__)
 
+_BODY_HEADERS = frozenset({"Content-Type", "Content-Length"})
+
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (NotFound, 404),
     (NotSignedIn, 401),
@@ -73,7 +75,8 @@ async def errors_as_json(request: web.Request, handler: Any) -> web.StreamRespon
         if exc.content_type == "application/json" or exc.status < 400:
             raise
         if request.path.startswith("/api/") or request.path == "/healthz":
-            return web.json_response({"error": exc.reason}, status=exc.status)
+            kept = {k: v for k, v in exc.headers.items() if k not in _BODY_HEADERS}  # Allow...
+            return web.json_response({"error": exc.reason}, status=exc.status, headers=kept)
         raise
     except DomainError as exc:
         return error_response(exc)

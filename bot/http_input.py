@@ -32,7 +32,10 @@ async def clean_request_text(request: web.Request, handler: Handler) -> web.Stre
             clean_text(key, "a query parameter name")
             clean_text(value, f"the query parameter {key!r}")
         if request.method == "POST" and request.content_type in FORM_TYPES:
-            form = await request.post()  # cached: the handler's own post() reads it again
+            try:
+                form = await request.post()  # cached: the handler's own post() reads it again
+            except ValueError as exc:  # e.g. multipart/form-data without a boundary
+                return _refusal(f"the form cannot be read: {exc}")
             for key, field in form.items():
                 clean_text(key, "a form field name")
                 if isinstance(field, str):

@@ -72,7 +72,12 @@ WEBCHAT_PATHS: dict[str, Any] = {
             "operationId": "listChatMessages",
             "security": [{"chatToken": []}],
             "parameters": [
-                {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {
+                    "name": "after",
+                    "in": "query",
+                    "description": "a message seq; a fraction is truncated",
+                    "schema": {"type": "number", "minimum": 0, "maximum": 2**53},
+                },
                 {
                     "name": "wait",
                     "in": "query",
@@ -100,9 +105,23 @@ WEBCHAT_PATHS: dict[str, Any] = {
     "/api/chat/sessions/{session_id}/ws": {
         "parameters": [SESSION_PARAM],
         "get": {
-            "summary": "WebSocket pushing the same message objects (token as ?token= or header)",
+            "summary": "WebSocket pushing the same message objects",
+            "description": "The token goes in the Authorization header or, from a browser, as "
+            "the subprotocol bearer.<token> next to frontdesk.chat (the server answers with "
+            "frontdesk.chat); never in the query string.",
             "operationId": "chatWebSocket",
-            "responses": {"101": {"description": "Switching protocols"}, **_errors(401, 404)},
+            "parameters": [
+                {
+                    "name": "after",
+                    "in": "query",
+                    "schema": {"type": "number", "minimum": 0, "maximum": 2**53},
+                }
+            ],
+            "responses": {
+                "101": {"description": "Switching protocols"},
+                "400": _json(ERROR, "Not a WebSocket upgrade request, or a bad parameter"),
+                **_errors(401, 404),
+            },
         },
     },
     "/healthz": {

@@ -52,6 +52,9 @@ class Settings:
     entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
     business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
     spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
+    # -- hardening (issue #15, docs/security.md)
+    frame_ancestors: str = "'self'"  # CSP frame-ancestors of the web-chat page (who may embed it)
+    metrics_token: str = ""  # bearer token for GET /metrics; empty = loopback clients only
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn import config_context
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -23,10 +22,10 @@ from .examples import (
     split_held_out,
 )
 from .pipeline import (
-    build_intent_pipeline,
     build_priority_pipeline,
     fit_pipeline,
     min_df_for,
+    stack_features,
     tune_ask_threshold,
     tune_unknown_threshold,
 )
@@ -102,8 +101,10 @@ class SklearnClassifier:
         with config_context(assume_finite=True, skip_parameter_validation=True):
             steps = self.intent_pipeline.steps
             union, final = steps[0][1], steps[-1][1]
+            if len(steps) == 1:  # a model that reads texts itself (ensemble.EmbeddingEnsemble)
+                return np.asarray(final.predict_proba(list(texts)), dtype=np.float64)
             if len(steps) == 2 and isinstance(union, FeatureUnion):
-                features = _stack_features(union, list(texts))
+                features = stack_features(union, list(texts))
             else:
                 features = self.intent_pipeline[:-1].transform(list(texts))
             return np.asarray(final.predict_proba(features), dtype=np.float64)
@@ -150,23 +151,12 @@ class SklearnClassifier:
         )
 
 
-def _stack_features(union: FeatureUnion, texts: list[str]) -> Any:
-    """``union.transform(texts)`` without joblib: weighted blocks, stacked as one CSR matrix."""
-    weights = union.transformer_weights or {}
-    blocks = []
-    for name, transformer in union.transformer_list:
-        if transformer == "drop":
-            continue
-        block = transformer.transform(texts)
-        if name in weights:
-            block = block * weights[name]
-        blocks.append(block if sp.issparse(block) else sp.csr_matrix(block))
-    return sp.hstack(blocks, format="csr")
+def fit_intent_model(rows: Sequence[Example], kind: str | None = None) -> Pipeline:
+    """Fit the intent model on ``(text, intent)`` rows; ``kind`` as in ``ensemble.MODEL_KINDS``
+    (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one)."""
+    from .ensemble import build_intent_model, kind_from_env
 
-
-def fit_intent_model(rows: Sequence[Example]) -> Pipeline:
-    """Fit the intent pipeline on ``(text, intent)`` rows."""
-    pipeline = build_intent_pipeline(min_df=min_df_for(len(rows)))
+    pipeline = build_intent_model(kind or kind_from_env(), min_df=min_df_for(len(rows)))
     return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -144,3 +145,17 @@ def tune_ask_threshold(
         return ceiling
     # The longest prefix (most predictions accepted) whose precision meets the target.
     return float(min(max(conf[good[-1]], floor), ceiling))
+
+
+def stack_features(union: FeatureUnion, texts: list[str]) -> Any:
+    """``union.transform(texts)`` without joblib: weighted blocks, stacked as one CSR matrix."""
+    weights = union.transformer_weights or {}
+    blocks = []
+    for name, transformer in union.transformer_list:
+        if transformer == "drop":
+            continue
+        block = transformer.transform(texts)
+        if name in weights:
+            block = block * weights[name]
+        blocks.append(block if sp.issparse(block) else sp.csr_matrix(block))
+    return sp.hstack(blocks, format="csr")

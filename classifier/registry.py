@@ -57,6 +57,9 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
         # The optional sentence-embedding step (``classifier.embeddings``): stores only the
         # model name and settings; the network itself is loaded from the installed package.
         "classifier.embeddings.SentenceEmbedder",
+        # The TF-IDF + sentence-embedding ensemble (``classifier.ensemble``): fitted sklearn
+        # objects, encoder names and floats; the encoders' weights stay in their packages.
+        "classifier.ensemble.EmbeddingEnsemble",
     }
 )
 ARTIFACT = "model.skops"

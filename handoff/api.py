@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from models import AgentRole, Forbidden, NotSignedIn, ValidationError, parse_ticket_id
-from models.inputs import bounded_int, parse_json
+from models.inputs import INT64_MAX, INT64_MIN, bounded_int, parse_json
 
 from .agents import create_agent
 from .auth import (
@@ -251,8 +251,9 @@ async def list_notifications(request: web.Request) -> web.Response:
 async def read_notifications(request: web.Request) -> web.Response:
     body = await json_body(request)
     ids = body.get("ids") or []
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list):
         raise ValidationError('"ids" must be a list of notification ids (or absent for all)')
+    ids = [bounded_int(i, "each of the ids", INT64_MIN, INT64_MAX) for i in ids]
     svc = services(request)
     agent_id, now = request[SESSION].agent.id, svc.desk.clock()
 

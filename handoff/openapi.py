@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from models import Priority, TicketStatus, TicketType
+
 ERROR = {"$ref": "#/components/schemas/Error"}
+TICKET_TYPES = [t.value for t in TicketType]
+PRIORITIES = [p.value for p in Priority]
+STATUSES = [s.value for s in TicketStatus]
+# handoff.agents.EMAIL; Python's \\s also matches \\x1c-\\x1f and \\x85, JavaScript's does not.
+_NOT_IN_EMAIL = "@\\s\\x1c-\\x1f\\x85"
+EMAIL_PATTERN = f"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\\.[^{_NOT_IN_EMAIL}]+$"
+_ONE_STATUS = "|".join(["all", *STATUSES])
+STATUS_LIST = f"^,*(({_ONE_STATUS})(,+({_ONE_STATUS}))*)?,*$"
 TICKET = {"$ref": "#/components/schemas/AgentTicket"}
 SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
 CSRF = {
@@ -25,7 +35,8 @@ REFUSALS = {
     401: "Not logged in",
     403: "Wrong role, or missing/wrong CSRF token",
     404: "Unknown ticket",
-    409: "Illegal lifecycle transition; the body's status names the current status",
+    409: "Conflict: an illegal lifecycle move (the body's status names the current status), "
+    "or an agent with that email exists",
     429: "Too many failed logins; see Retry-After",
 }
 
@@ -61,6 +72,8 @@ def _action(summary: str, op: str, body: dict[str, Any] | None = None) -> dict[s
     return spec
 
 
+# What the server accepts as text (handoff.actions._text): not blank, at most 4,000 characters.
+TEXT = {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"}
 REASON = _body({"reason": {"type": "string", "maxLength": 4000}})
 
 AGENT_PATHS: dict[str, Any] = {
@@ -69,7 +82,10 @@ AGENT_PATHS: dict[str, Any] = {
             "summary": "Log in; sets the HttpOnly session cookie frontdesk_session",
             "operationId": "agentLogin",
             "requestBody": _body(
-                {"email": {"type": "string"}, "password": {"type": "string"}},
+                {
+                    "email": {"type": "string", "minLength": 1},
+                    "password": {"type": "string", "minLength": 1},
+                },
                 ["email", "password"],
             ),
             "responses": {
@@ -115,16 +131,27 @@ AGENT_PATHS: dict[str, Any] = {
                     "name": "status",
                     "in": "query",
                     "description": "A status, a comma-separated list, or 'all'",
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "pattern": STATUS_LIST},
                 },
                 {
                     "name": "assignee",
                     "in": "query",
                     "description": "me, none, or an agent id",
-                    "schema": {"type": "string"},
+                    "schema": {
+                        "type": "string",
+                        "pattern": "^(|me|none|[1-9][0-9]{0,17}|[1-8][0-9]{18})$",
+                    },
                 },
-                {"name": "type", "in": "query", "schema": {"type": "string"}},
-                {"name": "priority", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "type",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["", *TICKET_TYPES]},
+                },
+                {
+                    "name": "priority",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["", *PRIORITIES]},
+                },
                 {"name": "team", "in": "query", "schema": {"type": "string"}},
             ],
             "responses": {
@@ -152,21 +179,34 @@ AGENT_PATHS: dict[str, Any] = {
         "patch": _action(
             "Change type, priority, intent (kept as training labels), team, assignee or status",
             "patchAgentTicket",
-            _body(
-                {
-                    "type": {"type": "string"},
-                    "priority": {"type": "string"},
-                    "intent": {"type": "string"},
-                    "team": {"type": "string"},
-                    "assignee": {
-                        "description": "agent id, email, 'me', or null",
-                        "nullable": True,
-                        "oneOf": [{"type": "integer"}, {"type": "string"}],
-                    },
-                    "status": {"type": "string"},
-                    "resolution": {"type": "string", "description": "with status resolved"},
-                }
-            ),
+            {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "type": {"type": "string", "enum": TICKET_TYPES},
+                                "priority": {"type": "string", "enum": PRIORITIES},
+                                "intent": TEXT,
+                                "team": TEXT,
+                                "assignee": {
+                                    "description": "agent id, email, 'me', or null",
+                                    "nullable": True,
+                                    "oneOf": [
+                                        {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                                        {"type": "string"},
+                                    ],
+                                },
+                                "status": {"type": "string", "enum": STATUSES},
+                                "resolution": {**TEXT, "description": "with status resolved"},
+                            },
+                        }
+                    }
+                },
+            },
         ),
     },
     "/api/agent/tickets/{ticket_id}/claim": {
@@ -191,7 +231,7 @@ AGENT_PATHS: dict[str, Any] = {
                 "postAgentMessage",
                 _body(
                     {
-                        "text": {"type": "string", "minLength": 1, "maxLength": 4000},
+                        "text": TEXT,
                         "internal": {"type": "boolean", "default": False},
                     },
                     ["text"],
@@ -226,7 +266,7 @@ AGENT_PATHS: dict[str, Any] = {
         "post": _action(
             "Reject with a reason (manager or admin); the customer is told",
             "rejectTicket",
-            _body({"reason": {"type": "string", "minLength": 1}}, ["reason"]),
+            _body({"reason": TEXT}, ["reason"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/resolve": {
@@ -234,7 +274,7 @@ AGENT_PATHS: dict[str, Any] = {
         "post": _action(
             "Resolve with notes; the customer gets a CSAT prompt (five buttons)",
             "resolveTicket",
-            _body({"resolution": {"type": "string", "minLength": 1}}, ["resolution"]),
+            _body({"resolution": TEXT}, ["resolution"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/reopen": {
@@ -255,7 +295,14 @@ AGENT_PATHS: dict[str, Any] = {
             "operationId": "readNotifications",
             "security": SECURITY,
             "parameters": [CSRF],
-            "requestBody": _body({"ids": {"type": "array", "items": {"type": "integer"}}}),
+            "requestBody": _body(
+                {
+                    "ids": {
+                        "type": "array",
+                        "items": {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
+                    }
+                }
+            ),
             "responses": {"200": {"description": "How many"}, **_errors(400, 401, 403)},
         }
     },
@@ -273,16 +320,16 @@ AGENT_PATHS: dict[str, Any] = {
             "parameters": [CSRF],
             "requestBody": _body(
                 {
-                    "email": {"type": "string"},
-                    "name": {"type": "string"},
+                    "email": {"type": "string", "pattern": EMAIL_PATTERN},
+                    "name": {"type": "string", "pattern": "\\S"},
                     "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
                     "password": {"type": "string", "minLength": 10},
-                    "teams": {"type": "array", "items": {"type": "string"}},
-                    "capacity": {"type": "integer", "minimum": 1},
+                    "teams": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                    "capacity": {"type": "integer", "minimum": 1, "maximum": 1000},
                 },
                 ["email", "name", "password"],
             ),
-            "responses": {"201": {"description": "Created"}, **_errors(400, 401, 403)},
+            "responses": {"201": {"description": "Created"}, **_errors(400, 401, 403, 409)},
         },
     },
 }

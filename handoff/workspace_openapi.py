@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from models import Priority, TicketStatus
+
 SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
 ERROR = {"$ref": "#/components/schemas/Error"}
 TICKET = {"$ref": "#/components/schemas/AgentTicket"}
@@ -14,6 +16,12 @@ TICKET_ID = {
     "in": "path",
     "required": True,
     "schema": {"type": "string", "example": "FD-1001"},
+}
+# A ticket ID models.parse_ticket_id accepts (FD-1001 up; 12 digits at most), hardening #15
+EXISTING_ID = {
+    "type": "string",
+    "example": "FD-1001",
+    "pattern": "^FD-(100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-9][0-9]{4,11})$",
 }
 MACRO_ID = {"name": "macro_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CSRF_HEADER = {
@@ -41,19 +49,23 @@ def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict
 
 
 MACRO_FIELDS = {
-    "name": {"type": "string", "maxLength": 120},
+    "name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "\\S"},
     "text": {
         "type": "string",
+        "minLength": 1,
         "maxLength": 4000,
+        "pattern": "\\S",
         "description": "Placeholders: {{customer.name}}, {{customer.email}}, {{ticket.id}}, "
         "{{ticket.status}}, {{agent.name}}, {{agent.email}}; any other is refused",
     },
     "set": {
         "type": "object",
         "description": "Applied when the macro is sent",
+        "nullable": True,
+        "additionalProperties": False,
         "properties": {
-            "status": {"type": "string"},
-            "priority": {"type": "string"},
+            "status": {"type": "string", "enum": [t.value for t in TicketStatus]},
+            "priority": {"type": "string", "enum": [p.value for p in Priority]},
             "tags": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -108,7 +120,11 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "requestBody": _body(MACRO_FIELDS, ["name", "text"]),
             "responses": {
                 "201": _json(MACRO, "Created"),
-                **_errors(e400="Bad input or unknown placeholder", e403="Sharing needs a manager"),
+                **_errors(
+                    e400="Bad input or unknown placeholder",
+                    e401="Not logged in",
+                    e403="Sharing needs a manager",
+                ),
             },
         },
     },
@@ -119,10 +135,27 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "operationId": "changeMacro",
             "security": SECURITY,
             "parameters": [CSRF_HEADER],
-            "requestBody": _body(MACRO_FIELDS),
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": MACRO_FIELDS,
+                        }
+                    }
+                },
+            },
             "responses": {
                 "200": _json(MACRO, "Changed"),
-                **_errors(e400="Bad input", e403="Not yours to change", e404="Unknown macro"),
+                **_errors(
+                    e400="Bad input",
+                    e401="Not logged in",
+                    e403="Not yours to change",
+                    e404="Unknown macro",
+                ),
             },
         },
         "delete": {
@@ -132,7 +165,7 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "parameters": [CSRF_HEADER],
             "responses": {
                 "200": {"description": "Deleted"},
-                **_errors(e403="Not yours to delete", e404="Unknown macro"),
+                **_errors(e401="Not logged in", e403="Not yours to delete", e404="Unknown macro"),
             },
         },
     },
@@ -143,7 +176,7 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "tags and customer's conversation move over, and its customer is told once; "
             "answers with the kept ticket",
             "mergeTicket",
-            _body({"into": {"type": "string", "example": "FD-1001"}}, ["into"]),
+            _body({"into": EXISTING_ID}, ["into"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/link": {
@@ -151,7 +184,7 @@ WORKSPACE_PATHS: dict[str, Any] = {
         "post": _ticket_action(
             "Link this ticket to a problem ticket (409 when linked to another: unlink first)",
             "linkTicketToProblem",
-            _body({"problem": {"type": "string", "example": "FD-1003"}}, ["problem"]),
+            _body({"problem": EXISTING_ID}, ["problem"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/unlink": {
@@ -205,7 +238,7 @@ QUEUE_PARAMETERS: list[dict[str, Any]] = [
         "description": "Full-text search over ticket ID, description, every message, the "
         "customer's name and email, and tags; every status unless status is given; best match "
         "first, each with snippet (plain) and snippet_html (escaped, hits in <mark>)",
-        "schema": {"type": "string", "maxLength": 200},
+        "schema": {"type": "string"},  # longer text is cut to 200 characters, not refused
     },
     {
         "name": "tag",
@@ -252,6 +285,7 @@ def extend(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
     schema["properties"].update(REPLY_FIELDS)
     schema.pop("required", None)
     schema["description"] = "text or macro"
+    schema["oneOf"] = [{"required": ["text"]}, {"required": ["macro"]}]  # not both (#15)
     reply["responses"]["409"] = _json(
         {
             "type": "object",

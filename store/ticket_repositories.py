@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import (
     Agent,
+    Conflict,
     CsatResponse,
     NotFound,
     Ticket,
@@ -158,10 +159,8 @@ class AgentRepository(_Repo):
                 )
                 .returning(t.agents.c.id)
             )
-        except IntegrityError as exc:
-            from models import ValidationError
-
-            raise ValidationError(f"an agent with email {agent.email} already exists") from exc
+        except IntegrityError as exc:  # a taken email: a conflict with what exists (409)
+            raise Conflict(f"an agent with email {agent.email} already exists") from exc
         agent.id = result.scalar_one()
         agent.created_at = now
         return agent

@@ -113,6 +113,8 @@ def test_benchmark_prints_one_json_line(tmp_path: Path) -> None:
         "category",
         "--unknown-label",
         "cash",
+        "--model",
+        "tfidf",
     )
     assert code == 0, err
     lines = out.strip().splitlines()
@@ -127,7 +129,9 @@ def test_benchmark_prints_one_json_line(tmp_path: Path) -> None:
         "throughput_per_s",
         "in_scope_accuracy",
         "unknown_recall",
+        "unknown_auroc",
     } <= set(result)
+    assert result["model"] == "tfidf"
     code, _, err = frontdesk(
         tmp_path, "benchmark", "--train", str(train_csv), "--test", str(test_csv)
     )

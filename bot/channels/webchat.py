@@ -65,18 +65,28 @@ def message_json(message: Message) -> dict[str, Any]:
 BACKEND = web.AppKey("webchat_backend", WebChatBackend)
 
 
-def _bearer(request: web.Request) -> str:
+CHAT_PROTOCOL = "frontdesk.chat"  # the WebSocket subprotocol the server answers with
+TOKEN_PROTOCOL = "bearer."  # a browser's WebSocket cannot send headers: "bearer.<token>"
+
+
+def _bearer(request: web.Request, websocket: bool = False) -> str:
+    """The chat token: the Authorization header, or for the WebSocket the ``bearer.<token>``
+    subprotocol. Never the query string, which proxies and access logs record."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.query.get("token", "")
+    if websocket:
+        for offered in request.headers.get("Sec-WebSocket-Protocol", "").split(","):
+            if offered.strip().startswith(TOKEN_PROTOCOL):
+                return offered.strip()[len(TOKEN_PROTOCOL) :]
+    return ""
 
 
-async def _session(request: web.Request) -> ChatSession:
+async def _session(request: web.Request, websocket: bool = False) -> ChatSession:
     backend = request.app[BACKEND]
-    token = _bearer(request)
+    token = _bearer(request, websocket)
     if not token:
-        raise NotSignedIn("missing bearer token")
+        raise NotSignedIn("missing bearer token (the Authorization header)")
     return await backend.authenticate(request.match_info["session_id"], token)
 
 
@@ -146,9 +156,9 @@ async def get_messages(request: web.Request) -> web.Response:
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     """Push every message of the session as it is committed (same objects as GET)."""
-    session = await _session(request)
+    session = await _session(request, websocket=True)
     after = int(_query_number(request, "after", 0, 0, 2**53))
-    ws = web.WebSocketResponse(heartbeat=25)
+    ws = web.WebSocketResponse(heartbeat=25, protocols=(CHAT_PROTOCOL,))
     await ws.prepare(request)
     backend = request.app[BACKEND]
 

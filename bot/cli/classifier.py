@@ -215,19 +215,33 @@ def import_command(file: str, text_column: str, label_column: str) -> None:
     default=None,
     help="TEST label of intents absent from TRAIN: right only when predicted unknown.",
 )
-@click.option("--embeddings", is_flag=True, help="Add MiniLM sentence embeddings (extra).")
+@click.option(
+    "--model",
+    "model_kind",
+    default=None,
+    type=click.Choice(["tfidf", "use", "minilm", "minilm+use"]),
+    help="Intent model (default: what `frontdesk run` trains, FRONTDESK_CLASSIFIER_MODEL).",
+)
+@click.option("--embeddings", is_flag=True, help="Older variant: MiniLM features in the SVM.")
 def benchmark_command(
     train_csv: str,
     test_csv: str,
     text_column: str,
     label_column: str,
     unknown_label: str | None,
+    model_kind: str | None,
     embeddings: bool,
 ) -> None:
     """Train the production pipeline on TRAIN alone, print one JSON line of TEST figures."""
     from classifier.benchmark import run_benchmark
 
     result = run_benchmark(
-        train_csv, test_csv, text_column, label_column, unknown_label, embeddings=embeddings
+        train_csv,
+        test_csv,
+        text_column,
+        label_column,
+        unknown_label,
+        embeddings=embeddings,
+        model=model_kind,
     )
     click.echo(json.dumps(result))

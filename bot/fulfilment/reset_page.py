@@ -49,9 +49,7 @@ RESETS = web.AppKey("password_resets", ResetService)
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta name="referrer" content="no-referrer"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}}
-input{{display:block;width:100%;margin:.3rem 0 1rem;padding:.5rem}}button{{padding:.5rem 1rem}}
-.error{{color:#a00}}</style></head>
+<link rel="stylesheet" href="/static/reset.css"></head>
 <body><h1>{title}</h1>{body}</body></html>"""
 
 GONE = (

@@ -123,12 +123,28 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(client) -> 
 
 async def test_the_websocket_pushes_the_same_messages(client) -> None:
     customer = await ChatCustomer(client).open()
-    url = f"/api/chat/sessions/{customer.session_id}/ws?token={customer.token}"
-    async with client.ws_connect(url) as ws:
+    url = f"/api/chat/sessions/{customer.session_id}/ws"
+    offered = ("frontdesk.chat", f"bearer.{customer.token}")  # what the browser can send
+    async with client.ws_connect(url, protocols=offered) as ws:
+        assert ws.protocol == "frontdesk.chat"
         await ws.send_json({"text": "Payments fail at checkout for every customer"})
         first = await asyncio.wait_for(ws.receive_json(), 10)
         second = await asyncio.wait_for(ws.receive_json(), 10)
     assert first["sender"] == "customer"
     assert second["sender"] == "bot" and "FD-" in second["text"]
-    denied = await client.get(f"/api/chat/sessions/{customer.session_id}/ws?token=wrong")
+    denied = await client.get(
+        f"/api/chat/sessions/{customer.session_id}/ws",
+        headers={"Sec-WebSocket-Protocol": "frontdesk.chat, bearer.wrong"},
+    )
     assert denied.status == 401
+
+
+async def test_the_token_is_never_taken_from_the_query_string(client) -> None:
+    """Query strings end up in access logs and proxies: the token goes in a header."""
+    customer = await ChatCustomer(client).open()
+    base = f"/api/chat/sessions/{customer.session_id}"
+    posted = await client.post(f"{base}/messages?token={customer.token}", json={"text": "hi"})
+    read = await client.get(f"{base}/messages?token={customer.token}")
+    socket = await client.get(f"{base}/ws?token={customer.token}")
+    assert (posted.status, read.status, socket.status) == (401, 401, 401)
+    assert "Authorization" in (await read.json())["error"]

@@ -7,6 +7,7 @@ import pytest
 
 from classifier.benchmark import run_benchmark, simulated_open_set_split
 from classifier.catalog import UNKNOWN_INTENT
+from classifier.ensemble import kind_from_env
 from classifier.errors import TrainingDataError
 from classifier.examples import Example, shipped_examples, split_held_out
 
@@ -39,7 +40,8 @@ def test_closed_set_benchmark_on_small_data(tmp_path: Path) -> None:
     assert 0 < result["p50_ms"] <= result["p99_ms"]
     assert result["throughput_per_s"] > 1000 / result["p50_ms"]  # batching pays off
     assert (result["n_train"], result["n_test"]) == (len(train), len(test))
-    assert "unknown_recall" not in result
+    assert "unknown_recall" not in result and "unknown_auroc" not in result
+    assert result["model"] == kind_from_env()  # what `frontdesk run` would train
 
 
 def test_unknown_intent_benchmark(tmp_path: Path) -> None:
@@ -57,6 +59,8 @@ def test_unknown_intent_benchmark(tmp_path: Path) -> None:
     assert 0 < result["unknown_recall"] <= 1
     assert result["in_scope_accuracy"] > 0.7
     assert 0 < result["unknown_threshold"] < 1
+    # Threshold-free separation of answerable from unknown: better than chance.
+    assert 0.5 < result["unknown_auroc"] <= 1
     with pytest.raises(TrainingDataError, match="must not be in TRAIN"):
         run_benchmark(
             _write(tmp_path / "t2.csv", [*train, ("x", "OOS")]),

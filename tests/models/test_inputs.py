@@ -21,6 +21,7 @@ from models.inputs import (
     INT64_MIN,
     LATEST,
     MAX_JSON_DEPTH,
+    bounded_int,
     clean_text,
     parse_json,
     parse_row_id,
@@ -94,13 +95,18 @@ def test_absurd_nesting_is_a_validation_error(levels: int) -> None:
 
 
 @given(st.integers())
-def test_integers_outside_a_bigint_are_refused(number: int) -> None:
-    document = json.dumps({"n": number})
-    if INT64_MIN <= number <= INT64_MAX:
-        assert parse_json(document) == {"n": number}
+def test_integers_read_back_and_a_column_takes_only_a_bigint(number: int) -> None:
+    assert parse_json(json.dumps({"n": number})) == {"n": number}
+    if 1 <= number <= INT64_MAX:
+        assert parse_row_id(number, "id") == number
     else:
-        with pytest.raises(ValidationError, match="too large"):
-            parse_json(document)
+        with pytest.raises(ValidationError):
+            parse_row_id(number, "id")
+    if INT64_MIN <= number <= INT64_MAX:
+        assert bounded_int(number, "n", INT64_MIN, INT64_MAX) == number
+    else:
+        with pytest.raises(ValidationError):
+            bounded_int(number, "n", INT64_MIN, INT64_MAX)
 
 
 def test_a_five_thousand_digit_integer_is_refused_before_conversion() -> None:
