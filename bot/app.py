@@ -36,6 +36,7 @@ from store.health import write_failure
 from store.migrate import upgrade
 
 from .channels import webchat
+from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
@@ -154,19 +155,18 @@ async def running(
             clarifier=clarifier_for(classifier, desk),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
+        mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
+        if mail.smtp_port:
+            channels["email"] = mail
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
-        delivery = DeliveryWorker(
-            store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
-        )
+        senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
+        delivery = DeliveryWorker(store, senders, bus, desk.clock)
         fd = Frontdesk(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
         fd.fulfilment = fulfilment
-        mail = mail_sender(settings)
-        delivery.add_sender("email", mail.send)
-        log.info("%s", mail.describe())
         fd.webchat = WebChatSessions(
             store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
         )
@@ -245,9 +245,15 @@ async def _fulfilment(
     )
 
 
-def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
+def email_channel(settings: Settings, store: Store) -> EmailChannel:
+    """Mail out by SMTP (or into ``mail/*.eml`` without a host); mail in when configured."""
+    from .mail_threads import StoreMailThreads
+
+    transport: SmtpMailSender | FileMailSender = FileMailSender(
+        settings.mail_dir, settings.smtp_from
+    )
     if settings.smtp_host:
-        return SmtpMailSender(
+        transport = SmtpMailSender(
             SmtpConfig(
                 host=settings.smtp_host,
                 port=settings.smtp_port,
@@ -257,7 +263,15 @@ def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
                 starttls=settings.smtp_starttls,
             )
         )
-    return FileMailSender(settings.mail_dir, settings.smtp_from)
+    channel = EmailChannel(
+        transport,
+        StoreMailThreads(store),
+        settings.smtp_from,
+        smtp_host=settings.smtp_inbound_host,
+        smtp_port=settings.smtp_inbound_port,
+    )
+    log.info("%s", channel.describe())
+    return channel
 
 
 def sla_policy(settings: Settings) -> SlaPolicy:

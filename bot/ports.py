@@ -41,8 +41,9 @@ class InboundEvent:
 class OutboundMessage:
     """What the front desk says to a customer, ready for a channel to deliver.
 
-    ``channel`` is a :class:`ChannelKind` value, or ``"email"`` for mail sent through the same
-    outbox (``extra`` then carries the subject).
+    ``channel`` is a :class:`ChannelKind` value. On ``"email"`` it is a mail: to a plain
+    address (codes, links: ``extra`` carries the subject) or, at a conversation's address, a
+    reply in that mail thread.
     """
 
     channel: str
@@ -96,6 +97,38 @@ class Channel(Protocol):
     @property
     def healthy(self) -> bool:
         """Whether the platform is reachable now (shown on ``/healthz``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MailThread:
+    """How a reply in an email conversation is threaded: the ticket's ID for the subject, the
+    subject it answers, and the Message-IDs it replies to (newest last)."""
+
+    ticket: str | None
+    subject: str
+    references: tuple[str, ...] = ()
+
+    @property
+    def in_reply_to(self) -> str | None:
+        return self.references[-1] if self.references else None
+
+
+class MailThreads(Protocol):
+    """What the email channel asks the front desk about mail threads (``bot/mail_threads.py``).
+
+    A mail continues an email conversation only when it comes from that conversation's
+    customer: a guessed Message-ID or ticket ID from anyone else starts a thread of its own.
+    """
+
+    async def continued(
+        self, sender: str, ours: tuple[int, ...], theirs: tuple[str, ...], ticket: str | None
+    ) -> str | None:
+        """The address of the email conversation a mail from ``sender`` continues, or ``None``:
+        by the conversations named in our Message-IDs it answers (``ours``), the customer's
+        earlier mails it references (``theirs``), else the ticket ID in its subject."""
+
+    async def reply_headers(self, conversation_id: int) -> MailThread | None:
+        """How to thread a reply in this conversation; ``None`` if it is not an email one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,9 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # -- email as a channel (#14): mail a relay forwards here opens tickets
+    smtp_inbound_host: str = "127.0.0.1"
+    smtp_inbound_port: int = 0  # 0 = no inbound SMTP receiver
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks

@@ -14,6 +14,7 @@ from .handoff_repositories import (
     NotificationRepository,
     TicketFlagRepository,
 )
+from .mail_threads import MailThreadQueries
 from .outbox import OutboxRepository
 from .reports import ProblemQueries, ReportQueries
 from .repositories import ConversationRepository, CustomerRepository, MessageRepository
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.search, self.tags = TicketSearch(conn), TagRepository(conn)
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
+        self.mail = MailThreadQueries(conn)  # email threading (#14)
         self._after_commit: list[Callable[[], None]] = []
 
     @property
