@@ -28,10 +28,12 @@ from models import (
     ChannelKind,
 )
 from models.sla import BusinessHours, SlaPolicy
+from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Periodic, periodic
 from store.database import Store
+from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
@@ -167,8 +169,14 @@ async def running(
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
         fd.fulfilment = fulfilment
+        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
         fd.webchat = WebChatSessions(
-            store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
+            store,
+            engine,
+            bus,
+            burst=settings.chat_burst,
+            rate=settings.chat_rate_per_s,
+            files=files,
         )
         await engine.start()
         stack.push_async_callback(engine.stop)
@@ -209,6 +217,7 @@ async def running(
                 routing,
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
+                files=files,
             )
         )
         yield fd

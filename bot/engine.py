@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
 from models import (
+    Attachment,
     Conversation,
     ConversationState,
     Direction,
@@ -71,6 +72,7 @@ class Accepted:
     conversation_id: int
     duplicate: bool = False
     classify: str | None = None
+    files: tuple[Attachment, ...] = ()
 
 
 class Engine:
@@ -125,11 +127,9 @@ class Engine:
 
     # -- inbound ------------------------------------------------------------------------------
 
-    async def accept(self, event: InboundEvent) -> Accepted:
-        """Store an inbound event durably, then queue it for processing.
-
-        A redelivered event (same channel and platform message id) is recognised and dropped.
-        """
+    async def accept(self, event: InboundEvent, files: tuple[Attachment, ...] = ()) -> Accepted:
+        """Store an inbound event (with ``files``, already kept by ``service.attachments``)
+        durably, then queue it. A redelivery (same channel and platform id) is dropped."""
 
         async def store_it(uow: UnitOfWork) -> Accepted:
             now = self.desk.clock()
@@ -168,7 +168,10 @@ class Engine:
             )
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
             needs = self._needs_prediction(message, conversation)
-            return Accepted(message.id, conversation.id, classify=text if needs else None)
+            kept = [await uow.attachments.add(replace(f, conversation_id=conversation.id,
+                    message_id=message.id), now) for f in files]  # fmt: skip
+            return Accepted(message.id, conversation.id, classify=text if needs else None,
+                            files=tuple(kept))  # fmt: skip
 
         try:
             accepted = await self.store.write(store_it)

@@ -10,6 +10,8 @@ error tree implies. Handlers raise domain errors (``models.errors``, the web-cha
 | ``TooFast`` (``RateLimited``, a throttled login) | 429 with ``Retry-After`` |
 | ``InvalidTransition`` | 409, naming the current ``status`` |
 | ``Conflict`` | 409 |
+| ``FileTooLarge`` | 413 |
+| ``UnsupportedFile`` | 415 |
 | any other ``DomainError`` (``ValidationError``...) | 400 |
 | anything else (a bug) | 500, logged with its traceback |
 """
@@ -25,11 +27,13 @@ from aiohttp import web
 from models import (
     Conflict,
     DomainError,
+    FileTooLarge,
     Forbidden,
     InvalidTransition,
     NotFound,
     NotSignedIn,
     TooFast,
+    UnsupportedFile,
 )
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,8 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (TooFast, 429),
     (InvalidTransition, 409),
     (Conflict, 409),
+    (FileTooLarge, 413),
+    (UnsupportedFile, 415),
     (DomainError, 400),
 )
 

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from models import Button, ChannelKind, Message, NotFound, NotSignedIn, TooFast
+from models import Attachment, Button, ChannelKind, Message, NotFound, NotSignedIn, TooFast
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +174,13 @@ class WebChatBackend(Protocol):
     ) -> int: ...
 
     async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...
+
+    async def send_file(
+        self, session: ChatSession, text: str, name: str, data: bytes
+    ) -> tuple[int, tuple[Attachment, ...]]:
+        """A message with a file; raises ``FileTooLarge`` or ``UnsupportedFile``."""
+
+    async def file(
+        self, session: ChatSession, attachment_id: int, thumbnail: bool
+    ) -> tuple[Attachment, bytes, str]:
+        """A file of this session's conversation (bytes and their type), else ``NotFound``."""

@@ -72,6 +72,10 @@ class Settings:
     def mail_dir(self) -> Path:
         return Path(self.data_dir) / "mail"
 
+    @property
+    def files_dir(self) -> Path:
+        return Path(self.data_dir) / "files"
+
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 

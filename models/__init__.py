@@ -11,6 +11,7 @@ from .conversation_lifecycle import (
 )
 from .entities import (
     Agent,
+    Attachment,
     Button,
     Conversation,
     CsatResponse,
@@ -36,12 +37,14 @@ from .errors import (
     Conflict,
     DomainError,
     DuplicateMessage,
+    FileTooLarge,
     Forbidden,
     InvalidTicketId,
     InvalidTransition,
     NotFound,
     NotSignedIn,
     TooFast,
+    UnsupportedFile,
     ValidationError,
 )
 from .lifecycle import TRANSITIONS, TicketAction, action_for_target, allowed_actions, next_status
@@ -54,6 +57,7 @@ __all__ = [
     "AccessError",
     "Agent",
     "AgentRole",
+    "Attachment",
     "Button",
     "ChannelKind",
     "Conflict",
@@ -65,6 +69,7 @@ __all__ = [
     "Direction",
     "DomainError",
     "DuplicateMessage",
+    "FileTooLarge",
     "Forbidden",
     "InvalidConversationMove",
     "InvalidTicketId",
@@ -83,6 +88,7 @@ __all__ = [
     "TicketStatus",
     "TicketType",
     "TooFast",
+    "UnsupportedFile",
     "ValidationError",
     "action_for_target",
     "allowed_actions",

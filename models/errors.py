@@ -54,3 +54,11 @@ class TooFast(DomainError):
 
 class DuplicateMessage(DomainError):
     """An inbound platform message stored before: a redelivery, to be dropped."""
+
+
+class FileTooLarge(DomainError):
+    """An uploaded file over the size limit (HTTP 413)."""
+
+
+class UnsupportedFile(DomainError):
+    """A file whose content is not a type we accept, whatever its name says (HTTP 415)."""

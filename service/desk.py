@@ -9,11 +9,12 @@ can neither lose them nor send them twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from models import (
+    Attachment,
     Button,
     Conversation,
     ConversationAction,
@@ -74,8 +75,12 @@ class Desk:
         agent_id: int | None = None,
         internal: bool = False,
         ticket_id: int | None = None,
+        files: tuple[Attachment, ...] = (),
     ) -> Message:
-        """Store a message to the customer and queue its delivery (internal notes stay put)."""
+        """Store a message to the customer and queue its delivery (internal notes stay put).
+
+        ``files`` are attachments already kept by ``service.attachments.Files``: their rows are
+        written here, and the outbox row names them so each channel sends them natively."""
         now = self.clock()
         message = await uow.messages.add(
             Message(
@@ -93,11 +98,20 @@ class Desk:
             conversation.channel,
             now,
         )
+        message.attachments = tuple(
+            [
+                await uow.attachments.add(
+                    replace(f, conversation_id=conversation.id, message_id=message.id), now
+                )
+                for f in files
+            ]
+        )
         if not internal:
+            ids = tuple(f.id for f in message.attachments)
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                OutboxBody(text, buttons, sender=sender.value),
+                OutboxBody(text, buttons, sender=sender.value, attachments=ids),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,

@@ -301,7 +301,8 @@ class MessageRepository(_Repo):
         if not include_internal:
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.seq).limit(limit)
-        return [rows.message(r) for r in (await self.conn.execute(query)).mappings()]
+        rows_ = (await self.conn.execute(query)).mappings()
+        return await self._with_files([rows.message(r) for r in rows_])
 
     async def for_ticket(self, ticket: Ticket, include_internal: bool = True) -> list[Message]:
         """The ticket's transcript: its messages, and the conversation's while it is current."""
@@ -317,7 +318,18 @@ class MessageRepository(_Repo):
         if not include_internal:
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.conversation_id, t.messages.c.seq)
-        return [rows.message(r) for r in (await self.conn.execute(query)).mappings()]
+        rows_ = (await self.conn.execute(query)).mappings()
+        return await self._with_files([rows.message(r) for r in rows_])
+
+    async def _with_files(self, found: list[Message]) -> list[Message]:
+        """Fill in each message's attachments (one query; none when nothing was found)."""
+        if found:
+            from .attachments import AttachmentRepository
+
+            files = await AttachmentRepository(self.conn).of_messages(m.id for m in found)
+            for message in found:
+                message.attachments = tuple(files.get(message.id, ()))
+        return found
 
     async def count_customer_since_reply(self, ticket_id: int) -> int:
         """Customer messages on a ticket after the last agent or bot message (nagging detector)."""

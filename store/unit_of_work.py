@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .attachments import AttachmentRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
@@ -62,6 +63,7 @@ class UnitOfWork:
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
         self.mail = MailThreadQueries(conn)  # email threading (#14)
+        self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
         self._after_commit: list[Callable[[], None]] = []
 
     @property
