@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -89,8 +89,12 @@ class Store:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closed = False
-        self.batches = 0  # observed by the benchmark and the metrics endpoint
+        # Observed by the benchmark and ``/metrics``: commits of the writer (``batches``), the
+        # writes they carried (``jobs``) and every SQL statement sent to the database by this
+        # store's connections (reads included), counted by SQLAlchemy's cursor event.
+        self.batches = 0
         self.jobs = 0
+        self.statements = 0
 
     @property
     def dialect(self) -> str:
@@ -108,6 +112,10 @@ class Store:
             self._sqlite_writer = create_sqlite_writer(self.url)
         else:
             self._writer_engine = create_engine(self.url, pool_size=1, writer=True)
+        for engine in (self._reader, self._writer_engine, self._sqlite_writer):
+            if engine is not None:
+                sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+                event.listen(sync, "before_cursor_execute", self._count_statement)
         self._closed = False
         self._writer_task = asyncio.create_task(self._run_writer(), name="store-writer")
         return self
@@ -131,6 +139,9 @@ class Store:
         if self._sqlite_writer is not None:
             self._sqlite_writer.dispose()
         self._reader = self._writer_engine = self._sqlite_writer = None
+
+    def _count_statement(self, *_: Any) -> None:
+        self.statements += 1
 
     async def __aenter__(self) -> Store:
         return await self.open()
