@@ -244,6 +244,9 @@ class Engine:
         message = await uow.messages.get(message_id)
         conversation = await uow.conversations.get(message.conversation_id)
         customer = await uow.customers.get(conversation.customer_id)
+        if prediction is not None and prediction.language not in (None, customer.language):
+            customer.language = str(prediction.language)  # the language they write in
+            await uow.customers.set_language(customer.id, customer.language)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
         turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
 

@@ -4,7 +4,6 @@ writes SQL; each works on the connection of one unit of work."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -95,18 +94,18 @@ class CustomerRepository(_Repo):
     ) -> Customer:
         """The identity for this platform user, creating it on first contact.
 
-        The display name and language follow the platform: people rename themselves.
+        The display name follows the platform: people rename themselves. The platform's locale
+        is the language until the customer writes: then the language they write in wins
+        (``set_language``), and the locale no longer overwrites it.
         """
         existing = await self.find(channel, external_id)
         if existing is not None:
-            changes: dict[str, Any] = {}
             if display_name and display_name != existing.display_name:
-                changes["display_name"] = existing.display_name = display_name
-            if language and language != existing.language:
-                changes["language"] = existing.language = language
-            if changes:
+                existing.display_name = display_name
                 await self.conn.execute(
-                    update(t.customers).where(t.customers.c.id == existing.id).values(**changes)
+                    update(t.customers)
+                    .where(t.customers.c.id == existing.id)
+                    .values(display_name=display_name)
                 )
             return existing
         customer = Customer(
@@ -133,6 +132,12 @@ class CustomerRepository(_Repo):
             raise Conflict(f"{channel.value} user {external_id} was created concurrently") from exc
         customer.id = result.scalar_one()
         return customer
+
+    async def set_language(self, customer_id: int, language: str) -> None:
+        """The language the customer writes in (ISO 639-1, detected from their messages)."""
+        await self.conn.execute(
+            update(t.customers).where(t.customers.c.id == customer_id).values(language=language)
+        )
 
     async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
         await self.conn.execute(

@@ -83,6 +83,9 @@ class Customers(_Repo):
         self.rows.customers[customer.id] = customer
         return copy.deepcopy(customer)
 
+    async def set_language(self, customer_id: int, language: str) -> None:
+        self.rows.customers[customer_id].language = language
+
     async def identities(self, customer: Customer) -> list[int]:
         return [customer.id]
 
