@@ -95,6 +95,8 @@ async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitSta
     from classifier.registry import ModelRegistry
 
     registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
+    if registry.active_version() is None:  # say why the first start takes a while
+        log.info("classifier: no model yet; training the first one from the shipped examples")
     holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
     log.info("classifier: model version %s from %s", holder.current.version, registry.root)
 
@@ -155,6 +157,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
@@ -168,6 +171,7 @@ async def running(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
+        metrics.count_store(lambda: (store.statements, store.batches, store.jobs))
         fd.fulfilment = fulfilment
         files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
         fd.webchat = WebChatSessions(
@@ -180,6 +184,9 @@ async def running(
         )
         await engine.start()
         stack.push_async_callback(engine.stop)
+        fd.jobs["sweep"] = await stack.enter_async_context(
+            periodic("sweep", settings.sweep_interval_s, engine.sweep)
+        )  # messages nobody answered within their lease (bot/recovery.py)
         fd.jobs["delivery"] = await stack.enter_async_context(
             periodic(
                 "delivery",
@@ -258,27 +265,13 @@ def email_channel(settings: Settings, store: Store) -> EmailChannel:
     """Mail out by SMTP (or into ``mail/*.eml`` without a host); mail in when configured."""
     from .mail_threads import StoreMailThreads
 
-    transport: SmtpMailSender | FileMailSender = FileMailSender(
-        settings.mail_dir, settings.smtp_from
-    )
-    if settings.smtp_host:
-        transport = SmtpMailSender(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.smtp_from,
-                user=settings.smtp_user,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-            )
-        )
-    channel = EmailChannel(
-        transport,
-        StoreMailThreads(store),
-        settings.smtp_from,
-        smtp_host=settings.smtp_inbound_host,
-        smtp_port=settings.smtp_inbound_port,
-    )
+    s = settings
+    transport: SmtpMailSender | FileMailSender = FileMailSender(s.mail_dir, s.smtp_from)
+    if s.smtp_host:
+        config = (s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_user, s.smtp_password)
+        transport = SmtpMailSender(SmtpConfig(*config, starttls=s.smtp_starttls))
+    channel = EmailChannel(transport, StoreMailThreads(store), s.smtp_from)
+    channel.smtp_host, channel.smtp_port = s.smtp_inbound_host, s.smtp_inbound_port
     log.info("%s", channel.describe())
     return channel
 
@@ -368,7 +361,8 @@ FRONTDESK = web.AppKey("frontdesk", Frontdesk)
 async def healthz(request: web.Request) -> web.Response:
     fd = request.app[FRONTDESK]
     if not await fd.store.ping():
-        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        body = {"status": "unavailable", "database": "down"}
+        return web.json_response(body, status=503, headers={"Retry-After": "10"})
     failure = await write_failure(fd.store)  # read-only database, full disk (#15)
     if failure is not None:
         body = {"status": "degraded", "database": "writes failing", "error": failure}
