@@ -331,6 +331,8 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
             settings.discord_token,
             support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
+            api_url=settings.discord_api_url or None,
+            gateway_url=settings.discord_gateway_url or None,
             start_timeout=10.0,  # web chat starts serving after this, reachable or not
         )
     return platforms

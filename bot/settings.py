@@ -36,6 +36,8 @@ class Settings:
     discord_token: str = ""
     discord_support_channel_id: str = ""  # a channel where "ticket" threads are opened
     discord_sync_commands: bool = False  # register /ticket with Discord at start (once)
+    discord_api_url: str = ""  # REST base, e.g. a proxy's http://proxy:8080/api/v10
+    discord_gateway_url: str = ""  # gateway WebSocket, e.g. ws://proxy:8080/gateway
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "support@localhost"

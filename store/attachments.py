@@ -10,7 +10,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import Attachment, NotFound
+from models import Attachment, Message, NotFound
 
 from .tables import Id, UTCDateTime, metadata
 
@@ -100,3 +100,12 @@ class AttachmentRepository:
             for row in (await self.conn.execute(query)).mappings():
                 found.setdefault(row["message_id"], []).append(attachment(row))
         return found
+
+
+async def with_files(conn: AsyncConnection, found: list[Message]) -> list[Message]:
+    """Fill in each message's attachments (one query; none when nothing was found)."""
+    if found:
+        files = await AttachmentRepository(conn).of_messages(m.id for m in found)
+        for message in found:
+            message.attachments = tuple(files.get(message.id, ()))
+    return found

@@ -24,6 +24,7 @@ from models import (
 
 from . import rows
 from . import tables as t
+from .attachments import with_files
 
 
 class _Repo:
@@ -358,7 +359,7 @@ class MessageRepository(_Repo):
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.seq).limit(limit)
         rows_ = (await self.conn.execute(query)).mappings()
-        return await self._with_files([rows.message(r) for r in rows_])
+        return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def for_ticket(self, ticket: Ticket, include_internal: bool = True) -> list[Message]:
         """The ticket's transcript: its messages, and the conversation's while it is current."""
@@ -375,17 +376,7 @@ class MessageRepository(_Repo):
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.conversation_id, t.messages.c.seq)
         rows_ = (await self.conn.execute(query)).mappings()
-        return await self._with_files([rows.message(r) for r in rows_])
-
-    async def _with_files(self, found: list[Message]) -> list[Message]:
-        """Fill in each message's attachments (one query; none when nothing was found)."""
-        if found:
-            from .attachments import AttachmentRepository
-
-            files = await AttachmentRepository(self.conn).of_messages(m.id for m in found)
-            for message in found:
-                message.attachments = tuple(files.get(message.id, ()))
-        return found
+        return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def count_customer_since_reply(self, ticket_id: int) -> int:
         """Customer messages on a ticket after the last agent or bot message (nagging detector)."""
