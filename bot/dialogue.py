@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from models import Button, Conversation, Customer, Message, Prediction, Ticket
+from models import Button, Conversation, Customer, Dialogue, Message, Prediction, Ticket
 
 GREETING_INTENT = "greeting"
 HUMAN_INTENT = "human_request"
@@ -40,9 +40,12 @@ class Turn:
 
 
 class DialogueDriver(Protocol):
-    """A dialogue the engine delegates turns to while ``conversation.dialogue["kind"]`` names it."""
+    """A dialogue the engine delegates turns to while ``conversation.dialogue`` is an instance
+    of ``dialogue`` (one of the values in ``models/dialogues.py``)."""
 
-    kind: str
+    @property
+    def dialogue(self) -> type[Dialogue]:
+        """The class of the dialogue value this driver continues."""
 
     def handles(self, prediction: Prediction) -> bool:
         """Whether a new ticket with this prediction should start this dialogue."""

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
 from models import (
+    Clarifying,
     Conversation,
     ConversationState,
+    CsatComment,
+    CsatPrompt,
     Direction,
     DuplicateMessage,
     Message,
@@ -92,7 +95,7 @@ class Engine:
         self.clarifying = (
             ClarifyingDialogue(clarifier, classifier, self._open_ticket) if clarifier else None
         )
-        self.drivers = {d.kind: d for d in drivers}
+        self.drivers: dict[type, DialogueDriver] = {d.dialogue: d for d in drivers}
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
@@ -260,19 +263,18 @@ class Engine:
             await self._with_bot(turn)
 
     async def _with_bot(self, turn: Turn) -> None:
-        dialogue = turn.conversation.dialogue or {}
-        kind = dialogue.get("kind")
-        if kind == csat.PROMPT:
+        dialogue = turn.conversation.dialogue
+        if isinstance(dialogue, CsatPrompt):
             if await csat.on_text(turn, dialogue):
                 return
-        elif kind == csat.COMMENT:
+        elif isinstance(dialogue, CsatComment):
             await csat.on_comment(turn, dialogue)
             return
-        elif self.clarifying is not None and kind == self.clarifying.kind:
+        elif self.clarifying is not None and isinstance(dialogue, Clarifying):
             await self.clarifying.on_text(turn, dialogue)
             return
-        elif kind in self.drivers:
-            await self.drivers[kind].on_message(turn)
+        elif type(dialogue) in self.drivers:
+            await self.drivers[type(dialogue)].on_message(turn)
             return
         if turn.ticket is not None and turn.ticket.status.is_open:
             # released back to the bot, yet still open: keep the customer with that ticket
@@ -288,7 +290,7 @@ class Engine:
             turn.ticket is not None
             and turn.ticket.status is TicketStatus.RESOLVED
             and NOT_FIXED.search(turn.message.text)
-            and await csat.on_text(turn, {"ticket_id": turn.ticket.id, "round": 0})
+            and await csat.on_text(turn, CsatPrompt(turn.ticket.id, 0))
         ):
             return
         await self._new_issue(turn)
@@ -372,14 +374,14 @@ class Engine:
         if rating is not None:
             await csat.record_rating(turn, *rating)
             return
-        dialogue = turn.conversation.dialogue or {}
+        dialogue = turn.conversation.dialogue
         with_bot = turn.conversation.state is ConversationState.WITH_BOT
         clarifying = self.clarifying
-        answering = clarifying is not None and dialogue.get("kind") == clarifying.kind
-        if clarifying and answering and with_bot and payload.startswith(INTENT_PREFIX):
+        answering = isinstance(dialogue, Clarifying) and payload.startswith(INTENT_PREFIX)
+        if clarifying and answering and with_bot and isinstance(dialogue, Clarifying):
             await clarifying.on_answer(turn, dialogue, payload)
             return
-        driver = self.drivers.get(str(dialogue.get("kind")))
+        driver = self.drivers.get(type(dialogue))
         if driver is not None and with_bot:
             await driver.on_message(turn)
             return

@@ -17,6 +17,7 @@ from models import (
     Button,
     Conversation,
     ConversationAction,
+    CsatPrompt,
     Customer,
     Direction,
     Message,
@@ -250,7 +251,7 @@ class Desk:
         conversation = await uow.conversations.get(ticket.conversation_id)
         if conversation.ticket_id == ticket.id:
             conversation.move(ConversationAction.HAND_BACK)
-            conversation.dialogue = {"kind": "csat", "ticket_id": ticket.id, "round": round_}
+            conversation.dialogue = CsatPrompt(ticket.id, round_)
             await uow.conversations.save(conversation, self.clock())
         await self.say(
             uow,

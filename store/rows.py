@@ -25,6 +25,8 @@ from models import (
     TicketType,
 )
 
+from .dialogues import dialogue_from_json
+
 
 def customer(row: RowMapping) -> Customer:
     return Customer(
@@ -48,7 +50,7 @@ def conversation(row: RowMapping) -> Conversation:
         address=row["address"],
         state=ConversationState(row["state"]),
         ticket_id=row["ticket_id"],
-        dialogue=row["dialogue"],
+        dialogue=dialogue_from_json(row["dialogue"]),
         delivery_blocked=row["delivery_blocked"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],

@@ -3,12 +3,9 @@ ticket and stays silent (with an agent) or acknowledges once (waiting in the que
 
 from __future__ import annotations
 
-from models import TicketAction, TicketStatus, format_ticket_id
+from models import QueueAcknowledged, TicketAction, TicketStatus, format_ticket_id
 
 from ..dialogue import Turn
-
-QUEUED = "queued"
-"""``conversation.dialogue["kind"]`` once the queued customer has been acknowledged."""
 
 
 async def while_waiting(turn: Turn) -> bool:
@@ -18,9 +15,8 @@ async def while_waiting(turn: Turn) -> bool:
         return False
     await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
     await customer_replied(turn)
-    dialogue = turn.conversation.dialogue or {}
-    if not dialogue.get("acked"):
-        turn.conversation.dialogue = {"kind": QUEUED, "acked": True}
+    if not isinstance(turn.conversation.dialogue, QueueAcknowledged):
+        turn.conversation.dialogue = QueueAcknowledged()
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
         await turn.say(
             f"Thanks, I've added that to ticket {format_ticket_id(turn.ticket.id)}. "

@@ -2,7 +2,7 @@
 
 It implements the engine's ``DialogueDriver``: the engine starts it on a new ticket whose
 prediction names a fulfiller, and hands it every later customer message while the conversation
-is with the bot and ``conversation.dialogue["kind"] == "fulfilment"``.
+is with the bot and ``conversation.dialogue`` is a :class:`~models.Fulfilment`.
 
 Every turn runs inside the engine's write transaction, so anything slow (the account directory,
 which may be the company's HTTP service; the fulfiller's action) runs in a background job after
@@ -11,8 +11,8 @@ write continues the dialogue (reply, mails, reset tokens, resolution or handoff)
 job whose dialogue moved on in the meantime (the customer cancelled or asked for an agent) is
 dropped. A job lost to a crash is caught by the idle check like any stalled dialogue.
 
-The dialogue state (``conversation.dialogue``) is JSON with no secrets: codes are kept only as
-salted SHA-256 hashes. Codes, tokens and links never reach the chat or the logs.
+The dialogue state (``conversation.dialogue``, a frozen ``Fulfilment``) holds no secrets: codes
+are kept only as salted SHA-256 hashes. Codes, tokens and links never reach the chat or the logs.
 """
 
 from __future__ import annotations
@@ -22,15 +22,19 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from models import (
+    CodePurpose,
     Conversation,
     ConversationState,
     Customer,
+    Fulfilment,
     OutboxBody,
+    PendingCode,
+    Phase,
     Prediction,
     SenderKind,
     Ticket,
@@ -63,7 +67,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND = "fulfilment"
 CANCEL = re.compile(r"^\W*(stop|cancel|quit|abort|never ?mind|forget it)\b", re.IGNORECASE)
 HUMAN = re.compile(
     r"\b(agent|human|real person|a person|someone real|operator|representative)\b", re.IGNORECASE
@@ -101,18 +104,10 @@ class _Scope:
         await self.desk.say(self.uow, self.conversation, text, buttons=tuple(buttons))
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _when(value: object) -> datetime:
-    return datetime.fromisoformat(str(value))
-
-
 class FulfilmentDriver:
     """Drives every fulfiller's dialogue; one instance per process."""
 
-    kind = KIND
+    dialogue = Fulfilment
 
     def __init__(
         self,
@@ -157,23 +152,14 @@ class FulfilmentDriver:
         assert turn.prediction is not None and turn.prediction.fulfiller is not None
         fulfiller = self.fulfillers[turn.prediction.fulfiller]
         scope = self._scope(turn)
-        state: dict[str, Any] = {
-            "kind": KIND,
-            "fulfiller": fulfiller.name,
-            "phase": "ask",
-            "fact": fulfiller.identity.name,
-            "facts": {},
-            "tries": 0,
-            "verified": False,
-            "job": 0,
-            "resends": 0,
-        }
+        facts: dict[str, str] = {}
         await self._event(scope, "started", fulfiller.name)
         for fact in (fulfiller.identity, *fulfiller.facts):
             value = fact.parse(turn.message.text) if fact.prefill else None
             if value is not None:
-                state["facts"][fact.name] = value
-        if fulfiller.identity.name in state["facts"]:
+                facts[fact.name] = value
+        state = Fulfilment(fulfiller.name, Phase.ASK, fulfiller.identity.name, facts)
+        if fulfiller.identity.name in state.facts:
             await self._event(scope, "fact", fulfiller.identity.name)
             await self._after_identity(scope, fulfiller, state)
             return
@@ -181,9 +167,12 @@ class FulfilmentDriver:
 
     async def on_message(self, turn: Turn) -> None:
         scope = self._scope(turn)
-        state = dict(turn.conversation.dialogue or {})
-        fulfiller = self.fulfillers.get(str(state.get("fulfiller")))
+        state = turn.conversation.dialogue
+        fulfiller = self.fulfillers.get(state.fulfiller) if isinstance(state, Fulfilment) else None
         await turn.uow.messages.attach_to_ticket(turn.message.id, scope.ticket.id)
+        if not isinstance(state, Fulfilment):
+            await self._hand_off(scope, None, "the fulfilment dialogue lost its place", "")
+            return
         if fulfiller is None or not scope.ticket.status.is_open:
             await self._hand_off(scope, state, "the fulfilment dialogue lost its place", "")
             return
@@ -195,16 +184,16 @@ class FulfilmentDriver:
         if CANCEL.match(text):
             await self._cancel(scope, fulfiller, state)
             return
-        phase = state.get("phase")
-        if phase == "working":
+        phase = state.phase
+        if phase is Phase.WORKING:
             await scope.say("One moment please, I'm still working on it.")
-        elif phase == "waiting":
+        elif phase is Phase.WAITING:
             await scope.say(
                 "I'm waiting for the new password to be set with the link from the email. If "
                 'it hasn\'t arrived within a few minutes, check your spam folder, or type "agent" '
                 "to talk to a person."
             )
-        elif phase == "code":
+        elif phase is Phase.CODE:
             await self._on_code(scope, fulfiller, state, text)
         else:
             await self._on_fact(scope, fulfiller, state, text)
@@ -214,31 +203,30 @@ class FulfilmentDriver:
     def _fact(self, fulfiller: Fulfiller, name: str) -> Fact:
         return next(f for f in (fulfiller.identity, *fulfiller.facts) if f.name == name)
 
-    async def _ask(self, scope: _Scope, fact: Fact, state: dict[str, Any]) -> None:
-        state.update(phase="ask", fact=fact.name, tries=0)
-        await self._save(scope, state)
+    async def _ask(self, scope: _Scope, fact: Fact, state: Fulfilment) -> None:
+        await self._save(scope, replace(state, phase=Phase.ASK, fact=fact.name, tries=0))
         await scope.say(fact.prompt, fact.buttons)
 
     async def _on_fact(
-        self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any], text: str
+        self, scope: _Scope, fulfiller: Fulfiller, state: Fulfilment, text: str
     ) -> None:
-        fact = self._fact(fulfiller, str(state["fact"]))
+        fact = self._fact(fulfiller, state.fact)
         value = fact.parse(text)
         if value is None:
-            state["tries"] = int(state.get("tries", 0)) + 1
-            await self._event(scope, "invalid", f"{fact.name} (try {state['tries']})")
-            if state["tries"] > fact.retries:
+            state = replace(state, tries=state.tries + 1)
+            await self._event(scope, "invalid", f"{fact.name} (try {state.tries})")
+            if state.tries > fact.retries:
                 await self._hand_off(
                     scope,
                     state,
-                    f"no usable {fact.name} after {state['tries']} tries",
+                    f"no usable {fact.name} after {state.tries} tries",
                     "I'm sorry, I couldn't make sense of that.",
                 )
                 return
             await self._save(scope, state)
             await scope.say(fact.invalid, fact.buttons)
             return
-        state["facts"] = {**state["facts"], fact.name: value}
+        state = replace(state, facts={**state.facts, fact.name: value})
         await self._event(scope, "fact", fact.name)
         if fact.name == fulfiller.identity.name:
             await self._after_identity(scope, fulfiller, state)
@@ -247,8 +235,8 @@ class FulfilmentDriver:
         else:
             await self._next(scope, fulfiller, state)
 
-    async def _next(self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any]) -> None:
-        facts: Mapping[str, str] = state["facts"]
+    async def _next(self, scope: _Scope, fulfiller: Fulfiller, state: Fulfilment) -> None:
+        facts: Mapping[str, str] = state.facts
         for fact in fulfiller.facts:
             if fact.name in facts or (fact.ask_if is not None and not fact.ask_if(facts)):
                 continue
@@ -256,9 +244,7 @@ class FulfilmentDriver:
             return
         await self._launch(scope, state, "perform")
 
-    async def _after_identity(
-        self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any]
-    ) -> None:
+    async def _after_identity(self, scope: _Scope, fulfiller: Fulfiller, state: Fulfilment) -> None:
         if fulfiller.verification is Verification.EMAIL_CODE:
             await self._launch(scope, state, "identify")
         else:
@@ -266,17 +252,18 @@ class FulfilmentDriver:
 
     # -- one-time codes -------------------------------------------------------------------------
 
-    def _new_code_state(self, purpose: str, fact: str, address: str) -> tuple[str, dict[str, Any]]:
+    def _new_code_state(
+        self, purpose: CodePurpose, fact: str, address: str
+    ) -> tuple[str, PendingCode]:
         code, salt = sec.new_code(), sec.new_salt()
-        return code, {
-            "purpose": purpose,
-            "fact": fact,
-            "subject": sec.subject_hash(address),
-            "salt": salt,
-            "hash": sec.hash_code(code, salt),
-            "expires": _iso(self.desk.clock() + self.limits.code_ttl),
-            "attempts": 0,
-        }
+        return code, PendingCode(
+            purpose=purpose,
+            fact=fact,
+            subject=sec.subject_hash(address),
+            salt=salt,
+            hash=sec.hash_code(code, salt),
+            expires=self.desk.clock() + self.limits.code_ttl,
+        )
 
     def _code_mail(self, to: str, code: str, ref: str, why: str) -> Mail:
         minutes = int(self.limits.code_ttl.total_seconds() // 60)
@@ -291,7 +278,7 @@ class FulfilmentDriver:
         )
 
     async def _send_confirmation_code(
-        self, scope: _Scope, state: dict[str, Any], fact: Fact, address: str
+        self, scope: _Scope, state: Fulfilment, fact: Fact, address: str
     ) -> None:
         """Confirm an address given in the chat (e.g. a new email): a code goes *there*."""
         if await self._cooling_down(scope.uow, address):
@@ -302,9 +289,9 @@ class FulfilmentDriver:
                 "For your security, codes to that address are paused for a while.",
             )
             return
-        code, code_state = self._new_code_state("confirm", fact.name, address)
+        code, code_state = self._new_code_state(CodePurpose.CONFIRM, fact.name, address)
         await self._mail(scope, self._code_mail(address, code, scope.ref, "confirm this address"))
-        state.update(phase="code", code=code_state, tries=0)
+        state = replace(state, phase=Phase.CODE, code=code_state, tries=0)
         await self._event(scope, "code_sent", f"confirmation of {fact.name}")
         await self._save(scope, state)
         await scope.say(
@@ -313,14 +300,17 @@ class FulfilmentDriver:
         )
 
     async def _on_code(
-        self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any], text: str
+        self, scope: _Scope, fulfiller: Fulfiller, state: Fulfilment, text: str
     ) -> None:
-        code_state = dict(state["code"])
+        code_state = state.code
+        if code_state is None:
+            await self._hand_off(scope, state, "the fulfilment dialogue lost its code", "")
+            return
         found = CODE.match(text)
         digits = re.sub(r"\D", "", found.group(1)) if found else ""
         if len(digits) != sec.CODE_DIGITS:
-            state["tries"] = int(state.get("tries", 0)) + 1
-            if state["tries"] > 2:
+            state = replace(state, tries=state.tries + 1)
+            if state.tries > 2:
                 await self._hand_off(
                     scope,
                     state,
@@ -333,9 +323,9 @@ class FulfilmentDriver:
                 'Please type the 6-digit code from the email (or type "agent" to talk to a person).'
             )
             return
-        if self.desk.clock() >= _when(code_state["expires"]):
-            await self._event(scope, "code_expired", str(code_state["purpose"]))
-            if int(state.get("resends", 0)) >= self.limits.code_resends:
+        if self.desk.clock() >= code_state.expires:
+            await self._event(scope, "code_expired", code_state.purpose.value)
+            if state.resends >= self.limits.code_resends:
                 await self._hand_off(
                     scope,
                     state,
@@ -343,39 +333,36 @@ class FulfilmentDriver:
                     "That code has expired.",
                 )
                 return
-            state["resends"] = int(state.get("resends", 0)) + 1
-            if code_state["purpose"] == "identity":
+            state = replace(state, resends=state.resends + 1)
+            if code_state.purpose is CodePurpose.IDENTITY:
                 await scope.say("That code has expired, so I'm sending a new one.")
                 await self._launch(scope, state, "identify")
             else:
-                fact = self._fact(fulfiller, str(code_state["fact"]))
+                fact = self._fact(fulfiller, code_state.fact)
                 await scope.say("That code has expired, so I'm sending a new one.")
-                await self._send_confirmation_code(
-                    scope, state, fact, str(state["facts"][fact.name])
-                )
+                await self._send_confirmation_code(scope, state, fact, state.facts[fact.name])
             return
-        if sec.code_matches(digits, str(code_state["salt"]), str(code_state["hash"])):
-            state.pop("code", None)
-            state["tries"] = 0
-            if code_state["purpose"] == "identity":
-                state["verified"] = True
-                email = str(state["facts"][fulfiller.identity.name])
+        if sec.code_matches(digits, code_state.salt, code_state.hash):
+            state = replace(state, code=None, tries=0)
+            if code_state.purpose is CodePurpose.IDENTITY:
+                state = replace(state, verified=True)
+                email = state.facts[fulfiller.identity.name]
                 await scope.uow.fulfilment.link_verified_email(scope.customer.id, email)
                 await self._event(scope, "verified", "identity confirmed by a mailed code")
             else:
-                await self._event(scope, "confirmed", f"{code_state['fact']} confirmed by a code")
+                await self._event(scope, "confirmed", f"{code_state.fact} confirmed by a code")
             await self._next(scope, fulfiller, state)
             return
-        code_state["attempts"] = int(code_state["attempts"]) + 1
-        state["code"] = code_state
-        left = self.limits.code_attempts - code_state["attempts"]
+        code_state = replace(code_state, attempts=code_state.attempts + 1)
+        state = replace(state, code=code_state)
+        left = self.limits.code_attempts - code_state.attempts
         await self._event(
-            scope, "code_wrong", f"attempt {code_state['attempts']}/{self.limits.code_attempts}"
+            scope, "code_wrong", f"attempt {code_state.attempts}/{self.limits.code_attempts}"
         )
         if left <= 0:
             until = self.desk.clock() + self.limits.cooldown
-            await scope.uow.fulfilment.set_cooldown(str(code_state["subject"]), until)
-            await self._event(scope, "locked", f"cool-down until {_iso(until)}")
+            await scope.uow.fulfilment.set_cooldown(code_state.subject, until)
+            await self._event(scope, "locked", f"cool-down until {until.isoformat()}")
             minutes = int(self.limits.cooldown.total_seconds() // 60)
             await self._hand_off(
                 scope,
@@ -397,10 +384,10 @@ class FulfilmentDriver:
 
     # -- background jobs ------------------------------------------------------------------------
 
-    async def _launch(self, scope: _Scope, state: dict[str, Any], job: str) -> None:
-        state.update(phase="working", job=int(state.get("job", 0)) + 1, step=job)
+    async def _launch(self, scope: _Scope, state: Fulfilment, job: str) -> None:
+        state = replace(state, phase=Phase.WORKING, job=state.job + 1, step=job)
         await self._save(scope, state)
-        conversation_id, number = scope.conversation.id, int(state["job"])
+        conversation_id, number = scope.conversation.id, state.job
         scope.uow.after_commit(lambda: self._spawn(conversation_id, number, job))
 
     def _spawn(self, conversation_id: int, number: int, job: str) -> None:
@@ -413,9 +400,11 @@ class FulfilmentDriver:
     async def _run_job(self, conversation_id: int, number: int, job: str) -> None:
         try:
             conversation = await self.store.read(lambda uow: uow.conversations.get(conversation_id))
-            state = dict(conversation.dialogue or {})
-            fulfiller = self.fulfillers[str(state["fulfiller"])]
-            email = str(state["facts"][fulfiller.identity.name])
+            state = conversation.dialogue
+            if not isinstance(state, Fulfilment):
+                return  # the customer moved on before the job started
+            fulfiller = self.fulfillers[state.fulfiller]
+            email = state.facts[fulfiller.identity.name]
             ref = format_ticket_id(int(conversation.ticket_id or 0))
             if job == "identify":
                 finish = await self._identify(email, ref)
@@ -442,7 +431,7 @@ class FulfilmentDriver:
         )
         if cooling is not None and cooling > self.desk.clock():
 
-            async def locked(scope: _Scope, state: dict[str, Any]) -> None:
+            async def locked(scope: _Scope, state: Fulfilment) -> None:
                 await self._event(scope, "locked", "cool-down active; no code sent")
                 await self._hand_off(
                     scope,
@@ -456,17 +445,16 @@ class FulfilmentDriver:
         account = await self.directory.find(email)
         # A code is made either way, so the dialogue is the same with or without an account;
         # without one nobody ever sees it and every attempt fails.
-        code, code_state = self._new_code_state("identity", "email", email)
+        code, code_state = self._new_code_state(CodePurpose.IDENTITY, "email", email)
         mail = self._code_mail(account.email, code, ref, "verify it's you") if account else None
 
-        async def send(scope: _Scope, state: dict[str, Any]) -> None:
+        async def send(scope: _Scope, state: Fulfilment) -> None:
             if mail is not None:
                 await self._mail(scope, mail)
             await self._event(
                 scope, "code_sent", "to the account's address" if mail else "no matching account"
             )
-            state.update(phase="code", code=code_state, tries=0)
-            await self._save(scope, state)
+            await self._save(scope, replace(state, phase=Phase.CODE, code=code_state, tries=0))
             minutes = int(self.limits.code_ttl.total_seconds() // 60)
             await scope.say(
                 "If an account exists for that address, I've emailed it a 6-digit code. Please "
@@ -476,7 +464,7 @@ class FulfilmentDriver:
         return send
 
     async def _perform(
-        self, fulfiller: Fulfiller, state: dict[str, Any], email: str, ref: str
+        self, fulfiller: Fulfiller, state: Fulfilment, email: str, ref: str
     ) -> Finish:
         account = await self.directory.find(email)
         grants: list[ResetLinkGrant] = []
@@ -491,7 +479,7 @@ class FulfilmentDriver:
 
         ctx = ActionContext(
             account=account,
-            facts=dict(state["facts"]),
+            facts=dict(state.facts),
             directory=self.directory,
             ticket_ref=ref,
             now=self.desk.clock(),
@@ -500,13 +488,13 @@ class FulfilmentDriver:
         )
         outcome = await fulfiller.perform(ctx)
 
-        async def apply(scope: _Scope, state: dict[str, Any]) -> None:
+        async def apply(scope: _Scope, state: Fulfilment) -> None:
             await self._apply(scope, fulfiller, state, outcome)
 
         return apply
 
     def _backend_failed(self, problem: str) -> Finish:
-        async def failed(scope: _Scope, state: dict[str, Any]) -> None:
+        async def failed(scope: _Scope, state: Fulfilment) -> None:
             await self._event(scope, "backend_error", problem[:300])
             await self._hand_off(
                 scope,
@@ -521,12 +509,12 @@ class FulfilmentDriver:
         self, uow: UnitOfWork, conversation_id: int, number: int, finish: Finish
     ) -> None:
         conversation = await uow.conversations.get(conversation_id)
-        state = dict(conversation.dialogue or {})
+        state = conversation.dialogue
         if (
             conversation.state is not ConversationState.WITH_BOT
-            or state.get("kind") != KIND
-            or state.get("job") != number
-            or state.get("phase") != "working"
+            or not isinstance(state, Fulfilment)
+            or state.job != number
+            or state.phase is not Phase.WORKING
             or conversation.ticket_id is None
         ):
             return  # the customer moved on (cancelled, asked for an agent, timed out)
@@ -542,7 +530,7 @@ class FulfilmentDriver:
     # -- outcomes -------------------------------------------------------------------------------
 
     async def _apply(
-        self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any], outcome: Outcome
+        self, scope: _Scope, fulfiller: Fulfiller, state: Fulfilment, outcome: Outcome
     ) -> None:
         for mail in outcome.mails:
             await self._mail(scope, mail)
@@ -556,7 +544,7 @@ class FulfilmentDriver:
                 scope.conversation.id,
                 scope.ticket.id,
             )
-        state["notes"] = [*state.get("notes", []), outcome.notes]
+        state = replace(state, notes=(*state.notes, outcome.notes))
         if outcome.kind is OutcomeKind.DONE:
             await self._event(scope, "done", outcome.notes[:500])
             await scope.say(outcome.say)
@@ -565,8 +553,8 @@ class FulfilmentDriver:
             await self._event(
                 scope, "link_sent" if outcome.reset_links else "waiting", outcome.notes[:500]
             )
-            state["phase"] = "waiting"
-            await self._save(scope, state, until=now + (outcome.wait or self.limits.idle_timeout))
+            until = now + (outcome.wait or self.limits.idle_timeout)
+            await self._save(scope, replace(state, phase=Phase.WAITING), until=until)
             await scope.say(outcome.say)
         else:
             await self._event(scope, "refused", outcome.notes[:500])
@@ -585,12 +573,12 @@ class FulfilmentDriver:
         customer = await uow.customers.get(conversation.customer_id)
         scope = _Scope(uow, self.desk, conversation, customer, ticket)
         await self._event(scope, "password_set", "the new password was set with the mailed link")
-        state = conversation.dialogue or {}
+        state = conversation.dialogue
         if (
             conversation.state is ConversationState.WITH_BOT
             and conversation.ticket_id == ticket.id
-            and state.get("kind") == KIND
-            and state.get("phase") == "waiting"
+            and isinstance(state, Fulfilment)
+            and state.phase is Phase.WAITING
             and ticket.status.is_open
         ):
             await uow.fulfilment.link_verified_email(customer.id, account.email)
@@ -605,7 +593,7 @@ class FulfilmentDriver:
     # -- endings --------------------------------------------------------------------------------
 
     async def _hand_off(
-        self, scope: _Scope, state: Mapping[str, Any], reason: str, lead: str
+        self, scope: _Scope, state: Fulfilment | None, reason: str, lead: str
     ) -> None:
         """Give the ticket to the agents with everything gathered, and say so plainly."""
         await scope.uow.fulfilment.clear_timer(scope.conversation.id)
@@ -618,21 +606,21 @@ class FulfilmentDriver:
         await self._note(scope, self._summary(state, reason))
         await self.desk.hand_off(scope.uow, scope.conversation, scope.ticket, reason)
 
-    def _summary(self, state: Mapping[str, Any], reason: str) -> str:
-        fulfiller = self.fulfillers.get(str(state.get("fulfiller")))
+    def _summary(self, state: Fulfilment | None, reason: str) -> str:
+        fulfiller = self.fulfillers.get(state.fulfiller) if state else None
         lines = [
             f"Auto-fulfilment ({fulfiller.title if fulfiller else 'unknown'}) handed over: "
             f"{reason}.",
-            f"Identity verified: {'yes' if state.get('verified') else 'no'}.",
+            f"Identity verified: {'yes' if state and state.verified else 'no'}.",
         ]
-        facts = state.get("facts") or {}
-        lines += [f"{name}: {value}" for name, value in facts.items()]
-        lines += [f"Note: {n}" for n in state.get("notes") or ()]
+        if state is not None:
+            lines += [f"{name}: {value}" for name, value in state.facts.items()]
+            lines += [f"Note: {n}" for n in state.notes]
         return "\n".join(lines)
 
-    async def _cancel(self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any]) -> None:
+    async def _cancel(self, scope: _Scope, fulfiller: Fulfiller, state: Fulfilment) -> None:
         await scope.uow.fulfilment.clear_timer(scope.conversation.id)
-        await self._event(scope, "cancelled", f"at {state.get('phase')}")
+        await self._event(scope, "cancelled", f"at {state.phase.value}")
         scope.ticket.resolution = "Cancelled by the customer; nothing was changed."
         await self.desk.transition(
             scope.uow,
@@ -666,15 +654,15 @@ class FulfilmentDriver:
 
     async def _expire(self, uow: UnitOfWork, conversation_id: int, now: datetime) -> bool:
         conversation = await uow.conversations.get(conversation_id)
-        state = dict(conversation.dialogue or {})
+        state = conversation.dialogue
         if (
             conversation.state is not ConversationState.WITH_BOT
-            or state.get("kind") != KIND
+            or not isinstance(state, Fulfilment)
             or conversation.ticket_id is None
         ):
             await uow.fulfilment.clear_timer(conversation_id)
             return False
-        deadline = _when(state["deadline"])
+        deadline = state.deadline or now
         if deadline > now:  # the dialogue moved on since the timer was read
             await uow.fulfilment.set_timer(conversation_id, deadline)
             return False
@@ -685,10 +673,10 @@ class FulfilmentDriver:
             await uow.customers.get(conversation.customer_id),
             await uow.tickets.get(conversation.ticket_id),
         )
-        await self._event(scope, "timeout", f"idle at {state.get('phase')}")
+        await self._event(scope, "timeout", f"idle at {state.phase.value}")
         lead = (
             "I haven't seen a new password being set yet."
-            if state.get("phase") == "waiting"
+            if state.phase is Phase.WAITING
             else "I haven't heard from you for a while, so I've paused here."
         )
         await self._hand_off(scope, state, "the fulfilment dialogue timed out", lead)
@@ -701,12 +689,9 @@ class FulfilmentDriver:
             raise RuntimeError("a fulfilment dialogue needs a ticket")
         return _Scope(turn.uow, turn.desk, turn.conversation, turn.customer, turn.ticket)
 
-    async def _save(
-        self, scope: _Scope, state: dict[str, Any], until: datetime | None = None
-    ) -> None:
+    async def _save(self, scope: _Scope, state: Fulfilment, until: datetime | None = None) -> None:
         deadline = until or (self.desk.clock() + self.limits.idle_timeout)
-        state["deadline"] = _iso(deadline)
-        scope.conversation.dialogue = dict(state)
+        scope.conversation.dialogue = replace(state, deadline=deadline)
         await self.desk.uow_save_conversation(scope.uow, scope.conversation)
         await scope.uow.fulfilment.set_timer(scope.conversation.id, deadline)
 
@@ -741,5 +726,5 @@ class FulfilmentDriver:
         )
 
 
-Finish = Callable[[_Scope, dict[str, Any]], Any]
+Finish = Callable[[_Scope, Fulfilment], Any]
 """What a background job decided, applied inside the write that continues the dialogue."""

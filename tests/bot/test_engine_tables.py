@@ -13,7 +13,7 @@ from bot.clarifying import CatalogClarifier
 from bot.engine import Engine
 from bot.ports import InboundEvent
 from classifier.catalog import load_catalog
-from models import ChannelKind, ConversationState, Prediction, SenderKind
+from models import ChannelKind, Clarifying, ConversationState, Prediction, SenderKind
 from service.bus import EventBus
 from service.desk import Desk
 
@@ -119,7 +119,7 @@ async def test_first_contact_greeting_status_ticket_and_the_queue(chat: Chat) ->
 async def test_an_unsure_bot_asks_then_opens_the_ticket_the_customer_chose(chat: Chat) -> None:
     question = await chat.says("my workspace thing is acting weird")
     assert question == ["I want to get this right. Which of these is closest to what you need?"]
-    assert chat.store.conversation(chat.address).dialogue["kind"] == "clarify"  # type: ignore[index]
+    assert isinstance(chat.store.conversation(chat.address).dialogue, Clarifying)
     opened = await chat.says(payload="intent:login_failure")
     assert "opened ticket FD-1001" in opened[0]
     ticket = chat.store.rows.tickets[1]
