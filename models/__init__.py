@@ -52,6 +52,7 @@ from .errors import (
     InvalidTransition,
     NotFound,
     NotSignedIn,
+    StoreUnavailable,
     TooFast,
     ValidationError,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "Priority",
     "QueueAcknowledged",
     "SenderKind",
+    "StoreUnavailable",
     "Ticket",
     "TicketAction",
     "TicketEvent",

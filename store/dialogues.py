@@ -161,6 +161,7 @@ def prediction_to_json(prediction: Prediction) -> dict[str, Any]:
         "team": prediction.team,
         "fulfiller": prediction.fulfiller,
         "alternatives": [list(a) for a in prediction.alternatives],
+        "language": prediction.language,
     }
 
 
@@ -173,4 +174,5 @@ def prediction_from_json(data: dict[str, Any]) -> Prediction:
         team=data.get("team"),
         fulfiller=data.get("fulfiller"),
         alternatives=tuple((str(i), float(p)) for i, p in data.get("alternatives") or ()),
+        language=data.get("language"),
     )

@@ -24,7 +24,14 @@ from models import (
 from store.dialogues import dialogue_from_json, dialogue_to_json
 
 PREDICTION = Prediction(
-    "login_failure", TicketType.INCIDENT, Priority.HIGH, 0.41, "identity", None, (("vpn", 0.3),)
+    "login_failure",
+    TicketType.INCIDENT,
+    Priority.HIGH,
+    0.41,
+    "identity",
+    None,
+    (("vpn", 0.3),),
+    language="de",
 )
 MOMENT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
