@@ -83,7 +83,7 @@ def message(row: RowMapping) -> Message:
     )
 
 
-# problem_id is not here: only the conditional link in store/reports.py sets it, so saving a
+# problem_id is not here: only the conditional link in store/problems.py sets it, so saving a
 # ticket loaded before a concurrent link can never undo the link.
 TICKET_MUTABLE = (
     "description",

@@ -25,7 +25,10 @@ OpenTicket = Callable[[Turn, Prediction, "str | None", "tuple[int, ...]"], Await
 
 
 class ClarifyingDialogue:
-    """Asks, reads the answer (a button or the problem in other words), then opens the ticket."""
+    """Asks, reads the answer (a button or the problem in other words), then opens the ticket.
+    The engine's driver for ``Clarifying``."""
+
+    dialogues = (Clarifying,)
 
     def __init__(
         self, clarifier: Clarifier, classifier: Classifier, open_ticket: OpenTicket
@@ -69,6 +72,13 @@ class ClarifyingDialogue:
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
         await turn.say(text, buttons=buttons)
 
+    async def on_button(self, turn: Turn, payload: str) -> bool:
+        dialogue = turn.conversation.dialogue
+        if not isinstance(dialogue, Clarifying) or not payload.startswith(INTENT_PREFIX):
+            return False
+        await self.on_answer(turn, dialogue, payload)
+        return True
+
     async def on_answer(self, turn: Turn, dialogue: Clarifying, answer: str) -> None:
         """A button of a clarifying question: open the ticket with the chosen intent (and keep
         the choice as a labelled example), ask to rephrase once, or hand off."""
@@ -88,8 +98,15 @@ class ClarifyingDialogue:
         else:  # "Something else", or a button of an older question
             await self._rephrase_or_hand_off(turn, dialogue, original)
 
-    async def on_text(self, turn: Turn, dialogue: Clarifying) -> None:
+    async def on_text(self, turn: Turn) -> bool:
         """Free text after a clarifying question: the problem said in other words."""
+        dialogue = turn.conversation.dialogue
+        if not isinstance(dialogue, Clarifying):
+            return False
+        await self._reworded(turn, dialogue)
+        return True
+
+    async def _reworded(self, turn: Turn, dialogue: Clarifying) -> None:
         prediction = turn.prediction or self._classifier.classify(turn.message.text)
         question = self.clarifier.question(prediction)
         if prediction.intent == GREETING_INTENT or (question is not None and question.ask):

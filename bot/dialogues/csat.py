@@ -1,6 +1,11 @@
 """CSAT, the customer's side: a rating by button or typed, "not fixed", and the comment after a
 low rating. The desk asks for the rating when it resolves a ticket (``service/desk.py``); the
 buttons, their payloads and the words recognised are in ``models/csat.py``.
+
+:class:`CsatDialogue` is the engine's driver for the two exchanges (``CsatPrompt``: the rating
+was asked for; ``CsatComment``: a low rating, what could have been better?). A rating button
+counts whenever it is pressed, and "not fixed" reopens a resolved ticket even after the
+exchange ended.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from models import (
     TicketStatus,
     format_ticket_id,
 )
-from models.csat import COMMENT_BELOW, NOT_FIXED, SCORE_ONLY
+from models.csat import COMMENT_BELOW, NOT_FIXED, SCORE_ONLY, parse_csat_payload
 
 from ..dialogue import Turn
 
@@ -103,3 +108,38 @@ async def on_comment(turn: Turn, dialogue: CsatComment) -> None:
             return
     await turn.uow.csat.add_comment(dialogue.ticket_id, dialogue.round, turn.message.text)
     await turn.say("Thank you, I've passed your feedback on to the team.")
+
+
+class CsatDialogue:
+    """The engine's driver for the CSAT exchanges."""
+
+    dialogues = (CsatPrompt, CsatComment)
+
+    async def on_text(self, turn: Turn) -> bool:
+        dialogue = turn.conversation.dialogue
+        if isinstance(dialogue, CsatComment):
+            await on_comment(turn, dialogue)
+            return True
+        if isinstance(dialogue, CsatPrompt):
+            return await on_text(turn, dialogue)
+        return False
+
+    async def on_button(self, turn: Turn, payload: str) -> bool:
+        return await self.on_rating(turn, payload)
+
+    async def on_rating(self, turn: Turn, payload: str) -> bool:
+        """A rating button, whatever the conversation is doing now (``False``: not one)."""
+        rating = parse_csat_payload(payload)
+        if rating is None:
+            return False
+        await record_rating(turn, *rating)
+        return True
+
+    async def not_fixed_after(self, turn: Turn) -> bool:
+        """ "Not fixed" after the exchange ended (a rating, a comment): reopen the ticket."""
+        return (
+            turn.ticket is not None
+            and turn.ticket.status is TicketStatus.RESOLVED
+            and NOT_FIXED.search(turn.message.text) is not None
+            and await on_text(turn, CsatPrompt(turn.ticket.id, 0))
+        )
