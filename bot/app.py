@@ -49,6 +49,7 @@ from .fulfilment.setup import fulfilment_driver
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
+from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -172,12 +173,7 @@ async def running(
         fd.fulfilment = fulfilment
         files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
         fd.webchat = WebChatSessions(
-            store,
-            engine,
-            bus,
-            burst=settings.chat_burst,
-            rate=settings.chat_rate_per_s,
-            files=files,
+            store, engine, bus, files, burst=settings.chat_burst, rate=settings.chat_rate_per_s
         )
         await engine.start()
         stack.push_async_callback(engine.stop)
@@ -232,8 +228,6 @@ async def running(
 
 def email_channel(settings: Settings, store: Store) -> EmailChannel:
     """Mail out by SMTP (or into ``mail/*.eml`` without a host); mail in when configured."""
-    from .mail_threads import StoreMailThreads
-
     s = settings
     transport: SmtpMailSender | FileMailSender = FileMailSender(s.mail_dir, s.smtp_from)
     if s.smtp_host:

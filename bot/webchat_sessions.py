@@ -82,10 +82,10 @@ class WebChatSessions:
         store: Store,
         engine: Engine,
         bus: EventBus,
+        files: Files | None = None,
         *,
         burst: int,
         rate: float,
-        files: Files | None = None,
     ) -> None:
         self.files = files
         self.store = store
