@@ -10,10 +10,10 @@ from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
     HandoffQueryRepository,
-    LoginFailureRepository,
     NotificationRepository,
     TicketFlagRepository,
 )
+from .limits import RateCounterRepository
 from .outbox import OutboxRepository
 from .reports import ProblemQueries, ReportQueries
 from .repositories import ConversationRepository, CustomerRepository, MessageRepository
@@ -49,7 +49,7 @@ class UnitOfWork:
         self.labels = TrainingLabelRepository(conn)
         # hand-off to agents
         self.sessions = AgentSessionRepository(conn)
-        self.login_failures = LoginFailureRepository(conn)
+        self.limits = RateCounterRepository(conn)  # abuse limits, login attempts
         self.notifications = NotificationRepository(conn)
         self.flags = TicketFlagRepository(conn)
         self.handoff = HandoffQueryRepository(conn)
