@@ -35,6 +35,7 @@ from store.database import Store
 from store.health import write_failure
 from store.migrate import upgrade
 
+from . import help_centre
 from .channels import webchat
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
@@ -410,6 +411,7 @@ def create_app(
     app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_models_page(app, settings)

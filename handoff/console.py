@@ -31,6 +31,7 @@ from models import AgentRole, Priority, TicketStatus, TicketType, format_ticket_
 
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
+from .knowledge_api import add_knowledge_routes
 from .macros import previews as macro_previews
 from .queue import QueueQuery
 from .workspace_api import add_workspace_routes
@@ -354,6 +355,7 @@ def add_routes(app: web.Application) -> None:
     app.on_shutdown.append(stop_streams)
     add_api_routes(app)
     add_workspace_routes(app)  # macros, merge, problem link
+    add_knowledge_routes(app)  # articles (#13)
     r = app.router
     r.add_get("/console", home)
     r.add_get("/console/", home)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .articles import ArticleRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.search, self.tags = TicketSearch(conn), TagRepository(conn)
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
+        self.articles = ArticleRepository(conn)  # the knowledge base
         self._after_commit: list[Callable[[], None]] = []
 
     @property

@@ -1,0 +1,110 @@
+"""The public help centre: published articles at ``/help`` (list and search) and
+``/help/articles/{id}``, in the web-chat widget's style.
+
+Bodies are rendered by :func:`service.article_text.to_html` (raw HTML off, links sanitised) and
+the pages send the site-wide CSP (no inline script), so an article cannot run anything. A
+customer's language (``?lang=fr``, else the browser's ``Accept-Language``) picks the translation
+of each article; English (the original) is the fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+
+from models import NotFound
+from models.articles import LANGUAGE, Article
+from models.inputs import parse_row_id
+from service.article_text import plain_text, summary, to_html
+from service.knowledge import in_language
+
+if TYPE_CHECKING:
+    from store.database import Store
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "help"
+JINJA = web.AppKey("help_jinja", jinja2.Environment)
+STORE_OF = web.AppKey("help_store_of", object)
+MAX_QUERY = 200
+
+
+def browser_language(request: web.Request) -> str:
+    """``?lang=`` if given, else the first two-letter language of ``Accept-Language``."""
+    wanted = request.query.get("lang", "").strip().lower()
+    if LANGUAGE.match(wanted):
+        return wanted
+    for part in request.headers.get("Accept-Language", "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if LANGUAGE.match(code):
+            return code
+    return "en"
+
+
+def matches(article: Article, words: list[str]) -> int:
+    """How many of the query's words the article contains (title words count double)."""
+    title, text = article.title.lower(), plain_text(article.body).lower()
+    return sum(2 * (w in title) + (w in text) for w in words if w in title or w in text)
+
+
+async def _published(request: web.Request) -> list[Article]:
+    store: Store = request.app[STORE_OF](request)  # type: ignore[operator]
+    return await store.read(lambda uow: uow.articles.listed(published_only=True))
+
+
+def _render(request: web.Request, template: str, **context: object) -> web.Response:
+    html = request.app[JINJA].get_template(template).render(**context)
+    return web.Response(text=html, content_type="text/html")
+
+
+async def help_index(request: web.Request) -> web.Response:
+    language = browser_language(request)
+    query = request.query.get("q", "").strip()[:MAX_QUERY]
+    shown = list(in_language(await _published(request), language).values())
+    if query:
+        words = [w for w in query.lower().split() if len(w) > 1]
+        scored = [(matches(a, words), a) for a in shown]
+        shown = [a for score, a in sorted(scored, key=lambda p: -p[0]) if score > 0]
+    else:
+        shown.sort(key=lambda a: a.title.lower())
+    items = [{"article": a, "summary": summary(a.body, 160)} for a in shown]
+    return _render(request, "index.html", items=items, query=query, language=language)
+
+
+async def help_article(request: web.Request) -> web.Response:
+    try:
+        wanted = parse_row_id(request.match_info["article_id"], "article")
+    except Exception:
+        raise NotFound("no such article") from None
+    articles = await _published(request)
+    article = next((a for a in articles if a.id == wanted), None)
+    if article is None:
+        raise NotFound(f"article {wanted} does not exist")
+    language = browser_language(request)
+    if "lang" in request.query and article.language != language:
+        family = [a for a in articles if a.family == article.family]
+        article = in_language(family, language).get(article.family, article)
+    others = [a for a in articles if a.family == article.family and a.id != article.id]
+    return _render(
+        request,
+        "article.html",
+        article=article,
+        html=Markup(to_html(article.body)),
+        translations=sorted(others, key=lambda a: a.language),
+        language=article.language,
+    )
+
+
+def add_routes(app: web.Application, store_of: Callable[[web.Request], Store]) -> None:
+    app[JINJA] = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    app[STORE_OF] = store_of
+    app.router.add_get("/help", help_index)
+    app.router.add_get("/help/", help_index)
+    app.router.add_get("/help/articles/{article_id}", help_article)
