@@ -40,6 +40,7 @@ from .channels import webchat
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
+from .dialogues.self_service import SelfServiceDialogue
 from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.directory import AccountDirectory, BuiltinDirectory
@@ -50,6 +51,7 @@ from .fulfilment.http_directory import HttpDirectory
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
+from .knowledge_search import ArticleFinder
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -153,6 +155,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            answers=SelfServiceDialogue(ArticleFinder(store, classifier), settings.base_url),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)

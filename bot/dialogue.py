@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from models import Button, Conversation, Customer, Message, Prediction, Ticket
+from models.articles import ArticleMatch
 
 GREETING_INTENT = "greeting"
 HUMAN_INTENT = "human_request"
@@ -28,6 +29,8 @@ class Turn:
     message: Message
     ticket: Ticket | None = None
     prediction: Prediction | None = None
+    article: ArticleMatch | None = None
+    """A knowledge-base article that answers this message (found before the transaction)."""
 
     async def say(self, text: str, buttons: tuple[Button, ...] = ()) -> Message:
         return await self.desk.say(self.uow, self.conversation, text, buttons=buttons)

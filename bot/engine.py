@@ -25,20 +25,20 @@ from models import (
     DuplicateMessage,
     Message,
     Prediction,
-    Priority,
     SenderKind,
     TicketStatus,
-    TicketType,
     format_ticket_id,
 )
+from models.articles import ArticleMatch
 from models.csat import NOT_FIXED, parse_csat_payload
 from models.sla import first_reply_promise
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
 from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
-from .dialogues import commands, csat, handed_off
+from .dialogues import apology, commands, csat, handed_off
 from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
+from .dialogues.self_service import SelfServiceDialogue
 from .ports import InboundEvent
 
 if TYPE_CHECKING:
@@ -47,11 +47,6 @@ if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-APOLOGY = (
-    "Sorry, something went wrong on our side. I've passed your conversation to our support "
-    "team and a human agent will get back to you here."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +80,7 @@ class Engine:
         drivers: tuple[DialogueDriver, ...] = (),
         workers: int = 16,
         clarifier: Clarifier | None = None,
+        answers: SelfServiceDialogue | None = None,
     ) -> None:
         self.store = store
         self.desk = desk
@@ -92,7 +88,8 @@ class Engine:
         self.clarifying = (
             ClarifyingDialogue(clarifier, classifier, self._open_ticket) if clarifier else None
         )
-        self.drivers = {d.kind: d for d in drivers}
+        self.answers = answers  # the knowledge base (#13); also the driver of its buttons
+        self.drivers = {d.kind: d for d in (*drivers, *([answers] if answers else []))}
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
@@ -194,7 +191,7 @@ class Engine:
                 raise
             except Exception:
                 log.exception("processing message %d failed", message_id)
-                await self._apologise(message_id)
+                await apology.apologise(self.store, self.desk, message_id)
             finally:
                 self._scheduled.discard(message_id)
 
@@ -218,16 +215,16 @@ class Engine:
                 return
             if self._needs_prediction(message, conversation):
                 text = message.text
-        prediction = None
-        if text is not None:
-            # CPU-bound; outside the transaction so the writer never waits on it.
+        prediction = article = None
+        if text is not None:  # CPU-bound: outside the transaction, the writer never waits on it
             prediction = await self._batcher.classify(text)
+            article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
             if await uow.messages.is_processed(message_id):
                 return
             await uow.messages.mark_processed(message_id, self.desk.clock())
-            await self._handle(uow, message_id, prediction)
+            await self._handle(uow, message_id, prediction, article)
 
         await self.store.write(handle)
         self.processed += 1
@@ -238,13 +235,17 @@ class Engine:
         return conversation.state is ConversationState.WITH_BOT
 
     async def _handle(
-        self, uow: UnitOfWork, message_id: int, prediction: Prediction | None
+        self,
+        uow: UnitOfWork,
+        message_id: int,
+        prediction: Prediction | None,
+        article: ArticleMatch | None = None,
     ) -> None:
         message = await uow.messages.get(message_id)
         conversation = await uow.conversations.get(message.conversation_id)
         customer = await uow.customers.get(conversation.customer_id)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
+        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
 
         if message.payload:
             await self._on_payload(turn, message.payload)
@@ -304,7 +305,9 @@ class Engine:
                 "and I'll open a ticket and take care of it."
             )
             return
-        question = self.clarifying.question(prediction) if self.clarifying else None
+        question = (
+            self.clarifying.question(prediction) if self.clarifying and not turn.article else None
+        )
         if self.clarifying is not None and question is not None:
             await self.clarifying.ask(turn, question, prediction)
             return
@@ -333,6 +336,9 @@ class Engine:
         turn.ticket = ticket
         for message_id in (*earlier, turn.message.id):
             await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
+        if turn.article is not None and self.answers is not None:
+            await self.answers.offer(turn, turn.article)
+            return
         public = format_ticket_id(ticket.id)
         driver = next(
             (
@@ -384,38 +390,3 @@ class Engine:
             await driver.on_message(turn)
             return
         await turn.say("Sorry, that button is no longer active. Please type your message instead.")
-
-    # -- failures -----------------------------------------------------------------------------
-
-    async def _apologise(self, message_id: int) -> None:
-        """A bug while handling a message: the customer gets an apology and an agent, never
-        silence; the message is marked processed so it is not retried forever."""
-
-        async def fallback(uow: UnitOfWork) -> None:
-            if await uow.messages.is_processed(message_id):
-                return
-            await uow.messages.mark_processed(message_id, self.desk.clock())
-            message = await uow.messages.get(message_id)
-            conversation = await uow.conversations.get(message.conversation_id)
-            customer = await uow.customers.get(conversation.customer_id)
-            ticket = (
-                await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-            )
-            if ticket is None or not ticket.status.is_open:
-                ticket = await self.desk.open_ticket(
-                    uow, conversation, customer, message.text or "(no text)", _fallback()
-                )
-            await uow.messages.attach_to_ticket(message.id, ticket.id)
-            await self.desk.say(uow, conversation, APOLOGY)
-            await self.desk.hand_off(uow, conversation, ticket, "the bot failed on this message")
-
-        try:
-            await self.store.write(fallback)
-        except Exception:
-            log.exception("could not hand message %d to an agent after a failure", message_id)
-
-
-def _fallback() -> Prediction:
-    return Prediction(
-        intent="unknown", type=TicketType.INCIDENT, priority=Priority.MEDIUM, confidence=0.0
-    )

@@ -65,6 +65,21 @@ class Article:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleMatch:
+    """The article the bot offers for a customer's question, and the words it quotes."""
+
+    article_id: int
+    title: str
+    language: str
+    answer: str
+    score: float
+
+    @property
+    def url_path(self) -> str:
+        return f"/help/articles/{self.article_id}"
+
+
 def _text(value: Any, name: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f'"{name}" must be a non-empty string')

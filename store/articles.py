@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import NotFound
@@ -83,7 +83,9 @@ class ArticleRepository:
         )
         await self.conn.execute(delete(_A).where(_A.c.id == article_id))
 
-    async def last_change(self) -> datetime | None:
-        """When any article last changed (the bot rebuilds its index when this moves)."""
-        query = select(_A.c.updated_at).order_by(_A.c.updated_at.desc()).limit(1)
-        return (await self.conn.execute(query)).scalar()
+    async def stamp(self) -> tuple[datetime | None, int]:
+        """When an article last changed, and how many there are: moves with every change (the
+        bot rebuilds its index then)."""
+        query = select(func.max(_A.c.updated_at), func.count())
+        row = (await self.conn.execute(query)).one()
+        return row[0], int(row[1])

@@ -54,7 +54,7 @@ GROUP_COLUMNS: dict[str, Any] = {
     "team": T.c.team,
     "agent": T.c.assignee_id,
 }
-REOPEN_EVENT = "status:reopen"
+REOPEN_EVENT, SELF_SERVICE_EVENT = "status:reopen", "self_service"  # (#13: knowledge base)
 _JULIAN_UNIX_EPOCH = 2440587.5
 QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
@@ -201,10 +201,11 @@ class ReportQueries:
         """Counts and duration statistics of the period's tickets, per group value."""
         sql = self.sql
         responded_at = func.coalesce(T.c.first_response_at, T.c.resolved_at)
-        reopened = T.c.id.in_(
-            select(t.ticket_events.c.ticket_id).where(t.ticket_events.c.kind == REOPEN_EVENT)
-        )
+        event = t.ticket_events.c
+        reopened = T.c.id.in_(select(event.ticket_id).where(event.kind == REOPEN_EVENT))
         resolved = T.c.resolved_at.is_not(None)
+        auto = and_(resolved, T.c.auto_fulfilled.is_(True))
+        self_served = T.c.id.in_(select(event.ticket_id).where(event.kind == SELF_SERVICE_EVENT))
         has_due = and_(T.c.first_response_due.is_not(None), T.c.resolution_due.is_not(None))
         fr_met = and_(responded_at.is_not(None), responded_at <= T.c.first_response_due)
         fr_missed = or_(
@@ -226,7 +227,8 @@ class ReportQueries:
                 _flag(T.c.escalated.is_(True)).label("escalated"),
                 _flag(resolved).label("resolved"),
                 _flag(and_(resolved, T.c.resolution_count <= 1, not_(reopened))).label("fcr"),
-                _flag(and_(resolved, T.c.auto_fulfilled.is_(True))).label("auto"),
+                _flag(auto).label("auto"),
+                _flag(and_(auto, self_served)).label("self_served"),
                 _flag(and_(has_due, fr_met, res_met)).label("sla_met"),
                 _flag(and_(has_due, or_(and_(fr_met, res_met), fr_missed, res_missed))).label(
                     "sla_decided"
@@ -249,20 +251,20 @@ class ReportQueries:
             func.count(base.c.frt),
             func.avg(base.c.rt),
             func.count(base.c.rt),
+            func.sum(base.c.self_served),
         ]
         if sql.pg:
+            durations = (base.c.frt, base.c.rt)
             columns += [
-                func.percentile_cont(q).within_group(col)
-                for col in (base.c.frt, base.c.rt)
-                for q in (0.5, 0.9)
+                func.percentile_cont(q).within_group(d) for d in durations for q in QUANTILES
             ]
         await self._sort_in_memory()
         rows = (await self.conn.execute(select(*columns).group_by(base.c.grp))).all()
         percentiles: dict[tuple[Any, str], tuple[Any, Any]] = {}
         if sql.pg:
             for r in rows:
-                percentiles[(r[0], "frt")] = (r[12], r[13])
-                percentiles[(r[0], "rt")] = (r[14], r[15])
+                percentiles[(r[0], "frt")] = (r[13], r[14])
+                percentiles[(r[0], "rt")] = (r[15], r[16])
         elif by is None and hours is None and await self._has_sort_indexes():
             for name, n_col in (("frt", 9), ("rt", 11)):
                 n = int(rows[0][n_col]) if rows and rows[0][n_col] else 0
@@ -290,6 +292,7 @@ class ReportQueries:
                 resolved=int(r[3] or 0),
                 resolved_first_contact=int(r[4] or 0),
                 auto_resolved=int(r[5] or 0),
+                self_served=int(r[12] or 0),
                 sla_met=int(r[6] or 0),
                 sla_decided=int(r[7] or 0),
                 first_response=DurationStats(_round(fp[0]), _round(fp[1]), _round(r[8]), r[9]),
@@ -485,9 +488,7 @@ class ProblemQueries:
 
     async def link(self, incident_ids: Sequence[int], problem_id: int) -> list[int]:
         """Link the incidents not yet linked to any problem; returns the ids it linked.
-
-        Conditional (``problem_id IS NULL``), so concurrent detectors never relink a ticket.
-        """
+        Conditional (``problem_id IS NULL``), so concurrent detectors never relink a ticket."""
         linked: list[int] = []
         for incident_id in incident_ids:
             result = await self.conn.execute(

@@ -1,0 +1,149 @@
+"""Self-service: the bot answers a how-to question from a knowledge-base article.
+
+The engine opens the ticket (so every question is counted), then :meth:`SelfServiceDialogue.offer`
+quotes the article (the matching section or its summary) with a link to the help centre and two
+buttons. "That solved it" resolves the ticket by the bot as **self-service** (an ``auto``
+resolution with a ``self_service`` event, so reports count it in ``automation_rate`` and
+``self_service_rate``; CSAT is asked as for any resolution). "I still need help" hands the ticket
+to the agents' queue; the ``article_offered`` event tells the agent what the customer read.
+Typed answers work too ("thanks, that worked" / anything else: an agent takes over).
+
+While the buttons wait, ``conversation.dialogue`` is ``{"kind": "self_service", "ticket_id",
+"article_id", "title"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from models import Button, Prediction, TicketEvent, format_ticket_id
+from models.articles import ArticleMatch
+from models.sla import first_reply_promise
+
+from ..dialogue import Turn
+
+KIND = "self_service"
+SOLVED, STILL = "kb:solved", "kb:help"
+SOLVED_WORDS = re.compile(
+    r"^\W*(yes|yep|thanks?|thank you|that (solved|fixed|helped|worked)|it (worked|works)|"
+    r"solved|perfect|great|ja|danke|hat geholfen|oui|merci|ça marche|sí|si|gracias|funciona)\b",
+    re.IGNORECASE,
+)
+NOT_SOLVED = re.compile(r"\b(not|no|didn'?t|doesn'?t|nicht|kein|pas|non|ne|no me)\b", re.I)
+
+
+class Finder(Protocol):
+    """What the dialogue needs to look an article up (``bot.knowledge_search.ArticleFinder``)."""
+
+    async def find(
+        self, text: str, prediction: Prediction | None, language: str | None = None
+    ) -> ArticleMatch | None: ...
+
+    def translated(self, match: ArticleMatch, language: str) -> ArticleMatch:
+        """The same answer from the article's translation into ``language``, if there is one."""
+        ...
+
+
+class SelfServiceDialogue:
+    """The engine's ``answers`` port and the driver of the two buttons."""
+
+    kind = KIND
+
+    def __init__(self, finder: Finder, base_url: str) -> None:
+        self.finder = finder
+        self.base_url = base_url.rstrip("/")
+
+    def handles(self, prediction: Prediction) -> bool:
+        return False  # offered by the engine before any driver is chosen (it needs the text)
+
+    async def start(self, turn: Turn) -> None:
+        raise RuntimeError("self-service starts with offer()")
+
+    async def prepare(self, text: str, prediction: Prediction | None) -> ArticleMatch | None:
+        """Outside the transaction: the article worth offering for ``text``, if any."""
+        return await self.finder.find(text, prediction)
+
+    async def offer(self, turn: Turn, match: ArticleMatch) -> None:
+        """Answer the ticket just opened from ``match`` and ask whether it solved it."""
+        ticket = turn.ticket
+        assert ticket is not None
+        match = self.finder.translated(match, turn.customer.language)
+        link = f"{self.base_url}{match.url_path}"
+        await turn.uow.events.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                actor="bot",
+                kind="article_offered",
+                new=f"#{match.article_id} {match.title}",
+                detail=link,
+                created_at=turn.desk.clock(),
+            )
+        )
+        turn.conversation.dialogue = {
+            "kind": KIND,
+            "ticket_id": ticket.id,
+            "article_id": match.article_id,
+            "title": match.title,
+        }
+        await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
+        await turn.desk.record_first_response(turn.uow, ticket)
+        turn.desk.ticket_changed(turn.uow, ticket.id)
+        await turn.say(
+            f"This article from our help centre should answer it: “{match.title}”\n\n"
+            f"{match.answer}\n\nRead it all: {link}\n"
+            f"Did that solve it? (ticket {format_ticket_id(ticket.id)})",
+            buttons=(
+                Button("That solved it", f"{SOLVED}:{ticket.id}"),
+                Button("I still need help", f"{STILL}:{ticket.id}"),
+            ),
+        )
+
+    async def on_message(self, turn: Turn) -> None:
+        dialogue = turn.conversation.dialogue or {}
+        ticket_id = int(str(dialogue.get("ticket_id")))
+        payload = turn.message.payload or ""
+        if payload:
+            if not payload.endswith(f":{ticket_id}") or not payload.startswith("kb:"):
+                await turn.say("Sorry, that button is no longer active.")
+                return
+            solved = payload.startswith(SOLVED)
+        else:
+            text = turn.message.text
+            solved = bool(SOLVED_WORDS.search(text)) and not NOT_SOLVED.search(text)
+        ticket = await turn.uow.tickets.get(ticket_id)
+        turn.ticket = ticket
+        turn.conversation.dialogue = None
+        await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
+        if not payload:
+            await turn.uow.messages.attach_to_ticket(turn.message.id, ticket.id)
+        title = str(dialogue.get("title", ""))
+        if not ticket.status.is_open:
+            await turn.say(f"Ticket {format_ticket_id(ticket.id)} is already closed.")
+            return
+        if solved:
+            await turn.uow.events.add(
+                TicketEvent(
+                    ticket_id=ticket.id,
+                    actor="customer",
+                    kind="self_service",
+                    new=f"#{dialogue.get('article_id')} {title}",
+                    created_at=turn.desk.clock(),
+                )
+            )
+            await turn.desk.resolve(
+                turn.uow,
+                ticket,
+                f"answered by the help-centre article “{title}”",
+                "bot",
+                auto_fulfilled=True,
+            )
+            return
+        due = ticket.first_response_due or turn.desk.clock()
+        promise = first_reply_promise(turn.desk.sla, ticket.priority, due, turn.desk.clock())
+        await turn.say(
+            f"Sorry it didn't help. I've passed ticket {format_ticket_id(ticket.id)} to our "
+            f"team, with the article you read; a human agent will reply here {promise}. "
+            "You can add anything else in the meantime."
+        )
+        await turn.hand_off(f"the article “{title}” did not solve it")
