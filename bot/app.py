@@ -95,6 +95,8 @@ async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitSta
     from classifier.registry import ModelRegistry
 
     registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
+    if registry.active_version() is None:  # say why the first start takes a while
+        log.info("classifier: no model yet; training the first one from the shipped examples")
     holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
     log.info("classifier: model version %s from %s", holder.current.version, registry.root)
 
