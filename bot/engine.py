@@ -32,6 +32,7 @@ from models import (
 from models.articles import ArticleMatch
 from models.csat import NOT_FIXED, parse_csat_payload
 from models.sla import first_reply_promise
+from models.texts import PRIORITIES, TICKET_TYPES, _, word
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
@@ -280,8 +281,10 @@ class Engine:
             await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
             await handed_off.customer_replied(turn)
             await turn.say(
-                f"I've added this to your ticket {format_ticket_id(turn.ticket.id)}. "
-                "An agent will pick it up here."
+                _(
+                    "I've added this to your ticket {ticket}. An agent will pick it up here.",
+                    ticket=format_ticket_id(turn.ticket.id),
+                )
             )
             await turn.hand_off("customer wrote again on an open ticket")
             return
@@ -301,8 +304,10 @@ class Engine:
         if prediction.intent == GREETING_INTENT:
             await self.desk.uow_save_conversation(turn.uow, turn.conversation)
             await turn.say(
-                "Hello! I'm the support assistant. Tell me what's wrong or what you need, "
-                "and I'll open a ticket and take care of it."
+                _(
+                    "Hello! I'm the support assistant. Tell me what's wrong or what you need, "
+                    "and I'll open a ticket and take care of it."
+                )
             )
             return
         question = (
@@ -350,24 +355,33 @@ class Engine:
         )
         if driver is not None:
             await turn.say(
-                f"Thanks! I've opened ticket {public} for this "
-                f"({ticket.type.value.replace('_', ' ')}). I can take care of it myself."
+                _(
+                    "Thanks! I've opened ticket {ticket} for this ({type}). "
+                    "I can take care of it myself.",
+                    ticket=public,
+                    type=word(TICKET_TYPES[ticket.type.value]),
+                )
             )
             await self.desk.record_first_response(turn.uow, ticket)
             await driver.start(turn)
             return
         due = ticket.first_response_due or self.desk.clock()
         lead = (
-            "Of course, I'll get you a human agent."
+            _("Of course, I'll get you a human agent.")
             if prediction.intent == HUMAN_INTENT
-            else "Thanks for the details."
+            else _("Thanks for the details.")
         )
         await turn.say(
-            f"{lead} I've opened ticket {public} "
-            f"({ticket.type.value.replace('_', ' ')}, {ticket.priority.value} priority). "
-            f"A human agent will take over this conversation; expect a first reply "
-            f"{first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())}. "
-            "You can add anything else here in the meantime."
+            _(
+                "{lead} I've opened ticket {ticket} ({type}, {priority} priority). A human agent "
+                "will take over this conversation; expect a first reply {promise}. You can add "
+                "anything else here in the meantime.",
+                lead=lead,
+                ticket=public,
+                type=word(TICKET_TYPES[ticket.type.value]),
+                priority=word(PRIORITIES[ticket.priority.value]),
+                promise=first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock()),
+            )
         )
         await turn.hand_off(f"{prediction.intent} needs an agent")
 
@@ -389,4 +403,6 @@ class Engine:
         if driver is not None and with_bot:
             await driver.on_message(turn)
             return
-        await turn.say("Sorry, that button is no longer active. Please type your message instead.")
+        await turn.say(
+            _("Sorry, that button is no longer active. Please type your message instead.")
+        )

@@ -31,6 +31,7 @@ from models import (
 )
 from models.inputs import parse_row_id
 
+from . import customer_texts
 from .auth import actor_of, require_role
 from .history import shorten
 from .merge import also_tell_merged
@@ -212,9 +213,7 @@ class AgentActions:
             await self.desk.say(
                 uow,
                 conversation,
-                f"Good news: your request {format_ticket_id(ticket.id)} has been approved"
-                + (f" ({why})" if why else "")
-                + ". We are working on it now.",
+                customer_texts.approved(ticket.id, why),
                 ticket_id=ticket.id,
             )
             return ticket
@@ -241,8 +240,7 @@ class AgentActions:
             await self.desk.say(
                 uow,
                 conversation,
-                f"We're sorry: your request {format_ticket_id(ticket.id)} was not approved. "
-                f"Reason: {why}",
+                customer_texts.rejected(ticket.id, why),
                 ticket_id=ticket.id,
             )
             return ticket
@@ -435,8 +433,7 @@ class AgentActions:
         await self.desk.say(
             uow,
             conversation,
-            f"Your request {format_ticket_id(ticket.id)} needs a manager's approval before we "
-            "start. We'll let you know here as soon as it is decided.",
+            customer_texts.needs_approval(ticket.id),
             ticket_id=ticket.id,
         )
 

@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from models import Prediction, Priority, TicketType
+from models.texts import _
 
 if TYPE_CHECKING:
     from service.desk import Desk
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
+APOLOGY = _(
     "Sorry, something went wrong on our side. I've passed your conversation to our support "
     "team and a human agent will get back to you here."
 )

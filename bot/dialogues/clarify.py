@@ -14,6 +14,7 @@ from typing import Any
 from classifier.base import Classifier
 from classifier.clarify import Clarification
 from models import Button, Prediction, Priority, TicketType
+from models.texts import N_, _
 
 from ..dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, Turn
 
@@ -62,16 +63,16 @@ class ClarifyingDialogue:
             "prediction": _prediction_json(prediction),
             "rephrased": False,
         }
-        person = Button("Talk to a person", TALK_TO_A_PERSON)
+        person = Button(N_("Talk to a person"), TALK_TO_A_PERSON)
         if len(question.options) >= 2 and dialogue is None:
             state["options"] = {o.intent: round(o.probability, 4) for o in question.options}
             buttons = tuple(Button(o.label, INTENT_PREFIX + o.intent) for o in question.options)
-            text = "I want to get this right. Which of these is closest to what you need?"
-            buttons = (*buttons, Button("Something else", SOMETHING_ELSE), person)
+            text = _("I want to get this right. Which of these is closest to what you need?")
+            buttons = (*buttons, Button(N_("Something else"), SOMETHING_ELSE), person)
         else:
             state["rephrased"] = True
             state["options"] = {}
-            text = (
+            text = _(
                 "Sorry, I'm not sure I understood. Could you describe it in other words, "
                 "in a sentence or two?"
             )

@@ -4,6 +4,7 @@ ticket and stays silent (with an agent) or acknowledges once (waiting in the que
 from __future__ import annotations
 
 from models import TicketAction, TicketStatus, format_ticket_id
+from models.texts import _
 
 from ..dialogue import Turn
 
@@ -23,8 +24,11 @@ async def while_waiting(turn: Turn) -> bool:
         turn.conversation.dialogue = {"kind": QUEUED, "acked": True}
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
         await turn.say(
-            f"Thanks, I've added that to ticket {format_ticket_id(turn.ticket.id)}. "
-            "An agent will reply here as soon as possible."
+            _(
+                "Thanks, I've added that to ticket {ticket}. An agent will reply here as soon "
+                "as possible.",
+                ticket=format_ticket_id(turn.ticket.id),
+            )
         )
     turn.desk.ticket_changed(turn.uow, turn.ticket.id)
     return True

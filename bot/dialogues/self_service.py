@@ -20,6 +20,7 @@ from typing import Protocol
 from models import Button, Prediction, TicketEvent, format_ticket_id
 from models.articles import ArticleMatch
 from models.sla import first_reply_promise
+from models.texts import N_, _
 
 from ..dialogue import Turn
 
@@ -90,12 +91,17 @@ class SelfServiceDialogue:
         await turn.desk.record_first_response(turn.uow, ticket)
         turn.desk.ticket_changed(turn.uow, ticket.id)
         await turn.say(
-            f"This article from our help centre should answer it: “{match.title}”\n\n"
-            f"{match.answer}\n\nRead it all: {link}\n"
-            f"Did that solve it? (ticket {format_ticket_id(ticket.id)})",
+            _(
+                "This article from our help centre should answer it: “{title}”\n\n{answer}\n\n"
+                "Read it all: {link}\nDid that solve it? (ticket {ticket})",
+                title=match.title,
+                answer=match.answer,
+                link=link,
+                ticket=format_ticket_id(ticket.id),
+            ),
             buttons=(
-                Button("That solved it", f"{SOLVED}:{ticket.id}"),
-                Button("I still need help", f"{STILL}:{ticket.id}"),
+                Button(N_("That solved it"), f"{SOLVED}:{ticket.id}"),
+                Button(N_("I still need help"), f"{STILL}:{ticket.id}"),
             ),
         )
 
@@ -105,7 +111,7 @@ class SelfServiceDialogue:
         payload = turn.message.payload or ""
         if payload:
             if not payload.endswith(f":{ticket_id}") or not payload.startswith("kb:"):
-                await turn.say("Sorry, that button is no longer active.")
+                await turn.say(_("Sorry, that button is no longer active."))
                 return
             solved = payload.startswith(SOLVED)
         else:
@@ -119,7 +125,9 @@ class SelfServiceDialogue:
             await turn.uow.messages.attach_to_ticket(turn.message.id, ticket.id)
         title = str(dialogue.get("title", ""))
         if not ticket.status.is_open:
-            await turn.say(f"Ticket {format_ticket_id(ticket.id)} is already closed.")
+            await turn.say(
+                _("Ticket {ticket} is already closed.", ticket=format_ticket_id(ticket.id))
+            )
             return
         if solved:
             await turn.uow.events.add(
@@ -134,7 +142,7 @@ class SelfServiceDialogue:
             await turn.desk.resolve(
                 turn.uow,
                 ticket,
-                f"answered by the help-centre article “{title}”",
+                _("answered by the help-centre article “{title}”", title=title),
                 "bot",
                 auto_fulfilled=True,
             )
@@ -142,8 +150,12 @@ class SelfServiceDialogue:
         due = ticket.first_response_due or turn.desk.clock()
         promise = first_reply_promise(turn.desk.sla, ticket.priority, due, turn.desk.clock())
         await turn.say(
-            f"Sorry it didn't help. I've passed ticket {format_ticket_id(ticket.id)} to our "
-            f"team, with the article you read; a human agent will reply here {promise}. "
-            "You can add anything else in the meantime."
+            _(
+                "Sorry it didn't help. I've passed ticket {ticket} to our team, with the article "
+                "you read; a human agent will reply here {promise}. You can add anything else "
+                "in the meantime.",
+                ticket=format_ticket_id(ticket.id),
+                promise=promise,
+            )
         )
         await turn.hand_off(f"the article “{title}” did not solve it")

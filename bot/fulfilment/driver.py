@@ -39,10 +39,12 @@ from models import (
     format_ticket_id,
 )
 from models.accounts import Account
+from models.texts import Text, _
 from service.bus import OUTBOX_TOPIC
 
 from ..dialogue import Turn
 from . import secrets as sec
+from . import texts
 from .base import (
     ActionContext,
     Fact,
@@ -97,8 +99,14 @@ class _Scope:
     def ref(self) -> str:
         return format_ticket_id(self.ticket.id)
 
-    async def say(self, text: str, buttons: Sequence[Any] = ()) -> None:
-        await self.desk.say(self.uow, self.conversation, text, buttons=tuple(buttons))
+    async def say(self, text: Text, buttons: Sequence[Any] = ()) -> None:
+        await self.desk.say(
+            self.uow,
+            self.conversation,
+            text,
+            buttons=tuple(buttons),
+            language=self.customer.language,
+        )
 
 
 def _iso(moment: datetime) -> str:
@@ -185,25 +193,21 @@ class FulfilmentDriver:
         fulfiller = self.fulfillers.get(str(state.get("fulfiller")))
         await turn.uow.messages.attach_to_ticket(turn.message.id, scope.ticket.id)
         if fulfiller is None or not scope.ticket.status.is_open:
-            await self._hand_off(scope, state, "the fulfilment dialogue lost its place", "")
+            await self._hand_off(scope, state, "the fulfilment dialogue lost its place", None)
             return
         text = (turn.message.payload or turn.message.text).strip()
         if HUMAN.search(text):
             await self._event(scope, "customer_asked_for_agent")
-            await self._hand_off(scope, state, "the customer asked for an agent", "Of course.")
+            await self._hand_off(scope, state, "the customer asked for an agent", _("Of course."))
             return
         if CANCEL.match(text):
             await self._cancel(scope, fulfiller, state)
             return
         phase = state.get("phase")
         if phase == "working":
-            await scope.say("One moment please, I'm still working on it.")
+            await scope.say(texts.WORKING)
         elif phase == "waiting":
-            await scope.say(
-                "I'm waiting for the new password to be set with the link from the email. If "
-                'it hasn\'t arrived within a few minutes, check your spam folder, or type "agent" '
-                "to talk to a person."
-            )
+            await scope.say(texts.WAITING_FOR_RESET)
         elif phase == "code":
             await self._on_code(scope, fulfiller, state, text)
         else:
@@ -232,7 +236,7 @@ class FulfilmentDriver:
                     scope,
                     state,
                     f"no usable {fact.name} after {state['tries']} tries",
-                    "I'm sorry, I couldn't make sense of that.",
+                    _("I'm sorry, I couldn't make sense of that."),
                 )
                 return
             await self._save(scope, state)
@@ -299,7 +303,7 @@ class FulfilmentDriver:
                 scope,
                 state,
                 "verification cool-down active for the new address",
-                "For your security, codes to that address are paused for a while.",
+                texts.PAUSED,
             )
             return
         code, code_state = self._new_code_state("confirm", fact.name, address)
@@ -307,10 +311,7 @@ class FulfilmentDriver:
         state.update(phase="code", code=code_state, tries=0)
         await self._event(scope, "code_sent", f"confirmation of {fact.name}")
         await self._save(scope, state)
-        await scope.say(
-            "I've emailed a 6-digit code to that address. Please type it here to confirm it; "
-            f"it expires in {int(self.limits.code_ttl.total_seconds() // 60)} minutes."
-        )
+        await scope.say(texts.confirmation_sent(int(self.limits.code_ttl.total_seconds() // 60)))
 
     async def _on_code(
         self, scope: _Scope, fulfiller: Fulfiller, state: dict[str, Any], text: str
@@ -325,13 +326,11 @@ class FulfilmentDriver:
                     scope,
                     state,
                     "no code typed after 3 prompts",
-                    "I'm sorry, I couldn't verify it.",
+                    _("I'm sorry, I couldn't verify it."),
                 )
                 return
             await self._save(scope, state)
-            await scope.say(
-                'Please type the 6-digit code from the email (or type "agent" to talk to a person).'
-            )
+            await scope.say(texts.TYPE_THE_CODE)
             return
         if self.desk.clock() >= _when(code_state["expires"]):
             await self._event(scope, "code_expired", str(code_state["purpose"]))
@@ -340,16 +339,16 @@ class FulfilmentDriver:
                     scope,
                     state,
                     "the verification code expired twice",
-                    "That code has expired.",
+                    _("That code has expired."),
                 )
                 return
             state["resends"] = int(state.get("resends", 0)) + 1
             if code_state["purpose"] == "identity":
-                await scope.say("That code has expired, so I'm sending a new one.")
+                await scope.say(texts.EXPIRED_RESENDING)
                 await self._launch(scope, state, "identify")
             else:
                 fact = self._fact(fulfiller, str(code_state["fact"]))
-                await scope.say("That code has expired, so I'm sending a new one.")
+                await scope.say(texts.EXPIRED_RESENDING)
                 await self._send_confirmation_code(
                     scope, state, fact, str(state["facts"][fact.name])
                 )
@@ -381,15 +380,11 @@ class FulfilmentDriver:
                 scope,
                 state,
                 f"{self.limits.code_attempts} wrong codes",
-                "That code is not right either, and that was the last attempt. For your "
-                f"security, no new codes will be sent to that address for {minutes} minutes.",
+                texts.last_attempt(minutes),
             )
             return
         await self._save(scope, state)
-        await scope.say(
-            f"That code is not right. Please check the email and try again "
-            f"({left} {'attempt' if left == 1 else 'attempts'} left)."
-        )
+        await scope.say(texts.wrong_code(left))
 
     async def _cooling_down(self, uow: UnitOfWork, address: str) -> bool:
         until = await uow.fulfilment.cooldown_until(sec.subject_hash(address))
@@ -448,8 +443,7 @@ class FulfilmentDriver:
                     scope,
                     state,
                     "verification cool-down active",
-                    "For your security, codes to that address are paused for a while after "
-                    "too many wrong attempts.",
+                    texts.PAUSED_AFTER_ATTEMPTS,
                 )
 
             return locked
@@ -468,10 +462,7 @@ class FulfilmentDriver:
             state.update(phase="code", code=code_state, tries=0)
             await self._save(scope, state)
             minutes = int(self.limits.code_ttl.total_seconds() // 60)
-            await scope.say(
-                "If an account exists for that address, I've emailed it a 6-digit code. Please "
-                f"type the code here; it expires in {minutes} minutes."
-            )
+            await scope.say(texts.identity_code_sent(minutes))
 
         return send
 
@@ -512,7 +503,7 @@ class FulfilmentDriver:
                 scope,
                 state,
                 f"the account system failed: {problem[:200]}",
-                "I'm sorry, I couldn't reach our account system just now.",
+                _("I'm sorry, I couldn't reach our account system just now."),
             )
 
         return failed
@@ -574,7 +565,9 @@ class FulfilmentDriver:
 
     async def _resolve(self, scope: _Scope, notes: str) -> None:
         await scope.uow.fulfilment.clear_timer(scope.conversation.id)
-        await self.desk.resolve(scope.uow, scope.ticket, notes, "bot", auto_fulfilled=True)
+        await self.desk.resolve(
+            scope.uow, scope.ticket, notes, "bot", auto_fulfilled=True, said=texts.DONE
+        )
 
     async def complete_reset(self, uow: UnitOfWork, token: ResetToken, account: Account) -> None:
         """The reset link was used and the password set: finish the dialogue that sent it."""
@@ -605,16 +598,12 @@ class FulfilmentDriver:
     # -- endings --------------------------------------------------------------------------------
 
     async def _hand_off(
-        self, scope: _Scope, state: Mapping[str, Any], reason: str, lead: str
+        self, scope: _Scope, state: Mapping[str, Any], reason: str, lead: Text | None
     ) -> None:
         """Give the ticket to the agents with everything gathered, and say so plainly."""
         await scope.uow.fulfilment.clear_timer(scope.conversation.id)
         await self._event(scope, "handoff", reason[:500])
-        await scope.say(
-            (lead + " " if lead else "")
-            + f"I've passed ticket {scope.ref} to a human agent with what you've told me so "
-            "far; they'll reply here."
-        )
+        await scope.say(texts.passed_on(scope.ref, lead))
         await self._note(scope, self._summary(state, reason))
         await self.desk.hand_off(scope.uow, scope.conversation, scope.ticket, reason)
 
@@ -644,10 +633,7 @@ class FulfilmentDriver:
         await self.desk.transition(scope.uow, scope.ticket, TicketAction.CLOSE, "bot")
         scope.conversation.dialogue = None
         await self.desk.uow_save_conversation(scope.uow, scope.conversation)
-        await scope.say(
-            f"All right, I've stopped and closed ticket {scope.ref}; nothing was changed. "
-            "Write again any time if you need something."
-        )
+        await scope.say(texts.cancelled(scope.ref))
 
     # -- idle check ---------------------------------------------------------------------------
 
@@ -687,9 +673,9 @@ class FulfilmentDriver:
         )
         await self._event(scope, "timeout", f"idle at {state.get('phase')}")
         lead = (
-            "I haven't seen a new password being set yet."
+            _("I haven't seen a new password being set yet.")
             if state.get("phase") == "waiting"
-            else "I haven't heard from you for a while, so I've paused here."
+            else _("I haven't heard from you for a while, so I've paused here.")
         )
         await self._hand_off(scope, state, "the fulfilment dialogue timed out", lead)
         return True
