@@ -40,6 +40,7 @@ from .channels import webchat
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
+from .dialogues.desk_info import DeskInfo
 from .dialogues.self_service import SelfServiceDialogue
 from .engine import Engine
 from .fulfilment import reset_page
@@ -157,7 +158,11 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
-            answers=SelfServiceDialogue(ArticleFinder(store, classifier), settings.base_url),
+            answers=SelfServiceDialogue(
+                ArticleFinder(store, classifier),
+                settings.base_url,
+                DeskInfo(settings.support_contact),
+            ),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)

@@ -310,6 +310,8 @@ class Engine:
                 )
             )
             return
+        if self.answers is not None and not turn.article and await self.answers.desk_info(turn):
+            return  # support hours, contact, known problems: answered from settings
         question = (
             self.clarifying.question(prediction) if self.clarifying and not turn.article else None
         )

@@ -209,17 +209,23 @@ def first_reply_promise(
     hours = policy.business_hours
     if hours is None:
         return _("within {duration}", duration=Duration(policy.targets[priority].first_response))
-    when = _when(hours, due, now)
+    when = when_text(hours, due, now)
     if hours.is_open(now):
         return _("by {when}", when=when)
-    back = _when(hours, hours.next_open(now), now)
+    back = when_text(hours, hours.next_open(now), now)
     return _("by {when}; we're closed right now and back {back}", when=when, back=back)
 
 
-def _when(hours: BusinessHours, moment: datetime, now: datetime) -> Text:
+def zone_name(moment: datetime) -> str:
+    """``UTC``, ``UTC+01:00``: the zone of an aware ``moment``, as customers read it."""
+    offset = moment.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset not in ("+0000", "") else "UTC"
+
+
+def when_text(hours: BusinessHours, moment: datetime, now: datetime) -> Text:
+    """ "today at 13:00 (UTC+01:00)", "tomorrow at ...", "Monday at ...", in business-hours time."""
     here, today = hours.local(moment), hours.local(now).date()
-    offset = here.strftime("%z")
-    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset != "+0000" else "UTC"
+    zone = zone_name(here)
     time = Moment(here, "time")
     if here.date() == today:
         return _("today at {time} ({zone})", time=time, zone=zone)

@@ -46,7 +46,7 @@ class Moment:
             return self.at.strftime("%A")
         if self.style == "time":
             return self.at.strftime("%H:%M")
-        return self.at.strftime("%Y-%m-%d %H:%M")
+        return self.at.strftime("%b %-d, %H:%M")
 
 
 Formatter = Callable[[Any], str]

@@ -13,7 +13,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_skeleton
 from babel.messages.pofile import read_po
 from babel.units import format_unit
 
@@ -66,7 +66,8 @@ class Translator:
                 return str(format_datetime(item.at, "EEEE", locale=self.language))
             if item.style == "time":
                 return str(format_datetime(item.at, "HH:mm", locale=self.language))
-            return str(format_datetime(item.at, "medium", locale=self.language))
+            day = format_skeleton("MMMd", item.at, locale=self.language)
+            return f"{day}, {format_datetime(item.at, 'HH:mm', locale=self.language)}"
         return str(item)
 
     def text(self, text: str | Text) -> str:

@@ -23,6 +23,7 @@ from models.sla import first_reply_promise
 from models.texts import N_, _
 
 from ..dialogue import Turn
+from .desk_info import DeskInfo
 
 KIND = "self_service"
 SOLVED, STILL = "kb:solved", "kb:help"
@@ -51,9 +52,14 @@ class SelfServiceDialogue:
 
     kind = KIND
 
-    def __init__(self, finder: Finder, base_url: str) -> None:
+    def __init__(self, finder: Finder, base_url: str, info: DeskInfo | None = None) -> None:
         self.finder = finder
         self.base_url = base_url.rstrip("/")
+        self.info = info or DeskInfo()
+
+    async def desk_info(self, turn: Turn) -> bool:
+        """Answer a question about support hours, contact or known problems (no ticket)."""
+        return await self.info.answer(turn)
 
     def handles(self, prediction: Prediction) -> bool:
         return False  # offered by the engine before any driver is chosen (it needs the text)
