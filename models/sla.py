@@ -184,21 +184,6 @@ class SlaPolicy:
         return self.business_hours.add(start, target)
 
 
-def duration_parts(delta: timedelta) -> tuple[int, str]:
-    """``(15, "minute")``, ``(1, "hour")``, ``(3, "day")``: the unit a customer reads."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return minutes, "minute"
-    hours = minutes // 60
-    return (hours, "hour") if hours < 48 else (hours // 24, "day")
-
-
-def humanize(delta: timedelta) -> str:
-    """'15 minutes', '1 hour', '3 days': how the bot tells a customer how long to expect."""
-    count, unit = duration_parts(delta)
-    return f"{count} {unit}{'s' if count != 1 else ''}"
-
-
 def first_reply_promise(
     policy: SlaPolicy, priority: Priority, due: datetime, now: datetime
 ) -> Text:

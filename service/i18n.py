@@ -17,8 +17,7 @@ from babel.dates import format_datetime, format_skeleton
 from babel.messages.pofile import read_po
 from babel.units import format_unit
 
-from models.sla import duration_parts
-from models.texts import Duration, Moment, Text
+from models.texts import Duration, Moment, Text, duration_parts
 
 LOCALES = Path(__file__).resolve().parent / "locales"
 DEFAULT = "en"

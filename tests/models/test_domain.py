@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import CsatResponse, InvalidTicketId, Priority, format_ticket_id, parse_ticket_id
-from models.sla import SlaPolicy, humanize
+from models.sla import SlaPolicy
+from models.texts import humanize
 
 
 @given(st.integers(min_value=1, max_value=10**9))
