@@ -97,9 +97,9 @@ def parse_language(raw: bytes) -> str | None:
     body = parse_json(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ValidationError('the body must be a JSON object like {"language": "fr-FR"}')
-    language = body.get("language")
-    if language is None:
+    if "language" not in body:
         return None
+    language = body["language"]
     if not isinstance(language, str) or not LANGUAGE_TAG.match(language):
         raise ValidationError('"language" must be a language tag such as "fr" or "de-AT"')
     return language[:2].lower()

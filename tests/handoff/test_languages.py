@@ -104,7 +104,7 @@ async def test_german_and_spanish_customers_are_handed_off_in_their_language(
 
 async def test_a_bad_browser_language_is_refused(desk: LiveDesk) -> None:
     http = desk.http()
-    for bad in ({"language": "<script>"}, {"language": 42}, ["fr"]):
+    for bad in ({"language": "<script>"}, {"language": 42}, {"language": None}, ["fr"]):
         async with http.post(desk.url("/api/chat/sessions"), json=bad) as r:
             body: Any = await r.json()
             assert r.status == 400 and "error" in body
