@@ -20,8 +20,8 @@ from markupsafe import Markup
 from models import NotFound
 from models.articles import LANGUAGE, Article
 from models.inputs import parse_row_id
-from service.article_text import plain_text, summary, to_html
-from service.knowledge import in_language
+from service.article_text import summary, to_html
+from service.knowledge import in_language, ranked
 
 if TYPE_CHECKING:
     from store.database import Store
@@ -44,12 +44,6 @@ def browser_language(request: web.Request) -> str:
     return "en"
 
 
-def matches(article: Article, words: list[str]) -> int:
-    """How many of the query's words the article contains (title words count double)."""
-    title, text = article.title.lower(), plain_text(article.body).lower()
-    return sum(2 * (w in title) + (w in text) for w in words if w in title or w in text)
-
-
 async def _published(request: web.Request) -> list[Article]:
     store: Store = request.app[STORE_OF](request)  # type: ignore[operator]
     return await store.read(lambda uow: uow.articles.listed(published_only=True))
@@ -65,9 +59,7 @@ async def help_index(request: web.Request) -> web.Response:
     query = request.query.get("q", "").strip()[:MAX_QUERY]
     shown = list(in_language(await _published(request), language).values())
     if query:
-        words = [w for w in query.lower().split() if len(w) > 1]
-        scored = [(matches(a, words), a) for a in shown]
-        shown = [a for score, a in sorted(scored, key=lambda p: -p[0]) if score > 0]
+        shown = ranked(shown, query)
     else:
         shown.sort(key=lambda a: a.title.lower())
     items = [{"article": a, "summary": summary(a.body, 160)} for a in shown]

@@ -31,7 +31,7 @@ from models import AgentRole, Priority, TicketStatus, TicketType, format_ticket_
 
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
-from .knowledge_api import add_knowledge_routes
+from .knowledge_api import add_knowledge_routes, suggestions
 from .macros import previews as macro_previews
 from .queue import QueueQuery
 from .workspace_api import add_workspace_routes
@@ -283,6 +283,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "types": [t.value for t in TicketType],
             "priorities": [p.value for p in Priority],
             "macros": await macro_previews(svc.store, session.agent, parse_ticket_id(data["id"])),
+            "articles": await suggestions(svc, parse_ticket_id(data["id"])),
         },
     )
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from models import Agent, AgentRole, Forbidden, NotFound, ValidationError
-from models.articles import DEFAULT_LANGUAGE, Article, parse_article
+from models.articles import DEFAULT_LANGUAGE, MAX_TITLE, WORD, Article, parse_article
 from models.inputs import parse_row_id
 
 if TYPE_CHECKING:
@@ -225,6 +225,37 @@ def write_file(article: Article) -> str:
         meta["updated_at"] = article.updated_at.isoformat()
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None)
     return f"---\n{head}---\n{article.body.rstrip()}\n"
+
+
+def word_score(article: Article, words: list[str]) -> int:
+    """How many of ``words`` the article contains (a title word counts double)."""
+    from .article_text import plain_text
+
+    title, text = article.title.lower(), plain_text(article.body).lower()
+    return sum(2 * (w in title) + (w in text) for w in words if w in title or w in text)
+
+
+def ranked(articles: Iterable[Article], query: str, min_length: int = 2) -> list[Article]:
+    """The articles containing words of ``query``, most words first (ties: by title)."""
+    words = [w for w in re.findall(r"\w+", query.lower()) if len(w) >= min_length]
+    scored = [(word_score(a, words), a) for a in articles]
+    return [a for score, a in sorted(scored, key=lambda p: (-p[0], p[1].title)) if score > 0]
+
+
+def draft_from_ticket(description: str, resolution: str, intent: str) -> dict[str, Any]:
+    """The fields of a draft article made from a resolved ticket (an agent edits it later)."""
+    first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0]
+    title = first if len(first) <= MAX_TITLE else first[: MAX_TITLE - 1].rstrip() + "…"
+    fields: dict[str, Any] = {
+        "title": title,
+        "body": f"## The question\n\n{description.strip()}\n\n"
+        f"## The answer\n\n{resolution.strip()}",
+        "tags": ["from-ticket"],
+        "published": False,
+    }
+    if WORD.match(intent) and intent != "unknown":
+        fields["intents"] = [intent]
+    return fields
 
 
 def in_language(articles: Iterable[Article], language: str) -> dict[int, Article]:

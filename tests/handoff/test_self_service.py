@@ -145,3 +145,38 @@ async def test_an_unpublished_article_is_never_offered(desk: LiveDesk) -> None:
     again = await desk.customer()
     await again.say("How do I invite a colleague to my team?")
     assert "Team → Members" in (await again.wait_for(offer))["text"]
+
+
+async def test_agents_see_suggested_articles_and_draft_one_from_a_resolution(
+    desk: LiveDesk,
+) -> None:
+    pat = await kb_desk(desk)
+    ann = await desk.agent("ann@example.com")
+    customer = await desk.customer()
+    await customer.say("How can I export my tickets as a CSV file?")
+    offer_message = await customer.wait_for(offer)
+    await customer.say(payload=offer_message["buttons"][1]["payload"])
+    await customer.wait_for(lambda m: "human agent" in m["text"])
+    ticket = await ticket_of(ann, customer)
+    suggested = await ann.ok("GET", f"/api/agent/tickets/{ticket['id']}/articles")
+    assert suggested["suggested"][0]["title"] == "Exporting your data to CSV"
+    page_status, page = await ann.call("GET", f"/console/tickets/{ticket['id']}")
+    assert page_status == 200 and 'href="/help/articles/' in page
+    assert "Draft a help article" not in page  # an agent, and nothing resolved yet
+
+    status, refused = await pat.call("POST", f"/api/agent/tickets/{ticket['id']}/draft-article")
+    assert status == 409 and "no resolution" in refused["error"]
+    await ann.ok("POST", f"/api/agent/tickets/{ticket['id']}/claim")
+    await ann.ok(
+        "POST",
+        f"/api/agent/tickets/{ticket['id']}/resolve",
+        {"resolution": "Reports → Export → CSV needs the Reports add-on; I enabled it."},
+    )
+    status, _ = await ann.call("POST", f"/api/agent/tickets/{ticket['id']}/draft-article")
+    assert status == 403
+    _, manager_page = await pat.call("GET", f"/console/tickets/{ticket['id']}")
+    assert "Draft a help article from this resolution" in manager_page
+    draft = await pat.ok("POST", f"/api/agent/tickets/{ticket['id']}/draft-article")
+    assert draft["published"] is False and draft["tags"] == ["from-ticket"]
+    assert draft["title"] == "How can I export my tickets as a CSV file?"
+    assert "needs the Reports add-on" in draft["body"]
