@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING
 
 import jinja2
 from aiohttp import web
+from babel.dates import format_date
 from markupsafe import Markup
 
 from models import NotFound
 from models.articles import LANGUAGE, Article
 from models.inputs import parse_row_id
+from models.texts import N_, _
 from service.article_text import summary, to_html
+from service.i18n import Translator
 from service.knowledge import in_language, ranked
 
 if TYPE_CHECKING:
@@ -30,6 +33,22 @@ TEMPLATES = Path(__file__).resolve().parent / "templates" / "help"
 JINJA = web.AppKey("help_jinja", jinja2.Environment)
 STORE_OF = web.AppKey("help_store_of", object)
 MAX_QUERY = 200
+PAGE_WORDS = {
+    "centre": N_("Help centre"),
+    "search_label": N_("Search the help centre"),
+    "search_placeholder": N_("Search articles"),
+    "search": N_("Search"),
+    "chat": N_("Chat with us"),
+    "all": N_("All articles"),
+    "updated": N_("Updated"),
+    "also_in": N_("Also in:"),
+    "still": N_("Still need help? Chat with us."),
+    "welcome": N_("How can we help?"),
+    "no_match": N_("No article matches."),
+    "ask": N_("Ask us in the chat and we'll help."),
+    "empty": N_("No articles yet."),
+}
+"""The pages' own words, in the reader's language (the articles are in theirs where written)."""
 
 
 def browser_language(request: web.Request) -> str:
@@ -49,8 +68,12 @@ async def _published(request: web.Request) -> list[Article]:
     return await store.read(lambda uow: uow.articles.listed(published_only=True))
 
 
-def _render(request: web.Request, template: str, **context: object) -> web.Response:
-    html = request.app[JINJA].get_template(template).render(**context)
+def _render(request: web.Request, template: str, language: str, **context: object) -> web.Response:
+    words = Translator(language)
+    context["words"] = {key: words.gettext(msgid) for key, msgid in PAGE_WORDS.items()}
+    context["date"] = lambda moment: format_date(moment, "medium", locale=words.language)
+    context["say"] = words.text
+    html = request.app[JINJA].get_template(template).render(language=language, **context)
     return web.Response(text=html, content_type="text/html")
 
 
@@ -63,7 +86,8 @@ async def help_index(request: web.Request) -> web.Response:
     else:
         shown.sort(key=lambda a: a.title.lower())
     items = [{"article": a, "summary": summary(a.body, 160)} for a in shown]
-    return _render(request, "index.html", items=items, query=query, language=language)
+    results = _("Results for “{query}”", query=query)
+    return _render(request, "index.html", language, items=items, query=query, results=results)
 
 
 async def help_article(request: web.Request) -> web.Response:

@@ -197,3 +197,20 @@ def test_articles_import_export_and_list_on_the_command_line(
     assert bad.returncode == 1 and "broken.md" in bad.stderr and "front matter" in bad.stderr
     missing = frontdesk("articles", "import", str(tmp_path / "nope"), url=sqlite_url)
     assert missing.returncode == 1 and "not a folder" in missing.stderr
+
+
+async def test_the_help_centre_speaks_the_readers_language(desk: LiveDesk) -> None:
+    pat = await desk.agent("pat@example.com", role="manager")
+    await pat.ok("POST", "/api/agent/articles", INVITE)
+    status, html = await page(desk, "/help?lang=fr")
+    assert (
+        status == 200
+        and "Comment pouvons-nous vous aider ?" in html
+        and "Centre d&#39;aide" in html
+    )
+    status, html = await page(desk, "/help?q=kangaroo", **{"Accept-Language": "de-DE"})
+    assert status == 200 and "Ergebnisse für „kangaroo“" in html and "Kein Artikel passt." in html
+    status, html = await page(desk, "/help?q=<b>x</b>&lang=es")
+    assert (
+        status == 200 and "Resultados para «&lt;b&gt;x&lt;/b&gt;»" in html
+    )  # the query stays text
