@@ -1,4 +1,6 @@
-"""The platform-neutral conversation engine.
+"""The platform-neutral conversation engine: it accepts inbound events, orders them per
+conversation, and routes each message to whoever answers it (``_route``): a dialogue driver
+(``bot/dialogue.py``), a command, the agents' side, or a new issue (``bot/new_issue.py``).
 
 Inbound events are stored first (de-duplicated by their platform id) and only then processed,
 so a crash between the two loses nothing: on start the engine picks up every stored message it
@@ -29,18 +31,17 @@ from models import (
     Message,
     Prediction,
     SenderKind,
-    TicketStatus,
 )
 from models.articles import ArticleMatch
-from models.csat import NOT_FIXED, parse_csat_payload
-from models.sla import first_reply_promise
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
-from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
-from .dialogues import commands, csat, handed_off, opening
-from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
+from .dialogue import Clarifier, DialogueDriver, TicketDriver, Turn
+from .dialogues import commands, opening
+from .dialogues.csat import CsatDialogue
+from .dialogues.handed_off import HandedOff
 from .dialogues.self_service import SelfServiceDialogue
+from .new_issue import NewIssue
 from .ports import InboundEvent
 from .recovery import Sweeper, apologise, with_retries
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
+BUTTON_GONE = opening.STALE_BUTTON
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,20 +83,24 @@ class Engine:
         desk: Desk,
         classifier: Classifier,
         *,
-        drivers: tuple[DialogueDriver, ...] = (),
+        drivers: tuple[TicketDriver, ...] = (),
         workers: int = 16,
         clarifier: Clarifier | None = None,
-        answers: SelfServiceDialogue | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        answers: SelfServiceDialogue | None = None,
     ) -> None:
         self.store = store
         self.desk = desk
-        self._classifier = classifier
-        self.clarifying = (
-            ClarifyingDialogue(clarifier, classifier, self._open_ticket) if clarifier else None
-        )
-        self.answers = answers  # the knowledge base (#13); also the driver of its buttons
-        self.drivers = {d.kind: d for d in (*drivers, *([answers] if answers else []))}
+        self.answers = answers  # the knowledge base and desk facts (#13)
+        self.new_issue = NewIssue(classifier, drivers, clarifier, answers)
+        self.csat = CsatDialogue()
+        self.handed_off = HandedOff()
+        every: list[DialogueDriver] = [self.csat, *drivers, *([answers] if answers else [])]
+        if self.new_issue.clarifying is not None:
+            every.append(self.new_issue.clarifying)
+        self.drivers: dict[type, DialogueDriver] = {
+            kind: driver for driver in every for kind in driver.dialogues
+        }
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
@@ -256,129 +262,28 @@ class Engine:
             await uow.customers.set_language(customer.id, customer.language)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
         turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
+        await self._route(turn)
 
+    async def _route(self, turn: Turn) -> None:
+        """Who answers: a button's exchange, a command, the agents' side, the dialogue the
+        conversation is in; what none of them takes is a new issue."""
+        message, conversation = turn.message, turn.conversation
+        with_bot = conversation.state is ConversationState.WITH_BOT
+        driver = self.drivers.get(type(conversation.dialogue)) if with_bot else None
         if message.payload:
-            await self._on_payload(turn, message.payload)
+            if await self.csat.on_rating(turn, message.payload):
+                return
+            if driver is None or not await driver.on_button(turn, message.payload):
+                await turn.say(BUTTON_GONE)
         elif message.text.startswith("/"):
             command = message.text[1:].split(" ", 1)[0].lower()
-            await commands.on_command(turn, command, self._new_issue)
-        elif conversation.state is ConversationState.WITH_AGENT:
-            await handed_off.while_with_agent(turn)
-        elif conversation.state is ConversationState.WAITING_FOR_AGENT:
-            if not await handed_off.while_waiting(turn):
-                await self._new_issue(turn)
-        else:
-            await self._with_bot(turn)
-
-    async def _with_bot(self, turn: Turn) -> None:
-        dialogue = turn.conversation.dialogue or {}
-        kind = dialogue.get("kind")
-        if kind == csat.PROMPT:
-            if await csat.on_text(turn, dialogue):
-                return
-        elif kind == csat.COMMENT:
-            await csat.on_comment(turn, dialogue)
+            await commands.on_command(turn, command, self.new_issue)
+        elif not with_bot:
+            if not await self.handed_off.on_text(turn):
+                await self.new_issue(turn)
+        elif (
+            driver is not None and await driver.on_text(turn)
+        ) or await self.handed_off.back_with_open_ticket(turn):
             return
-        elif self.clarifying is not None and kind == self.clarifying.kind:
-            await self.clarifying.on_text(turn, dialogue)
-            return
-        elif kind in self.drivers:
-            await self.drivers[kind].on_message(turn)
-            return
-        if turn.ticket is not None and turn.ticket.status.is_open:
-            # released back to the bot, yet still open: keep the customer with that ticket
-            await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
-            await handed_off.customer_replied(turn)
-            await turn.say(opening.added_to_ticket(turn.ticket.id))
-            await turn.hand_off("customer wrote again on an open ticket")
-            return
-        if (  # "not fixed" after the CSAT exchange ended (a rating, a comment): reopen it
-            turn.ticket is not None
-            and turn.ticket.status is TicketStatus.RESOLVED
-            and NOT_FIXED.search(turn.message.text)
-            and await csat.on_text(turn, {"ticket_id": turn.ticket.id, "round": 0})
-        ):
-            return
-        await self._new_issue(turn)
-
-    async def _new_issue(self, turn: Turn) -> None:
-        prediction = turn.prediction or self._classifier.classify(turn.message.text)
-        turn.prediction = prediction
-        turn.conversation.dialogue = None
-        if prediction.intent == GREETING_INTENT:
-            await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-            await turn.say(opening.GREETING)
-            return
-        if self.answers is not None and not turn.article and await self.answers.desk_info(turn):
-            return  # support hours, contact, known problems: answered from settings
-        question = (
-            self.clarifying.question(prediction) if self.clarifying and not turn.article else None
-        )
-        if self.clarifying is not None and question is not None:
-            await self.clarifying.ask(turn, question, prediction)
-            return
-        await self._open_ticket(turn, prediction)
-
-    async def _open_ticket(
-        self,
-        turn: Turn,
-        prediction: Prediction,
-        description: str | None = None,
-        earlier: tuple[int, ...] = (),
-    ) -> None:
-        """Open a ticket for ``prediction``; then auto-fulfil it or hand it to the agents.
-
-        ``description`` and ``earlier`` (message ids filed on the ticket too) are set when a
-        clarifying question came in between the customer's problem and this turn.
-        """
-        turn.prediction = prediction
-        ticket = await self.desk.open_ticket(
-            turn.uow,
-            turn.conversation,
-            turn.customer,
-            description or turn.message.text,
-            prediction,
-        )
-        turn.ticket = ticket
-        for message_id in (*earlier, turn.message.id):
-            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
-        if turn.article is not None and self.answers is not None:
-            await self.answers.offer(turn, turn.article)
-            return
-        driver = next(
-            (
-                d
-                for d in self.drivers.values()
-                if prediction.intent != HUMAN_INTENT and d.handles(prediction)
-            ),
-            None,
-        )
-        if driver is not None:
-            await turn.say(opening.fulfilling(ticket))
-            await self.desk.record_first_response(turn.uow, ticket)
-            await driver.start(turn)
-            return
-        due = ticket.first_response_due or self.desk.clock()
-        promise = first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())
-        await turn.say(opening.handed_to_agents(ticket, promise, prediction.intent == HUMAN_INTENT))
-        await turn.hand_off(f"{prediction.intent} needs an agent")
-
-    # -- commands and buttons -----------------------------------------------------------------
-
-    async def _on_payload(self, turn: Turn, payload: str) -> None:
-        rating = parse_csat_payload(payload)
-        if rating is not None:
-            await csat.record_rating(turn, *rating)
-            return
-        dialogue = turn.conversation.dialogue or {}
-        with_bot = turn.conversation.state is ConversationState.WITH_BOT
-        clarifying = self.clarifying
-        answering = clarifying is not None and dialogue.get("kind") == clarifying.kind
-        if clarifying and answering and with_bot and payload.startswith(INTENT_PREFIX):
-            await clarifying.on_answer(turn, dialogue, payload)
-            return
-        driver = self.drivers.get(str(dialogue.get("kind")))
-        if driver is not None and with_bot:
-            await driver.on_message(turn)
-            return
-        await turn.say(opening.STALE_BUTTON)
+        elif not await self.csat.not_fixed_after(turn):
+            await self.new_issue(turn)

@@ -8,8 +8,7 @@ resolution with a ``self_service`` event, so reports count it in ``automation_ra
 to the agents' queue; the ``article_offered`` event tells the agent what the customer read.
 Typed answers work too ("thanks, that worked" / anything else: an agent takes over).
 
-While the buttons wait, ``conversation.dialogue`` is ``{"kind": "self_service", "ticket_id",
-"article_id", "title"}``.
+While the buttons wait, ``conversation.dialogue`` is a :class:`models.SelfService`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from models import Button, Prediction, TicketEvent, format_ticket_id
+from models import Button, Dialogue, Prediction, SelfService, TicketEvent, format_ticket_id
 from models.articles import ArticleMatch
 from models.sla import first_reply_promise
 from models.texts import N_, _
@@ -25,7 +24,6 @@ from models.texts import N_, _
 from ..dialogue import Turn
 from .desk_info import DeskInfo
 
-KIND = "self_service"
 SOLVED, STILL = "kb:solved", "kb:help"
 SOLVED_WORDS = re.compile(
     r"^\W*(yes|yep|thanks?|thank you|that (solved|fixed|helped|worked)|it (worked|works)|"
@@ -50,8 +48,6 @@ class Finder(Protocol):
 class SelfServiceDialogue:
     """The engine's ``answers`` port and the driver of the two buttons."""
 
-    kind = KIND
-
     def __init__(self, finder: Finder, base_url: str, info: DeskInfo | None = None) -> None:
         self.finder = finder
         self.base_url = base_url.rstrip("/")
@@ -61,11 +57,9 @@ class SelfServiceDialogue:
         """Answer a question about support hours, contact or known problems (no ticket)."""
         return await self.info.answer(turn)
 
-    def handles(self, prediction: Prediction) -> bool:
-        return False  # offered by the engine before any driver is chosen (it needs the text)
-
-    async def start(self, turn: Turn) -> None:
-        raise RuntimeError("self-service starts with offer()")
+    @property
+    def dialogues(self) -> tuple[type[Dialogue], ...]:
+        return (SelfService,)
 
     async def prepare(self, text: str, prediction: Prediction | None) -> ArticleMatch | None:
         """Outside the transaction: the article worth offering for ``text``, if any."""
@@ -87,12 +81,7 @@ class SelfServiceDialogue:
                 created_at=turn.desk.clock(),
             )
         )
-        turn.conversation.dialogue = {
-            "kind": KIND,
-            "ticket_id": ticket.id,
-            "article_id": match.article_id,
-            "title": match.title,
-        }
+        turn.conversation.dialogue = SelfService(ticket.id, match.article_id, match.title)
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
         await turn.desk.record_first_response(turn.uow, ticket)
         turn.desk.ticket_changed(turn.uow, ticket.id)
@@ -111,25 +100,35 @@ class SelfServiceDialogue:
             ),
         )
 
-    async def on_message(self, turn: Turn) -> None:
-        dialogue = turn.conversation.dialogue or {}
-        ticket_id = int(str(dialogue.get("ticket_id")))
-        payload = turn.message.payload or ""
-        if payload:
-            if not payload.endswith(f":{ticket_id}") or not payload.startswith("kb:"):
-                await turn.say(_("Sorry, that button is no longer active."))
-                return
-            solved = payload.startswith(SOLVED)
-        else:
-            text = turn.message.text
-            solved = bool(SOLVED_WORDS.search(text)) and not NOT_SOLVED.search(text)
-        ticket = await turn.uow.tickets.get(ticket_id)
+    async def on_button(self, turn: Turn, payload: str) -> bool:
+        dialogue = turn.conversation.dialogue
+        if not isinstance(dialogue, SelfService) or payload not in (
+            f"{SOLVED}:{dialogue.ticket_id}",
+            f"{STILL}:{dialogue.ticket_id}",
+        ):
+            return False
+        await self._answered(turn, dialogue, payload.startswith(SOLVED), typed=False)
+        return True
+
+    async def on_text(self, turn: Turn) -> bool:
+        dialogue = turn.conversation.dialogue
+        if not isinstance(dialogue, SelfService):
+            return False
+        text = turn.message.text
+        solved = bool(SOLVED_WORDS.search(text)) and not NOT_SOLVED.search(text)
+        await self._answered(turn, dialogue, solved, typed=True)
+        return True
+
+    async def _answered(
+        self, turn: Turn, dialogue: SelfService, solved: bool, *, typed: bool
+    ) -> None:
+        ticket = await turn.uow.tickets.get(dialogue.ticket_id)
         turn.ticket = ticket
         turn.conversation.dialogue = None
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
-        if not payload:
+        if typed:
             await turn.uow.messages.attach_to_ticket(turn.message.id, ticket.id)
-        title = str(dialogue.get("title", ""))
+        title = dialogue.title
         if not ticket.status.is_open:
             await turn.say(
                 _("Ticket {ticket} is already closed.", ticket=format_ticket_id(ticket.id))
@@ -141,7 +140,7 @@ class SelfServiceDialogue:
                     ticket_id=ticket.id,
                     actor="customer",
                     kind="self_service",
-                    new=f"#{dialogue.get('article_id')} {title}",
+                    new=f"#{dialogue.article_id} {title}",
                     created_at=turn.desk.clock(),
                 )
             )
