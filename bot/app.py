@@ -40,8 +40,6 @@ from .channels import webchat
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
-from .dialogues.desk_info import DeskInfo
-from .dialogues.self_service import SelfServiceDialogue
 from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
@@ -49,7 +47,7 @@ from .fulfilment.setup import fulfilment_driver
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
-from .knowledge_search import ArticleFinder
+from .knowledge_search import self_service
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -155,11 +153,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
-            answers=SelfServiceDialogue(
-                ArticleFinder(store, classifier),
-                settings.base_url,
-                DeskInfo(settings.support_contact),
-            ),
+            answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}

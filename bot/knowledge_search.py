@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from classifier.base import Classifier
     from store.database import Store
 
+    from .dialogues.self_service import SelfServiceDialogue
+
 log = logging.getLogger(__name__)
 
 QUESTION_SCORE = 0.35
@@ -144,3 +146,13 @@ class ArticleFinder:
 def _short(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def self_service(
+    store: Store, classifier: Classifier, base_url: str, contact: str
+) -> SelfServiceDialogue:
+    """The knowledge-base answers and the desk facts, as the engine's ``answers`` (bot/app)."""
+    from .dialogues.desk_info import DeskInfo
+    from .dialogues.self_service import SelfServiceDialogue
+
+    return SelfServiceDialogue(ArticleFinder(store, classifier), base_url, DeskInfo(contact))
