@@ -216,6 +216,8 @@ async def running(
                 routing,
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
+                login_attempts_per_account=settings.login_attempts_per_account,
+                login_attempts_per_ip=settings.login_attempts_per_ip,
             )
         )
         yield fd

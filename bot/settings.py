@@ -58,6 +58,8 @@ class Settings:
     metrics_token: str = ""  # bearer token for GET /metrics; empty = loopback clients only
     processing_lease_s: float = 60.0  # a message unanswered this long is taken over by a sweep
     sweep_interval_s: float = 10.0  # how often each process sweeps for such messages; 0 = never
+    login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
+    login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property

@@ -255,14 +255,12 @@ agent_sessions = Table(
 
 # -- hand-off: login throttling, console notifications, ticket flags ------------------------
 
-login_failures = Table(
-    "login_failures",
+rate_counters = Table(  # abuse limits and login attempts (store/limits.py)
+    "rate_counters",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("email", String(320), nullable=False),
-    Column("ip", String(64), nullable=False),
-    _now_col("created_at"),
-    Index("ix_login_failures_email_ip_created", "email", "ip", "created_at"),
+    Column("subject", String(200), primary_key=True),
+    _now_col("window_start"),
+    Column("hits", Integer, nullable=False),
 )
 
 agent_notifications = Table(

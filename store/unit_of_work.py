@@ -11,10 +11,10 @@ from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
     HandoffQueryRepository,
-    LoginFailureRepository,
     NotificationRepository,
     TicketFlagRepository,
 )
+from .limits import RateCounterRepository
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
 from .reports import ReportQueries
@@ -51,7 +51,7 @@ class UnitOfWork:
         self.labels = TrainingLabelRepository(conn)
         # hand-off to agents
         self.sessions = AgentSessionRepository(conn)
-        self.login_failures = LoginFailureRepository(conn)
+        self.limits = RateCounterRepository(conn)  # abuse limits, login attempts
         self.notifications = NotificationRepository(conn)
         self.flags = TicketFlagRepository(conn)
         self.handoff = HandoffQueryRepository(conn)
