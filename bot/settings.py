@@ -55,6 +55,7 @@ class Settings:
     account_backend_timeout: float = 5.0  # seconds per request to it (then retried twice)
     fulfilment_idle_timeout: int = 900  # seconds a fulfilment dialogue may idle before handoff
     entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
+    support_contact: str = ""  # what the bot answers to "how can I reach you?" (#13)
     business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
     spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
     # -- who may embed the chat, who may read the metrics (docs/security.md); ticket closing

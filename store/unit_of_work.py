@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .articles import ArticleRepository
 from .attachments import AttachmentRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
@@ -65,6 +66,7 @@ class UnitOfWork:
         self.presence = PresenceRepository(conn)
         self.mail = MailThreadQueries(conn)  # email threading (#14)
         self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
+        self.articles = ArticleRepository(conn)  # the knowledge base
         self._after_commit: list[Callable[[], None]] = []
 
     @property
