@@ -36,6 +36,7 @@ from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
+from . import help_centre
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
@@ -49,6 +50,7 @@ from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
 from .inbound_files import sink_with_files
+from .knowledge_search import self_service
 from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel
@@ -155,12 +157,12 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
-        if mail.smtp_port:
-            channels["email"] = mail
+        channels.update({"email": mail} if mail.smtp_port else {})
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
@@ -218,6 +220,8 @@ async def running(
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
                 files=files,
+                login_attempts_per_account=settings.login_attempts_per_account,
+                login_attempts_per_ip=settings.login_attempts_per_ip,
             )
         )
         yield fd
@@ -226,16 +230,15 @@ async def running(
 # -- mail and SLA ----------------------------------------------------------------------------
 
 
-def email_channel(settings: Settings, store: Store) -> EmailChannel:
+def email_channel(s: Settings, store: Store) -> EmailChannel:
     """Mail out by SMTP (or into ``mail/*.eml`` without a host); mail in when configured."""
-    s = settings
     transport: SmtpMailSender | FileMailSender = FileMailSender(s.mail_dir, s.smtp_from)
     if s.smtp_host:
         config = (s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_user, s.smtp_password)
         transport = SmtpMailSender(SmtpConfig(*config, starttls=s.smtp_starttls))
     channel = EmailChannel(transport, StoreMailThreads(store), s.smtp_from)
     channel.smtp_host, channel.smtp_port = s.smtp_inbound_host, s.smtp_inbound_port
-    log.info("%s", channel.describe())
+    log.info("%s", channel.describe())  # where mail goes, and whether mail comes in
     return channel
 
 
@@ -385,6 +388,7 @@ def create_app(
     app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_models_page(app, settings)

@@ -19,6 +19,7 @@ from .dialogues import (
     PendingCode,
     Phase,
     QueueAcknowledged,
+    SelfService,
 )
 from .entities import (
     Agent,
@@ -101,6 +102,7 @@ __all__ = [
     "Prediction",
     "Priority",
     "QueueAcknowledged",
+    "SelfService",
     "SenderKind",
     "StoreUnavailable",
     "Ticket",

@@ -6,15 +6,16 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .articles import ArticleRepository
 from .attachments import AttachmentRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
     HandoffQueryRepository,
-    LoginFailureRepository,
     NotificationRepository,
     TicketFlagRepository,
 )
+from .limits import RateCounterRepository
 from .mail_threads import MailThreadQueries
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
@@ -52,7 +53,7 @@ class UnitOfWork:
         self.labels = TrainingLabelRepository(conn)
         # hand-off to agents
         self.sessions = AgentSessionRepository(conn)
-        self.login_failures = LoginFailureRepository(conn)
+        self.limits = RateCounterRepository(conn)  # abuse limits, login attempts
         self.notifications = NotificationRepository(conn)
         self.flags = TicketFlagRepository(conn)
         self.handoff = HandoffQueryRepository(conn)
@@ -65,6 +66,7 @@ class UnitOfWork:
         self.presence = PresenceRepository(conn)
         self.mail = MailThreadQueries(conn)  # email threading (#14)
         self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
+        self.articles = ArticleRepository(conn)  # the knowledge base
         self._after_commit: list[Callable[[], None]] = []
 
     @property
