@@ -39,6 +39,7 @@ from .batching import ClassifyBatcher
 from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
 from .dialogues import commands, csat, handed_off
 from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
+from .inbound import find_or_open, store_message
 from .ports import InboundEvent
 
 if TYPE_CHECKING:
@@ -60,7 +61,9 @@ class Queued:
     (known when it was accepted), else the worker reads the message first."""
 
     message_id: int
+    conversation_id: int
     text: str | None = None
+    checked: bool = False  # whether it needs classifying is known (``text`` says)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Accepted:
     conversation_id: int
     duplicate: bool = False
     classify: str | None = None
+    processed: bool = False  # handled in the transaction that stored it
 
 
 class Engine:
@@ -97,6 +101,7 @@ class Engine:
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         self._scheduled: set[int] = set()
+        self._pending: dict[int, int] = {}  # conversation id -> its messages queued here
         self.processed = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -131,65 +136,60 @@ class Engine:
         A redelivered event (same channel and platform message id) is recognised and dropped.
         """
 
-        async def store_it(uow: UnitOfWork) -> Accepted:
+        async def store_it(uow: UnitOfWork, inline: bool) -> Accepted:
             now = self.desk.clock()
-            customer = await uow.customers.get_or_create(
-                event.channel, event.user_id, now, event.display_name, event.language
-            )
-            conversation = await uow.conversations.current(event.channel, event.address)
-            if conversation is None or conversation.state is ConversationState.CLOSED:
-                conversation = await uow.conversations.add(
-                    Conversation(
-                        id=0,
-                        channel=event.channel,
-                        customer_id=customer.id,
-                        address=event.address,
-                    ),
-                    now,
-                )
-            text = event.text
-            if event.command:
-                text = f"/{event.command}" + (f" {event.text}" if event.text else "")
-            message = await uow.messages.add(
-                Message(
-                    id=0,
-                    conversation_id=conversation.id,
-                    seq=0,
-                    direction=Direction.INBOUND,
-                    sender=SenderKind.CUSTOMER,
-                    text=text,
-                    payload=event.payload,
-                    ticket_id=conversation.ticket_id,
-                    platform_message_id=event.platform_message_id,
-                ),
-                event.channel,
-                now,
-                processed=False,
-            )
+            conversation, customer, ticket = await find_or_open(uow, event, now)
+            probe = Message(0, conversation.id, 0, Direction.INBOUND, SenderKind.CUSTOMER,
+                            event.text, payload=event.payload)  # fmt: skip
+            needs = self._needs_prediction(probe, conversation) and not event.command
+            # Nothing to classify and nothing of this conversation's still queued here:
+            # handle it in this same transaction (one commit instead of two).
+            inline = inline and not needs and not self._pending.get(conversation.id)
+            message = await store_message(uow, event, conversation, now, processed=inline)
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
-            needs = self._needs_prediction(message, conversation)
-            return Accepted(message.id, conversation.id, classify=text if needs else None)
+            if inline:
+                turn = Turn(uow, self.desk, conversation, customer, message, ticket, None)
+                await self._route(turn)
+                return Accepted(message.id, conversation.id, processed=True)
+            return Accepted(message.id, conversation.id, classify=message.text if needs else None)
 
         try:
-            accepted = await self.store.write(store_it)
+            try:
+                accepted = await self.store.write(lambda uow: store_it(uow, True))
+            except DuplicateMessage:
+                raise
+            except Exception:  # a bug while handling it: store it, the worker apologises
+                log.exception("handling a %s message as it arrived failed", event.channel)
+                accepted = await self.store.write(lambda uow: store_it(uow, False))
         except DuplicateMessage:
             log.info("dropped redelivered %s update %s", event.channel, event.platform_message_id)
             return Accepted(0, 0, duplicate=True)
-        self._schedule(accepted.message_id, accepted.conversation_id, accepted.classify)
+        if accepted.processed:
+            self.processed += 1
+            return accepted
+        self._schedule(accepted.message_id, accepted.conversation_id, accepted.classify, True)
         return accepted
 
-    def _schedule(self, message_id: int, conversation_id: int, text: str | None = None) -> None:
+    def _schedule(
+        self,
+        message_id: int,
+        conversation_id: int,
+        text: str | None = None,
+        checked: bool = False,
+    ) -> None:
         if message_id in self._scheduled:
             return
         self._scheduled.add(message_id)
-        self._queues[conversation_id % len(self._queues)].put_nowait(Queued(message_id, text))
+        self._pending[conversation_id] = self._pending.get(conversation_id, 0) + 1
+        queue = self._queues[conversation_id % len(self._queues)]
+        queue.put_nowait(Queued(message_id, conversation_id, text, checked))
 
     async def _work(self, queue: asyncio.Queue[Queued]) -> None:
         while True:
             item = await queue.get()
             message_id = item.message_id
             try:
-                await self.process(message_id, item.text)
+                await self.process(message_id, item.text, checked=item.checked)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -197,16 +197,22 @@ class Engine:
                 await self._apologise(message_id)
             finally:
                 self._scheduled.discard(message_id)
+                left = self._pending.pop(item.conversation_id, 1) - 1
+                if left:
+                    self._pending[item.conversation_id] = left
 
     # -- processing ---------------------------------------------------------------------------
 
-    async def process(self, message_id: int, text: str | None = None) -> None:
+    async def process(
+        self, message_id: int, text: str | None = None, *, checked: bool = False
+    ) -> None:
         """Handle one stored customer message (idempotent: a processed message is skipped).
 
         ``text`` is the message's text when the caller already knows it needs classifying;
+        ``checked`` says the caller knows whether it does (``text`` ``None``: it does not);
         otherwise (after a restart) the message is read first to find out.
         """
-        if text is None:
+        if text is None and not checked:
 
             async def peek(uow: UnitOfWork) -> tuple[Message, Conversation, bool]:
                 message = await uow.messages.get(message_id)
@@ -224,10 +230,10 @@ class Engine:
             prediction = await self._batcher.classify(text)
 
         async def handle(uow: UnitOfWork) -> None:
-            if await uow.messages.is_processed(message_id):
+            message = await uow.messages.claim(message_id, self.desk.clock())
+            if message is None:  # processed already
                 return
-            await uow.messages.mark_processed(message_id, self.desk.clock())
-            await self._handle(uow, message_id, prediction)
+            await self._handle(uow, message, prediction)
 
         await self.store.write(handle)
         self.processed += 1
@@ -238,14 +244,14 @@ class Engine:
         return conversation.state is ConversationState.WITH_BOT
 
     async def _handle(
-        self, uow: UnitOfWork, message_id: int, prediction: Prediction | None
+        self, uow: UnitOfWork, message: Message, prediction: Prediction | None
     ) -> None:
-        message = await uow.messages.get(message_id)
-        conversation = await uow.conversations.get(message.conversation_id)
-        customer = await uow.customers.get(conversation.customer_id)
-        ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
+        found = await uow.conversations.with_customer_and_ticket(message.conversation_id)
+        conversation, customer, ticket = found
+        await self._route(Turn(uow, self.desk, conversation, customer, message, ticket, prediction))
 
+    async def _route(self, turn: Turn) -> None:
+        message, conversation = turn.message, turn.conversation
         if message.payload:
             await self._on_payload(turn, message.payload)
         elif message.text.startswith("/"):
@@ -323,17 +329,6 @@ class Engine:
         clarifying question came in between the customer's problem and this turn.
         """
         turn.prediction = prediction
-        ticket = await self.desk.open_ticket(
-            turn.uow,
-            turn.conversation,
-            turn.customer,
-            description or turn.message.text,
-            prediction,
-        )
-        turn.ticket = ticket
-        for message_id in (*earlier, turn.message.id):
-            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
-        public = format_ticket_id(ticket.id)
         driver = next(
             (
                 d
@@ -342,6 +337,18 @@ class Engine:
             ),
             None,
         )
+        ticket = await self.desk.open_ticket(
+            turn.uow,
+            turn.conversation,
+            turn.customer,
+            description or turn.message.text,
+            prediction,
+            save_conversation=driver is not None,  # else the hand-off below saves it once
+        )
+        turn.ticket = ticket
+        for message_id in (*earlier, turn.message.id):
+            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
+        public = format_ticket_id(ticket.id)
         if driver is not None:
             await turn.say(
                 f"Thanks! I've opened ticket {public} for this "
@@ -392,15 +399,11 @@ class Engine:
         silence; the message is marked processed so it is not retried forever."""
 
         async def fallback(uow: UnitOfWork) -> None:
-            if await uow.messages.is_processed(message_id):
+            message = await uow.messages.claim(message_id, self.desk.clock())
+            if message is None:
                 return
-            await uow.messages.mark_processed(message_id, self.desk.clock())
-            message = await uow.messages.get(message_id)
-            conversation = await uow.conversations.get(message.conversation_id)
-            customer = await uow.customers.get(conversation.customer_id)
-            ticket = (
-                await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-            )
+            found = await uow.conversations.with_customer_and_ticket(message.conversation_id)
+            conversation, customer, ticket = found
             if ticket is None or not ticket.status.is_open:
                 ticket = await self.desk.open_ticket(
                     uow, conversation, customer, message.text or "(no text)", _fallback()

@@ -23,7 +23,7 @@ from models import (
     Ticket,
 )
 
-from . import rows
+from . import rows, turns
 from . import tables as t
 
 
@@ -60,12 +60,14 @@ _NEXT_SEQ = (
 )
 _INSERT_MESSAGE = insert(t.messages).returning(t.messages.c.id)
 _MESSAGE_BY_ID = select(t.messages).where(t.messages.c.id == bindparam("id"))
-_MESSAGE_BY_PLATFORM_ID = select(t.messages.c.id).where(
-    t.messages.c.channel == bindparam("channel"),
-    t.messages.c.platform_message_id == bindparam("pid"),
-)
 _MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
+_CLAIM_MESSAGE = (
+    update(t.messages)
+    .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
+    .values(processed_at=bindparam("now"))
+    .returning(*t.messages.c)
+)
 
 
 class CustomerRepository(_Repo):
@@ -94,15 +96,7 @@ class CustomerRepository(_Repo):
         """
         existing = await self.find(channel, external_id)
         if existing is not None:
-            changes: dict[str, Any] = {}
-            if display_name and display_name != existing.display_name:
-                changes["display_name"] = existing.display_name = display_name
-            if language and language != existing.language:
-                changes["language"] = existing.language = language
-            if changes:
-                await self.conn.execute(
-                    update(t.customers).where(t.customers.c.id == existing.id).values(**changes)
-                )
+            await self.follow_profile(existing, display_name, language)
             return existing
         customer = Customer(
             id=0,
@@ -128,6 +122,20 @@ class CustomerRepository(_Repo):
             raise Conflict(f"{channel.value} user {external_id} was created concurrently") from exc
         customer.id = result.scalar_one()
         return customer
+
+    async def follow_profile(
+        self, customer: Customer, display_name: str = "", language: str | None = None
+    ) -> None:
+        """Keep the platform's display name and language (people rename themselves)."""
+        changes: dict[str, Any] = {}
+        if display_name and display_name != customer.display_name:
+            changes["display_name"] = customer.display_name = display_name
+        if language and language != customer.language:
+            changes["language"] = customer.language = language
+        if changes:
+            await self.conn.execute(
+                update(t.customers).where(t.customers.c.id == customer.id).values(**changes)
+            )
 
     async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
         await self.conn.execute(
@@ -200,6 +208,23 @@ class ConversationRepository(_Repo):
             },
         )
 
+    async def with_customer_and_ticket(
+        self, conversation_id: int
+    ) -> tuple[Conversation, Customer, Ticket | None]:
+        """The conversation, its customer and its current ticket, read in one statement (on
+        PostgreSQL the conversation row locked for the rest of the transaction)."""
+        found = await turns.by_id(self.conn, conversation_id)
+        if found is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        return found
+
+    async def current_with_customer_and_ticket(
+        self, channel: ChannelKind, address: str
+    ) -> tuple[Conversation, Customer, Ticket | None] | None:
+        """The latest conversation at this address with its customer and current ticket, in
+        one statement (locked on PostgreSQL), or ``None``."""
+        return await turns.at(self.conn, channel, address)
+
     async def access_token_hash(self, channel: ChannelKind, address: str) -> tuple[int, str] | None:
         query = (
             select(t.conversations.c.id, t.conversations.c.access_token_hash)
@@ -224,9 +249,7 @@ class MessageRepository(_Repo):
 
         Raises :class:`DuplicateMessage` for a platform message id seen before on the channel.
         """
-        pid = message.platform_message_id
-        if pid is not None and await self.platform_id_exists(channel, pid):
-            raise DuplicateMessage(pid)
+        pid = message.platform_message_id  # a redelivery breaks the unique key: see below
         seq = await ConversationRepository(self.conn).next_seq(message.conversation_id)
         try:
             result = await self.conn.execute(
@@ -255,10 +278,6 @@ class MessageRepository(_Repo):
         message.created_at = now
         return message
 
-    async def platform_id_exists(self, channel: ChannelKind, platform_message_id: str) -> bool:
-        params = {"channel": channel.value, "pid": platform_message_id}
-        return (await self.conn.execute(_MESSAGE_BY_PLATFORM_ID, params)).first() is not None
-
     async def get(self, message_id: int) -> Message:
         row = (await self.conn.execute(_MESSAGE_BY_ID, {"id": message_id})).mappings().first()
         if row is None:
@@ -268,6 +287,13 @@ class MessageRepository(_Repo):
     async def is_processed(self, message_id: int) -> bool:
         found = await self.conn.execute(_MESSAGE_PROCESSED_AT, {"id": message_id})
         return found.scalar_one_or_none() is not None
+
+    async def claim(self, message_id: int, now: datetime) -> Message | None:
+        """Mark an unprocessed message processed and return it, in one statement; ``None``
+        when it was processed already (by this process or another)."""
+        found = await self.conn.execute(_CLAIM_MESSAGE, {"_id": message_id, "now": now})
+        row = found.mappings().first()
+        return rows.message(row) if row is not None else None
 
     async def mark_processed(self, message_id: int, now: datetime) -> None:
         await self.conn.execute(_UPDATE_MESSAGE, {"_id": message_id, "processed_at": now})

@@ -82,6 +82,11 @@ class Customers(_Repo):
         self.rows.customers[customer.id] = customer
         return copy.deepcopy(customer)
 
+    async def follow_profile(
+        self, customer: Customer, display_name: str = "", language: str | None = None
+    ) -> None:
+        return None  # the tables' customers never rename themselves
+
     async def identities(self, customer: Customer) -> list[int]:
         return [customer.id]
 
@@ -108,6 +113,23 @@ class Conversations(_Repo):
     async def save(self, conversation: Conversation, now: datetime) -> None:
         conversation.updated_at = now
         self.rows.conversations[conversation.id] = copy.deepcopy(conversation)
+
+    async def current_with_customer_and_ticket(
+        self, channel: ChannelKind, address: str
+    ) -> tuple[Conversation, Customer, Ticket | None] | None:
+        conversation = await self.current(channel, address)
+        if conversation is None:
+            return None
+        return await self.with_customer_and_ticket(conversation.id)
+
+    async def with_customer_and_ticket(
+        self, conversation_id: int
+    ) -> tuple[Conversation, Customer, Ticket | None]:
+        conversation = await self.get(conversation_id)
+        customer = copy.deepcopy(self.rows.customers[conversation.customer_id])
+        ticket_id = conversation.ticket_id
+        ticket = copy.deepcopy(self.rows.tickets[ticket_id]) if ticket_id else None
+        return conversation, customer, ticket
 
 
 class Messages(_Repo):
@@ -139,6 +161,12 @@ class Messages(_Repo):
 
     async def mark_processed(self, message_id: int, now: datetime) -> None:
         self.rows.processed.add(message_id)
+
+    async def claim(self, message_id: int, now: datetime) -> Message | None:
+        if message_id in self.rows.processed:
+            return None
+        self.rows.processed.add(message_id)
+        return copy.deepcopy(self.rows.messages[message_id])
 
     async def attach_to_ticket(self, message_id: int, ticket_id: int) -> None:
         self.rows.messages[message_id].ticket_id = ticket_id
