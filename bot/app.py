@@ -154,6 +154,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
@@ -177,6 +178,9 @@ async def running(
         )
         await engine.start()
         stack.push_async_callback(engine.stop)
+        fd.jobs["sweep"] = await stack.enter_async_context(
+            periodic("sweep", settings.sweep_interval_s, engine.sweep)
+        )  # messages nobody answered within their lease (bot/recovery.py)
         fd.jobs["delivery"] = await stack.enter_async_context(
             periodic(
                 "delivery",
@@ -350,7 +354,8 @@ FRONTDESK = web.AppKey("frontdesk", Frontdesk)
 async def healthz(request: web.Request) -> web.Response:
     fd = request.app[FRONTDESK]
     if not await fd.store.ping():
-        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        body = {"status": "unavailable", "database": "down"}
+        return web.json_response(body, status=503, headers={"Retry-After": "10"})
     failure = await write_failure(fd.store)  # read-only database, full disk (#15)
     if failure is not None:
         body = {"status": "degraded", "database": "writes failing", "error": failure}

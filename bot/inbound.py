@@ -35,7 +35,7 @@ async def find_or_open(
     found = await uow.conversations.current_with_customer_and_ticket(event.channel, event.address)
     conversation, customer, ticket = found if found else (None, None, None)
     if customer is not None and customer.external_id == event.user_id:
-        await uow.customers.follow_profile(customer, event.display_name, event.language)
+        await uow.customers.follow_profile(customer, event.display_name)
     else:
         customer = await uow.customers.get_or_create(
             event.channel, event.user_id, now, event.display_name, event.language
@@ -57,8 +57,10 @@ async def store_message(
     conversation: Conversation,
     now: datetime,
     processed: bool,
+    lease_until: datetime,
 ) -> Message:
-    """The event as the conversation's next customer message (``DuplicateMessage`` if seen)."""
+    """The event as the conversation's next customer message (``DuplicateMessage`` if seen),
+    leased to this process until ``lease_until`` unless ``processed`` (see bot/recovery.py)."""
     text = event.text
     if event.command:
         text = f"/{event.command}" + (f" {event.text}" if event.text else "")
@@ -77,4 +79,5 @@ async def store_message(
         event.channel,
         now,
         processed=processed,
+        claimed_until=lease_until,
     )

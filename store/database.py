@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .engine import create_engine, create_sqlite_writer, is_sqlite, normalise_url
+from .outage import is_unavailable, unavailable
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -160,17 +161,35 @@ class Store:
         await self.close()
 
     async def write(self, work: Work[T]) -> T:
-        """Run ``work`` in the writer's transaction; returns once it is committed."""
+        """Run ``work`` in the writer's transaction; returns once it is committed.
+
+        Raises :class:`models.StoreUnavailable` when the database is unreachable, full or
+        read-only (nothing of ``work`` was kept, unless the connection died during the COMMIT
+        itself: then it may have been kept, so retried work must be idempotent).
+        """
         if self._closed or self._writer_task is None:
             raise StoreClosed("the store is not open")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(work, future))
-        return await future
+        try:
+            return await future
+        except Exception as exc:
+            if is_unavailable(exc):  # an outage, not the work's fault: StoreUnavailable
+                raise unavailable(exc) from exc
+            raise
 
     async def read(self, work: Work[T]) -> T:
-        """Run ``work`` on a pooled connection in a read-only snapshot."""
-        async with self.reader.connect() as conn:
-            return await work(UnitOfWork(conn))
+        """Run ``work`` on a pooled connection in a read-only snapshot.
+
+        Raises :class:`models.StoreUnavailable` when the database cannot be reached.
+        """
+        try:
+            async with self.reader.connect() as conn:
+                return await work(UnitOfWork(conn))
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise unavailable(exc) from exc
+            raise
 
     async def ping(self) -> bool:
         try:
@@ -200,7 +219,11 @@ class Store:
                         j.future.set_exception(StoreClosed("the store closed during this write"))
                 raise
             except Exception as exc:  # the commit itself failed: nothing in the batch is durable
-                log.exception("group commit of %d writes failed", len(batch))
+                if is_unavailable(exc):
+                    why = unavailable(exc)
+                    log.warning("group commit of %d writes failed: %s", len(batch), why)
+                else:
+                    log.exception("group commit of %d writes failed", len(batch))
                 for j in batch:
                     if not j.future.done():
                         j.future.set_exception(exc)
@@ -245,6 +268,8 @@ class Store:
             try:
                 result = await job.work(uow)
             except Exception as exc:
+                if is_unavailable(exc):  # the connection is gone
+                    raise
                 await conn.rollback()
                 self.batches += 1
                 self.jobs += 1
@@ -260,6 +285,8 @@ class Store:
                     async with conn.begin_nested():
                         result = await job.work(uow)
                 except Exception as exc:
+                    if is_unavailable(exc):  # the connection is gone: so is the whole batch
+                        raise
                     outcomes.append((job, False, exc))
                 else:
                     job.callbacks = uow.committed_callbacks()
