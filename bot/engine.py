@@ -249,7 +249,7 @@ class Engine:
     async def _handle(
         self, uow: UnitOfWork, message: Message, prediction: Prediction | None
     ) -> None:
-        found = await uow.conversations.with_customer_and_ticket(message.conversation_id)
+        found = await uow.turns.of_conversation(message.conversation_id)
         conversation, customer, ticket = found
         if prediction is not None and prediction.language not in (None, customer.language):
             customer.language = str(prediction.language)  # the language they write in

@@ -32,7 +32,7 @@ async def find_or_open(
 ) -> tuple[Conversation, Customer, Ticket | None]:
     """The conversation the event belongs to (a new one after a closed one), its customer
     (created on first contact; name and language follow the platform) and current ticket."""
-    found = await uow.conversations.current_with_customer_and_ticket(event.channel, event.address)
+    found = await uow.turns.at(event.channel, event.address)
     conversation, customer, ticket = found if found else (None, None, None)
     if customer is not None and customer.external_id == event.user_id:
         await uow.customers.follow_profile(customer, event.display_name)

@@ -22,7 +22,7 @@ from models import (
     Ticket,
 )
 
-from . import rows, turns
+from . import rows
 from . import tables as t
 
 
@@ -133,11 +133,8 @@ class CustomerRepository(_Repo):
         """Keep the platform's display name (people rename themselves)."""
         if display_name and display_name != customer.display_name:
             customer.display_name = display_name
-            await self.conn.execute(
-                update(t.customers)
-                .where(t.customers.c.id == customer.id)
-                .values(display_name=display_name)
-            )
+            query = update(t.customers).where(t.customers.c.id == customer.id)
+            await self.conn.execute(query.values(display_name=display_name))
 
     async def set_language(self, customer_id: int, language: str) -> None:
         """The language the customer writes in (ISO 639-1, detected from their messages)."""
@@ -216,23 +213,6 @@ class ConversationRepository(_Repo):
             },
         )
 
-    async def with_customer_and_ticket(
-        self, conversation_id: int
-    ) -> tuple[Conversation, Customer, Ticket | None]:
-        """The conversation, its customer and its current ticket, read in one statement (on
-        PostgreSQL the conversation row locked for the rest of the transaction)."""
-        found = await turns.by_id(self.conn, conversation_id)
-        if found is None:
-            raise NotFound(f"conversation {conversation_id} does not exist")
-        return found
-
-    async def current_with_customer_and_ticket(
-        self, channel: ChannelKind, address: str
-    ) -> tuple[Conversation, Customer, Ticket | None] | None:
-        """The latest conversation at this address with its customer and current ticket, in
-        one statement (locked on PostgreSQL), or ``None``."""
-        return await turns.at(self.conn, channel, address)
-
     async def access_token_hash(self, channel: ChannelKind, address: str) -> tuple[int, str] | None:
         query = (
             select(t.conversations.c.id, t.conversations.c.access_token_hash)
@@ -306,8 +286,7 @@ class MessageRepository(_Repo):
         return found.scalar_one_or_none() is not None
 
     async def take(self, message_id: int, now: datetime) -> Message | None:
-        """Mark an unprocessed message processed and return it, in one statement; ``None``
-        when it was processed already (by this process or another)."""
+        """Mark a message processed and return it in one statement; ``None`` if it was."""
         found = await self.conn.execute(_TAKE_MESSAGE, {"_id": message_id, "now": now})
         row = found.mappings().first()
         return rows.message(row) if row is not None else None

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import ChannelKind, Conversation, Customer, Ticket
+from models import ChannelKind, Conversation, Customer, NotFound, Ticket
 
 from . import rows
 from . import tables as t
@@ -51,15 +51,27 @@ def _part(row: Any, prefix: str) -> dict[str, Any]:
     return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
 
 
-async def by_id(conn: AsyncConnection, conversation_id: int) -> Turn | None:
-    query = _TURN_FOR_UPDATE if conn.dialect.name == "postgresql" else _TURN
-    return _turn((await conn.execute(query, {"id": conversation_id})).mappings().first())
+class TurnRepository:
+    """``uow.turns``: on PostgreSQL the conversation row is locked for the transaction."""
 
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
 
-async def at(conn: AsyncConnection, channel: ChannelKind, address: str) -> Turn | None:
-    query = _TURN_AT_FOR_UPDATE if conn.dialect.name == "postgresql" else _TURN_AT
-    params = {"channel": channel.value, "address": address}
-    return _turn((await conn.execute(query, params)).mappings().first())
+    async def of_conversation(self, conversation_id: int) -> Turn:
+        """The conversation, its customer and its current ticket."""
+        postgres = self.conn.dialect.name == "postgresql"
+        query = _TURN_FOR_UPDATE if postgres else _TURN
+        found = _turn((await self.conn.execute(query, {"id": conversation_id})).mappings().first())
+        if found is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        return found
+
+    async def at(self, channel: ChannelKind, address: str) -> Turn | None:
+        """The latest conversation at this address, its customer and current ticket."""
+        postgres = self.conn.dialect.name == "postgresql"
+        query = _TURN_AT_FOR_UPDATE if postgres else _TURN_AT
+        params = {"channel": channel.value, "address": address}
+        return _turn((await self.conn.execute(query, params)).mappings().first())
 
 
 def _turn(row: Any) -> Turn | None:

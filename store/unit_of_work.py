@@ -25,6 +25,7 @@ from .ticket_repositories import (
     TicketRepository,
 )
 from .training_labels import TrainingLabelRepository
+from .turns import TurnRepository
 from .workspace import (
     MacroRepository,
     PresenceRepository,
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.customers = CustomerRepository(conn)
         self.conversations = ConversationRepository(conn)
         self.messages = MessageRepository(conn)
+        self.turns = TurnRepository(conn)  # a message's conversation, customer, ticket at once
         self.tickets = TicketRepository(conn)
         self.events = EventRepository(conn)
         self.agents = AgentRepository(conn)

@@ -116,18 +116,20 @@ class Conversations(_Repo):
         conversation.updated_at = now
         self.rows.conversations[conversation.id] = copy.deepcopy(conversation)
 
-    async def current_with_customer_and_ticket(
+
+class Turns(_Repo):
+    async def at(
         self, channel: ChannelKind, address: str
     ) -> tuple[Conversation, Customer, Ticket | None] | None:
-        conversation = await self.current(channel, address)
+        conversation = await Conversations(self.rows).current(channel, address)
         if conversation is None:
             return None
-        return await self.with_customer_and_ticket(conversation.id)
+        return await self.of_conversation(conversation.id)
 
-    async def with_customer_and_ticket(
+    async def of_conversation(
         self, conversation_id: int
     ) -> tuple[Conversation, Customer, Ticket | None]:
-        conversation = await self.get(conversation_id)
+        conversation = await Conversations(self.rows).get(conversation_id)
         customer = copy.deepcopy(self.rows.customers[conversation.customer_id])
         ticket_id = conversation.ticket_id
         ticket = copy.deepcopy(self.rows.tickets[ticket_id]) if ticket_id else None
@@ -269,6 +271,7 @@ class MemoryUnitOfWork:
         self.customers = Customers(rows)
         self.conversations = Conversations(rows)
         self.messages = Messages(rows)
+        self.turns = Turns(rows)
         self.tickets = Tickets(rows)
         self.events = Events(rows)
         self.outbox = Outbox(rows)
