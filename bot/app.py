@@ -41,11 +41,8 @@ from .delivery import DeliveryWorker
 from .dialogue import Clarifier
 from .engine import Engine
 from .fulfilment import reset_page
-from .fulfilment.directory import AccountDirectory, BuiltinDirectory
-from .fulfilment.driver import FulfilmentDriver, Limits
-from .fulfilment.entitlements import load_entitlements
-from .fulfilment.fulfillers import shipped_fulfillers
-from .fulfilment.http_directory import HttpDirectory
+from .fulfilment.driver import FulfilmentDriver
+from .fulfilment.setup import fulfilment_driver
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
@@ -146,7 +143,7 @@ async def running(
         desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
         classifier = classifier or await registry_classifier(settings, stack)
         metrics = metrics or FrontdeskMetrics()
-        fulfilment = await _fulfilment(settings, store, desk, stack)
+        fulfilment = await fulfilment_driver(settings, store, desk, stack)
         engine = Engine(
             store,
             desk,
@@ -223,35 +220,7 @@ async def running(
         yield fd
 
 
-# -- auto-fulfilment and mail ----------------------------------------------------------------
-
-
-async def _fulfilment(
-    settings: Settings, store: Store, desk: Desk, stack: contextlib.AsyncExitStack
-) -> FulfilmentDriver:
-    """The account directory (the company's HTTP one when configured, else built in) and the
-    driver that runs every fulfiller's dialogue."""
-    directory: AccountDirectory
-    if settings.account_backend_url:
-        http_directory = HttpDirectory(
-            settings.account_backend_url,
-            settings.account_backend_secret,
-            timeout=settings.account_backend_timeout,
-        )
-        await http_directory.start()
-        stack.push_async_callback(http_directory.close)
-        directory = http_directory
-        log.info("account directory: %s", settings.account_backend_url)
-    else:
-        directory = BuiltinDirectory(store, desk.clock)
-    return FulfilmentDriver(
-        store,
-        desk,
-        directory,
-        shipped_fulfillers(load_entitlements(settings.entitlements_file)),
-        base_url=settings.base_url,
-        limits=Limits(idle_timeout=timedelta(seconds=settings.fulfilment_idle_timeout)),
-    )
+# -- mail and SLA ----------------------------------------------------------------------------
 
 
 def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:

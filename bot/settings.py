@@ -52,7 +52,7 @@ class Settings:
     entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
     business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
     spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
-    # -- hardening (issue #15, docs/security.md)
+    # -- who may embed the chat, who may read the metrics (docs/security.md); ticket closing
     frame_ancestors: str = "'self'"  # CSP frame-ancestors of the web-chat page (who may embed it)
     metrics_token: str = ""  # bearer token for GET /metrics; empty = loopback clients only
     processing_lease_s: float = 60.0  # a message unanswered this long is taken over by a sweep

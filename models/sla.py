@@ -25,7 +25,7 @@ class BusinessHours:
 
     SLA clocks and the report's durations only run inside these hours. The offset is fixed (no
     daylight-saving changes) so that the same arithmetic can run inside SQL: see
-    :meth:`cumulative_seconds`, which ``store/reports.py`` mirrors expression for expression.
+    :meth:`cumulative_seconds`, which ``store/sql_dialect.py`` mirrors expression for expression.
     """
 
     days: frozenset[int]  # 0 = Monday ... 6 = Sunday

@@ -18,7 +18,10 @@ from models import (
     ChannelKind,
     Conversation,
     ConversationAction,
+    ConversationState,
+    CsatPrompt,
     Customer,
+    Dialogue,
     Direction,
     Message,
     OutboxBody,
@@ -254,6 +257,59 @@ class Desk:
             await self.router.route(uow, self, ticket, customer.language)
         self.ticket_changed(uow, ticket.id)
 
+    async def take_over(
+        self, uow: UnitOfWork, ticket: Ticket, actor: str, detail: str | None, now: datetime
+    ) -> None:
+        """An agent takes the ticket's conversation from the bot or the queue; the bot goes
+        silent. Nothing changes when the conversation has moved on to another ticket."""
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if (
+            conversation.ticket_id != ticket.id
+            or conversation.state is ConversationState.WITH_AGENT
+        ):
+            return
+        old = conversation.move(ConversationAction.TAKE_OVER)
+        conversation.dialogue = None
+        await uow.conversations.save(conversation, now)
+        await uow.events.add(
+            TicketEvent(
+                ticket.id,
+                actor,
+                "takeover",
+                old.value,
+                conversation.state.value,
+                detail=detail,
+                created_at=now,
+            )
+        )
+
+    async def release(self, uow: UnitOfWork, ticket: Ticket, actor: str, now: datetime) -> None:
+        """The agents give the ticket's conversation back to the bot (if it is theirs)."""
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if conversation.ticket_id != ticket.id or conversation.state not in (
+            ConversationState.WITH_AGENT,
+            ConversationState.WAITING_FOR_AGENT,
+        ):
+            return
+        old = conversation.move(ConversationAction.RELEASE)
+        conversation.dialogue = None
+        await uow.conversations.save(conversation, now)
+        await uow.events.add(
+            TicketEvent(ticket.id, actor, "released", old.value, "with_bot", created_at=now)
+        )
+
+    async def hand_back(
+        self, uow: UnitOfWork, ticket: Ticket, dialogue: Dialogue | None = None
+    ) -> Conversation:
+        """The ticket is done (resolved, rejected): its conversation is with the bot again, in
+        ``dialogue`` (the CSAT question after a resolution)."""
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if conversation.ticket_id == ticket.id:
+            conversation.move(ConversationAction.HAND_BACK)
+            conversation.dialogue = dialogue
+            await uow.conversations.save(conversation, self.clock())
+        return conversation
+
     async def resolve(
         self,
         uow: UnitOfWork,
@@ -268,11 +324,7 @@ class Desk:
         ticket.auto_fulfilled = auto_fulfilled
         await self.transition(uow, ticket, TicketAction.RESOLVE, actor, detail=resolution)
         round_ = await uow.tickets.bump_resolution_round(ticket.id)
-        conversation = await uow.conversations.get(ticket.conversation_id)
-        if conversation.ticket_id == ticket.id:
-            conversation.move(ConversationAction.HAND_BACK)
-            conversation.dialogue = {"kind": "csat", "ticket_id": ticket.id, "round": round_}
-            await uow.conversations.save(conversation, self.clock())
+        conversation = await self.hand_back(uow, ticket, CsatPrompt(ticket.id, round_))
         await self.say(
             uow,
             conversation,

@@ -1,50 +1,39 @@
-"""Report and problem-detection queries: the support metrics counted and ranked in the database.
+"""Report queries: the support metrics counted and ranked in the database.
 
 Nothing here loads tickets into Python: every metric is one grouped scan of the period's tickets
 (plus one ranking pass for the percentiles), so a report over a million tickets stays within a
-few seconds on SQLite and on PostgreSQL. The two dialects differ in three places, kept in
-:class:`_Dialect`: epoch seconds (``julianday`` / ``extract(epoch)``), integer floor, and
-percentiles (``percentile_cont`` on PostgreSQL; ``row_number`` over a window with the same
-linear interpolation on SQLite). Definitions of every number: ``docs/metrics.md``.
+few seconds on SQLite and on PostgreSQL. Where the two dialects differ: epoch seconds and
+integer floor (``store/sql_dialect.py``), and percentiles (``percentile_cont`` on PostgreSQL;
+``row_number`` over a window with the same linear interpolation on SQLite, here). Definitions
+of every number: ``docs/metrics.md``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Float,
-    Integer,
     and_,
     bindparam,
     case,
-    cast,
-    delete,
-    extract,
     func,
-    insert,
     literal,
     not_,
     or_,
     select,
     text,
-    update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
-from sqlalchemy.sql.operators import custom_op
+from sqlalchemy.sql.elements import ColumnElement
 
-from models import Conflict, TicketStatus, TicketType
+from models import TicketStatus, TicketType
 from models.metrics import CsatCounts, DurationStats, ReportPeriod, TicketCounts
 from models.sla import BusinessHours
 
 from . import tables as t
+from .sql_dialect import Dialect
 
 T = t.tickets
 GROUP_COLUMNS: dict[str, Any] = {
@@ -55,7 +44,6 @@ GROUP_COLUMNS: dict[str, Any] = {
     "agent": T.c.assignee_id,
 }
 REOPEN_EVENT = "status:reopen"
-_JULIAN_UNIX_EPOCH = 2440587.5
 QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
 FRT_DAYS = "julianday(coalesce(first_response_at, resolved_at)) - julianday(created_at)"
@@ -67,77 +55,11 @@ SORT_INDEXES = {
 _DURATION_DIGITS = 3  # julianday is a double: sub-millisecond digits are noise
 
 
-class _Dialect:
-    """The few expressions SQLite and PostgreSQL spell differently."""
-
-    def __init__(self, name: str) -> None:
-        self.pg = name == "postgresql"
-
-    def epoch(self, col: Any) -> ColumnElement[Any]:
-        if self.pg:
-            return cast(extract("epoch", col), Float)
-        return (func.julianday(col) - _JULIAN_UNIX_EPOCH) * 86400.0
-
-    def seconds_between(self, start: Any, end: Any) -> ColumnElement[Any]:
-        if self.pg:
-            return cast(extract("epoch", end - start), Float)
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-    def floor_int(self, value: Any) -> ColumnElement[Any]:
-        # Only ever applied to positive numbers, where SQLite's truncating CAST is a floor.
-        return cast(func.floor(value), BigInteger) if self.pg else cast(value, Integer)
-
-    def greatest(self, a: Any, b: Any) -> ColumnElement[Any]:
-        return func.greatest(a, b) if self.pg else func.max(a, b)
-
-    def least(self, a: Any, b: Any) -> ColumnElement[Any]:
-        return func.least(a, b) if self.pg else func.min(a, b)
-
-    def scanned(self, col: Any) -> ColumnElement[Any]:
-        """``col`` as a term SQLite will not use an index for (unary plus, its documented way).
-
-        A report reads most of the table: a sequential scan takes 0.3 s over a million tickets,
-        where SQLite's default plan (a range on ``ix_tickets_created_at``, then a row lookup per
-        ticket, or ``GROUP BY`` along ``ix_tickets_assignee_id``) takes 2 s to 30 s.
-        PostgreSQL's planner has statistics to choose well on its own.
-        """
-        if self.pg:
-            return col
-        return UnaryExpression(col, operator=custom_op("+"), type_=col.type)
-
-    def day(self, col: Any) -> ColumnElement[Any]:
-        """The UTC date of a timestamp as ``YYYY-MM-DD`` text (SQLite stores UTC text)."""
-        if self.pg:
-            return func.to_char(func.timezone("UTC", col), "YYYY-MM-DD")
-        return func.substr(col, 1, 10)
-
-    def business_seconds(self, col: Any, hours: BusinessHours) -> ColumnElement[Any]:
-        """:meth:`BusinessHours.cumulative_seconds` as SQL, term for term."""
-        local = self.epoch(col) + float(hours.utc_offset_s)
-        day = self.floor_int(local / 86400.0)
-        second = local - day * 86400.0
-        weeks = self.floor_int(day / 7.0)
-        rest = day - weeks * 7
-        prefix = hours.week_prefix_s()
-        workdays = [r for r in range(7) if hours.is_workday(r)]
-        within = self.least(self.greatest(second, hours.open_s), hours.close_s) - hours.open_s
-        return (
-            weeks * hours.weekly_s
-            + case(*((rest == r, prefix[r]) for r in range(7)), else_=0)
-            + case((rest.in_(workdays), within), else_=0.0)
-        )
-
-    def duration(self, start: Any, end: Any, hours: BusinessHours | None) -> ColumnElement[Any]:
-        if hours is None:
-            return self.seconds_between(start, end)
-        return self.business_seconds(end, hours) - self.business_seconds(start, hours)
-
-
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _in_period(sql: _Dialect, period: ReportPeriod) -> ColumnElement[bool]:
+def _in_period(sql: Dialect, period: ReportPeriod) -> ColumnElement[bool]:
     created = sql.scanned(T.c.created_at)
     return and_(
         created >= period.since,
@@ -170,7 +92,7 @@ class ReportQueries:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.sql = _Dialect(conn.dialect.name)
+        self.sql = Dialect(conn.dialect.name)
 
     def group_expression(self, by: str | None) -> ColumnElement[Any]:
         """``None`` (one group for the whole period), a :data:`GROUP_COLUMNS` key, or ``day``."""
@@ -406,99 +328,3 @@ class ReportQueries:
             select(T.c.status, func.count()).where(T.c.status.not_in(closed)).group_by(T.c.status)
         )
         return {r[0]: int(r[1]) for r in (await self.conn.execute(query)).all()}
-
-
-# -- problem detection --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentRow:
-    id: int
-    intent: str
-    description: str
-    problem_id: int | None
-    customer_id: int
-    created_at: datetime
-
-
-class ProblemQueries:
-    """What spike detection reads, and the claim that keeps one open problem per intent
-    (``uow.problems``). The claim is a row keyed by intent in ``open_problems``: inserting it is
-    how a process wins the right to open the problem, so two processes never open two."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def incidents(
-        self, since: datetime, until: datetime, limit: int = 5000
-    ) -> list[IncidentRow]:
-        """Incidents created in ``[since, until)``, newest first, at most ``limit``."""
-        query = (
-            select(
-                T.c.id,
-                T.c.intent,
-                T.c.description,
-                T.c.problem_id,
-                T.c.customer_id,
-                T.c.created_at,
-            )
-            .where(
-                T.c.type == TicketType.INCIDENT.value,
-                T.c.created_at >= since,
-                T.c.created_at < until,
-            )
-            .order_by(T.c.created_at.desc())
-            .limit(limit)
-        )
-        return [IncidentRow(*r) for r in (await self.conn.execute(query)).all()]
-
-    async def incident_counts_by_intent(self, since: datetime, until: datetime) -> dict[str, int]:
-        query = (
-            select(T.c.intent, func.count())
-            .where(
-                T.c.type == TicketType.INCIDENT.value,
-                T.c.created_at >= since,
-                T.c.created_at < until,
-            )
-            .group_by(T.c.intent)
-        )
-        return {r[0]: int(r[1]) for r in (await self.conn.execute(query)).all()}
-
-    async def open_problem_for(self, intent: str) -> int | None:
-        query = select(t.open_problems.c.problem_id).where(t.open_problems.c.intent == intent)
-        return (await self.conn.execute(query)).scalar_one_or_none()
-
-    async def claim(self, intent: str, problem_id: int, now: datetime) -> None:
-        """Record ``problem_id`` as the open problem of ``intent``; raises :class:`Conflict` if
-        another process recorded one first (its write fails, and it links to that one later)."""
-        try:
-            await self.conn.execute(
-                insert(t.open_problems).values(intent=intent, problem_id=problem_id, created_at=now)
-            )
-        except IntegrityError as exc:
-            raise Conflict(f"intent {intent} has an open problem already") from exc
-
-    async def release(self, problem_id: int) -> None:
-        await self.conn.execute(
-            delete(t.open_problems).where(t.open_problems.c.problem_id == problem_id)
-        )
-
-    async def link(self, incident_ids: Sequence[int], problem_id: int) -> list[int]:
-        """Link the incidents not yet linked to any problem; returns the ids it linked.
-
-        Conditional (``problem_id IS NULL``), so concurrent detectors never relink a ticket.
-        """
-        linked: list[int] = []
-        for incident_id in incident_ids:
-            result = await self.conn.execute(
-                update(T)
-                .where(T.c.id == incident_id, T.c.problem_id.is_(None), T.c.id != problem_id)
-                .values(problem_id=problem_id)
-            )
-            if result.rowcount:
-                linked.append(incident_id)
-        return linked
-
-    async def linked(self, problem_id: int) -> list[int]:
-        query = select(T.c.id).where(T.c.problem_id == problem_id).order_by(T.c.id)
-        return list((await self.conn.execute(query)).scalars())
