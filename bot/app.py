@@ -35,6 +35,7 @@ from store.database import Store
 from store.health import write_failure
 from store.migrate import upgrade
 
+from . import help_centre
 from .channels import webchat
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
@@ -46,6 +47,7 @@ from .fulfilment.setup import fulfilment_driver
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
+from .knowledge_search import self_service
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -151,6 +153,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
@@ -215,6 +218,8 @@ async def running(
                 routing,
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
+                login_attempts_per_account=settings.login_attempts_per_account,
+                login_attempts_per_ip=settings.login_attempts_per_ip,
             )
         )
         yield fd
@@ -389,6 +394,7 @@ def create_app(
     app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_models_page(app, settings)

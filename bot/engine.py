@@ -32,13 +32,15 @@ from models import (
     Prediction,
     SenderKind,
 )
+from models.articles import ArticleMatch
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
 from .dialogue import Clarifier, DialogueDriver, TicketDriver, Turn
-from .dialogues import commands
+from .dialogues import commands, opening
 from .dialogues.csat import CsatDialogue
 from .dialogues.handed_off import HandedOff
+from .dialogues.self_service import SelfServiceDialogue
 from .inbound import find_or_open, store_message
 from .new_issue import NewIssue
 from .ports import InboundEvent
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
-BUTTON_GONE = "Sorry, that button is no longer active. Please type your message instead."
+BUTTON_GONE = opening.STALE_BUTTON
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +91,15 @@ class Engine:
         workers: int = 16,
         clarifier: Clarifier | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        answers: SelfServiceDialogue | None = None,
     ) -> None:
         self.store = store
         self.desk = desk
-        self.new_issue = NewIssue(classifier, drivers, clarifier)
+        self.answers = answers  # the knowledge base and desk facts (#13)
+        self.new_issue = NewIssue(classifier, drivers, clarifier, answers)
         self.csat = CsatDialogue()
         self.handed_off = HandedOff()
-        every: list[DialogueDriver] = [self.csat, *drivers]
+        every: list[DialogueDriver] = [self.csat, *drivers, *([answers] if answers else [])]
         if self.new_issue.clarifying is not None:
             every.append(self.new_issue.clarifying)
         self.drivers: dict[type, DialogueDriver] = {
@@ -227,16 +231,16 @@ class Engine:
                 return
             if self._needs_prediction(message, conversation):
                 text = message.text
-        prediction = None
-        if text is not None:
-            # CPU-bound; outside the transaction so the writer never waits on it.
+        prediction = article = None
+        if text is not None:  # CPU-bound: outside the transaction, the writer never waits on it
             prediction = await self._batcher.classify(text)
+            article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
             message = await uow.messages.take(message_id, self.desk.clock())
             if message is None:
                 return  # done already, here or by another process
-            await self._handle(uow, message, prediction)
+            await self._handle(uow, message, prediction, article)
 
         await self.store.write(handle)
         self.processed += 1
@@ -247,13 +251,17 @@ class Engine:
         return conversation.state is ConversationState.WITH_BOT
 
     async def _handle(
-        self, uow: UnitOfWork, message: Message, prediction: Prediction | None
+        self,
+        uow: UnitOfWork,
+        message: Message,
+        prediction: Prediction | None,
+        article: ArticleMatch | None = None,
     ) -> None:
         conversation, customer, ticket = await uow.turns.of_conversation(message.conversation_id)
         if prediction is not None and prediction.language not in (None, customer.language):
             customer.language = str(prediction.language)  # the language they write in
             await uow.customers.set_language(customer.id, customer.language)
-        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
+        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
         await self._route(turn)
 
     async def _route(self, turn: Turn) -> None:

@@ -19,6 +19,7 @@ from .dialogues import (
     PendingCode,
     Phase,
     QueueAcknowledged,
+    SelfService,
 )
 from .entities import (
     Agent,
@@ -96,6 +97,7 @@ __all__ = [
     "Prediction",
     "Priority",
     "QueueAcknowledged",
+    "SelfService",
     "SenderKind",
     "StoreUnavailable",
     "Ticket",

@@ -255,3 +255,18 @@ def test_code_is_organised_by_meaning_not_by_ticket_history(name: str) -> None:
         if re.search(r"#.*\bissue #?\d+", line, re.IGNORECASE)
     ]
     assert markers == [], f"{rel(path)} has issue markers on lines {markers}: name the meaning"
+
+
+@pytest.mark.parametrize("name", sorted(GRAPH), ids=str)
+def test_a_conversation_changes_owner_only_by_a_named_move(name: str) -> None:
+    """``Conversation.move`` (``models/conversation_lifecycle.py``) is the only way its state
+    changes, so an illegal move is refused instead of written."""
+    import re
+
+    path = SOURCES[name]
+    assigned = [
+        n
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.state\s*=\s*ConversationState\.", line)
+    ]
+    assert assigned == [], f"{rel(path)} sets a conversation's state on lines {assigned}: move it"
