@@ -166,9 +166,7 @@ async def running(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
-        metrics.count_store(
-            lambda: (store.statements, store.statements_written, store.batches, store.jobs)
-        )
+        metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
         mail = mail_sender(settings)
         delivery.add_sender("email", mail.send)

@@ -147,6 +147,11 @@ class Store:
             self._sqlite_writer.dispose()
         self._reader = self._writer_engine = self._sqlite_writer = None
 
+    @property
+    def commits(self) -> tuple[int, int]:
+        """(commits of the writer, writes they carried) so far."""
+        return self.batches, self.jobs
+
     def _count_read(self, *_: Any) -> None:
         self.statements += 1
 
