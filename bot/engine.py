@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
 from models import (
+    Attachment,
     Conversation,
     ConversationState,
     Direction,
@@ -76,6 +77,7 @@ class Accepted:
     duplicate: bool = False
     classify: str | None = None
     processed: bool = False  # handled in the transaction that stored it
+    files: tuple[Attachment, ...] = ()
 
 
 class Engine:
@@ -140,11 +142,9 @@ class Engine:
 
     # -- inbound ------------------------------------------------------------------------------
 
-    async def accept(self, event: InboundEvent) -> Accepted:
-        """Store an inbound event durably, then queue it for processing.
-
-        A redelivered event (same channel and platform message id) is recognised and dropped.
-        """
+    async def accept(self, event: InboundEvent, files: tuple[Attachment, ...] = ()) -> Accepted:
+        """Store an inbound event (with ``files``, already kept by ``service.attachments``)
+        durably, then queue it. A redelivery (same channel and platform id) is dropped."""
 
         async def store_it(uow: UnitOfWork, inline: bool) -> Accepted:
             now = self.desk.clock()
@@ -159,10 +159,20 @@ class Engine:
                 uow, event, conversation, now, processed=inline, lease_until=now + self.lease
             )
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
+            kept = tuple(
+                [
+                    await uow.attachments.add(
+                        replace(f, conversation_id=conversation.id, message_id=message.id), now
+                    )
+                    for f in files
+                ]
+            )
+            message.attachments = kept
             if inline:
                 await self._route(Turn(uow, self.desk, conversation, customer, message, ticket))
-                return Accepted(message.id, conversation.id, processed=True)
-            return Accepted(message.id, conversation.id, classify=message.text if needs else None)
+                return Accepted(message.id, conversation.id, processed=True, files=kept)
+            classify = message.text if needs else None
+            return Accepted(message.id, conversation.id, classify=classify, files=kept)
 
         try:
             try:

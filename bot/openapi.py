@@ -187,7 +187,24 @@ SCHEMAS: dict[str, Any] = {
             "sender": {"type": "string", "enum": ["customer", "bot", "agent", "system"]},
             "text": {"type": "string"},
             "buttons": {"type": "array", "items": {"$ref": "#/components/schemas/Button"}},
+            "attachments": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Attachment"},
+                "description": "Files sent with the message; fetch url with the bearer token",
+            },
             "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "required": ["id", "name", "content_type", "size", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "content_type": {"type": "string", "description": "Sniffed from the content"},
+            "size": {"type": "integer"},
+            "url": {"type": "string"},
+            "thumbnail_url": {"type": "string", "nullable": True},
         },
     },
     "Health": {

@@ -36,12 +36,17 @@ class Settings:
     discord_token: str = ""
     discord_support_channel_id: str = ""  # a channel where "ticket" threads are opened
     discord_sync_commands: bool = False  # register /ticket with Discord at start (once)
+    discord_api_url: str = ""  # REST base, e.g. a proxy's http://proxy:8080/api/v10
+    discord_gateway_url: str = ""  # gateway WebSocket, e.g. ws://proxy:8080/gateway
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "support@localhost"
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # -- email as a channel (#14): mail a relay forwards here opens tickets
+    smtp_inbound_host: str = "127.0.0.1"
+    smtp_inbound_port: int = 0  # 0 = no inbound SMTP receiver
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
@@ -73,6 +78,10 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return Path(self.data_dir) / "mail"
+
+    @property
+    def files_dir(self) -> Path:
+        return Path(self.data_dir) / "files"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -9,11 +9,12 @@ can neither lose them nor send them twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from models import (
+    Attachment,
     Button,
     ChannelKind,
     Conversation,
@@ -81,12 +82,15 @@ class Desk:
         internal: bool = False,
         ticket_id: int | None = None,
         language: str | None = None,
+        files: tuple[Attachment, ...] = (),
     ) -> Message:
         """Store a message to the customer and queue its delivery (internal notes stay put).
 
         A :class:`~models.texts.Text` (every bot text) and the button labels are said in the
         customer's language (``language``, else read from the customer); a plain string (an
-        agent's words) is kept as written.
+        agent's words) is kept as written. ``files`` are attachments already kept by
+        ``service.attachments.Files``: their rows are written here, and the outbox row names
+        them so each channel sends them natively.
         """
         now = self.clock()
         if isinstance(text, Text) or buttons:
@@ -111,15 +115,24 @@ class Desk:
             conversation.channel,
             now,
         )
+        message.attachments = tuple(
+            [
+                await uow.attachments.add(
+                    replace(f, conversation_id=conversation.id, message_id=message.id), now
+                )
+                for f in files
+            ]
+        )
         # Web chat reads the committed message itself (long poll, WebSocket): an outbox row
         # would only be leased and marked sent by the delivery worker, two more transactions
         # per reply for nothing. Platform channels keep the outbox and its delivery lease.
         delivered_by_worker = not internal and conversation.channel is not ChannelKind.WEB
         if delivered_by_worker:
+            ids = tuple(f.id for f in message.attachments)
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                OutboxBody(text, buttons, sender=sender.value),
+                OutboxBody(text, buttons, sender=sender.value, attachments=ids),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,
