@@ -247,7 +247,7 @@ class Engine:
             article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
-            message = await uow.messages.take(message_id, self.desk.clock())
+            message = await uow.turns.take(message_id, self.desk.clock())
             if message is None:
                 return  # done already, here or by another process
             await self._handle(uow, message, prediction, article)

@@ -63,12 +63,6 @@ _INSERT_MESSAGE = insert(t.messages).returning(t.messages.c.id)
 _MESSAGE_BY_ID = select(t.messages).where(t.messages.c.id == bindparam("id"))
 _MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
-_TAKE_MESSAGE = (
-    update(t.messages)
-    .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
-    .values(processed_at=bindparam("now"))
-    .returning(*t.messages.c)
-)
 _MARK_PROCESSED = (
     update(t.messages)
     .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
@@ -286,12 +280,6 @@ class MessageRepository(_Repo):
     async def is_processed(self, message_id: int) -> bool:
         found = await self.conn.execute(_MESSAGE_PROCESSED_AT, {"id": message_id})
         return found.scalar_one_or_none() is not None
-
-    async def take(self, message_id: int, now: datetime) -> Message | None:
-        """Mark a message processed and return it in one statement; ``None`` if it was."""
-        found = await self.conn.execute(_TAKE_MESSAGE, {"_id": message_id, "now": now})
-        row = found.mappings().first()
-        return rows.message(row) if row is not None else None
 
     async def mark_processed(self, message_id: int, now: datetime) -> bool:
         """Mark the message processed; False when it already was (by this or another process).

@@ -3,12 +3,13 @@ engine reads for every customer message (by conversation id, or by the channel's
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import ChannelKind, Conversation, Customer, NotFound, Ticket
+from models import ChannelKind, Conversation, Customer, Message, NotFound, Ticket
 
 from . import rows
 from . import tables as t
@@ -47,6 +48,14 @@ _TURN_AT = (
 _TURN_AT_FOR_UPDATE = _TURN_AT.with_for_update(of=t.conversations)
 
 
+_TAKE_MESSAGE = (
+    update(t.messages)
+    .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
+    .values(processed_at=bindparam("now"))
+    .returning(*t.messages.c)
+)
+
+
 def _part(row: Any, prefix: str) -> dict[str, Any]:
     return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
 
@@ -65,6 +74,12 @@ class TurnRepository:
         if found is None:
             raise NotFound(f"conversation {conversation_id} does not exist")
         return found
+
+    async def take(self, message_id: int, now: datetime) -> Message | None:
+        """Mark a message processed and return it in one statement; ``None`` if it was."""
+        found = await self.conn.execute(_TAKE_MESSAGE, {"_id": message_id, "now": now})
+        row = found.mappings().first()
+        return rows.message(row) if row is not None else None
 
     async def at(self, channel: ChannelKind, address: str) -> Turn | None:
         """The latest conversation at this address, its customer and current ticket."""

@@ -118,6 +118,12 @@ class Conversations(_Repo):
 
 
 class Turns(_Repo):
+    async def take(self, message_id: int, now: datetime) -> Message | None:
+        if message_id in self.rows.processed:
+            return None
+        self.rows.processed.add(message_id)
+        return copy.deepcopy(self.rows.messages[message_id])
+
     async def at(
         self, channel: ChannelKind, address: str
     ) -> tuple[Conversation, Customer, Ticket | None] | None:
@@ -186,12 +192,6 @@ class Messages(_Repo):
         ][:limit]  # fmt: skip
         self.rows.leases.update((message_id, until) for message_id, _ in claimed)
         return claimed
-
-    async def take(self, message_id: int, now: datetime) -> Message | None:
-        if message_id in self.rows.processed:
-            return None
-        self.rows.processed.add(message_id)
-        return copy.deepcopy(self.rows.messages[message_id])
 
     async def attach_to_ticket(self, message_id: int, ticket_id: int) -> None:
         self.rows.messages[message_id].ticket_id = ticket_id
