@@ -39,7 +39,8 @@ WEBCHAT_PATHS: dict[str, Any] = {
                         },
                     },
                     "The session and the bearer token for its other calls",
-                )
+                ),
+                "429": _json(ERROR, "Too many new sessions from this address; see Retry-After"),
             },
         }
     },

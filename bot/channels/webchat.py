@@ -91,7 +91,8 @@ async def _session(request: web.Request, websocket: bool = False) -> ChatSession
 
 
 async def create_session(request: web.Request) -> web.Response:
-    session_id, token = await request.app[BACKEND].create_session()
+    client = request.remote or "unknown"  # the real client's, behind a trusted proxy
+    session_id, token = await request.app[BACKEND].create_session(client)
     return web.json_response({"session_id": session_id, "token": token}, status=201)
 
 
