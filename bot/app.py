@@ -28,14 +28,18 @@ from models import (
     ChannelKind,
 )
 from models.sla import BusinessHours, SlaPolicy
+from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Periodic, periodic
 from store.database import Store
+from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
+from . import help_centre
 from .channels import webchat
+from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
@@ -47,6 +51,8 @@ from .http_client import parse_proxies, real_client
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
+from .knowledge_search import self_service
+from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -152,24 +158,24 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
+        mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
+        channels.update({"email": mail} if mail.smtp_port else {})
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
-        delivery = DeliveryWorker(
-            store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
-        )
+        senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
+        delivery = DeliveryWorker(store, senders, bus, desk.clock)
         fd = Frontdesk(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
         metrics.count_store(lambda: (store.statements, store.batches, store.jobs))
         fd.fulfilment = fulfilment
-        mail = mail_sender(settings)
-        delivery.add_sender("email", mail.send)
-        log.info("%s", mail.describe())
-        fd.webchat = WebChatSessions(store, engine, bus, burst=settings.chat_burst,
+        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
+        fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
             rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
         )  # fmt: skip
         await engine.start()
@@ -214,6 +220,7 @@ async def running(
                 routing,
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
+                files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
             )
@@ -224,19 +231,16 @@ async def running(
 # -- mail and SLA ----------------------------------------------------------------------------
 
 
-def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
-    if settings.smtp_host:
-        return SmtpMailSender(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.smtp_from,
-                user=settings.smtp_user,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-            )
-        )
-    return FileMailSender(settings.mail_dir, settings.smtp_from)
+def email_channel(s: Settings, store: Store) -> EmailChannel:
+    """Mail out by SMTP (or into ``mail/*.eml`` without a host); mail in when configured."""
+    transport: SmtpMailSender | FileMailSender = FileMailSender(s.mail_dir, s.smtp_from)
+    if s.smtp_host:
+        config = (s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_user, s.smtp_password)
+        transport = SmtpMailSender(SmtpConfig(*config, starttls=s.smtp_starttls))
+    channel = EmailChannel(transport, StoreMailThreads(store), s.smtp_from)
+    channel.smtp_host, channel.smtp_port = s.smtp_inbound_host, s.smtp_inbound_port
+    log.info("%s", channel.describe())  # where mail goes, and whether mail comes in
+    return channel
 
 
 def sla_policy(settings: Settings) -> SlaPolicy:
@@ -294,6 +298,8 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
             settings.discord_token,
             support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
+            api_url=settings.discord_api_url or None,
+            gateway_url=settings.discord_gateway_url or None,
             start_timeout=10.0,  # web chat starts serving after this, reachable or not
         )
     return platforms
@@ -310,10 +316,7 @@ def _discord_channel_id(raw: str) -> int | None:
 
 
 def engine_sink(engine: Engine) -> Callable[[Any], Any]:
-    async def sink(event: Any) -> None:
-        await engine.accept(event)
-
-    return sink
+    return engine.accept  # stores the event (and its files) and queues it
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -389,6 +392,7 @@ def create_app(
     app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_models_page(app, settings)

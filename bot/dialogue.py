@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from models import Button, Conversation, Customer, Dialogue, Message, Prediction, Ticket
+from models.articles import ArticleMatch
+from models.texts import Text
 
 GREETING_INTENT = "greeting"
 HUMAN_INTENT = "human_request"
@@ -29,9 +31,14 @@ class Turn:
     message: Message
     ticket: Ticket | None = None
     prediction: Prediction | None = None
+    article: ArticleMatch | None = None
+    """A knowledge-base article that answers this message (found before the transaction)."""
 
-    async def say(self, text: str, buttons: tuple[Button, ...] = ()) -> Message:
-        return await self.desk.say(self.uow, self.conversation, text, buttons=buttons)
+    async def say(self, text: str | Text, buttons: tuple[Button, ...] = ()) -> Message:
+        """Say ``text`` (a :func:`models.texts._` text) in the customer's language."""
+        return await self.desk.say(
+            self.uow, self.conversation, text, buttons=buttons, language=self.customer.language
+        )
 
     async def hand_off(self, reason: str) -> None:
         """Give the conversation to the agents' queue, keeping what was gathered (``reason``)."""

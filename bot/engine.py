@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
 from models import (
+    Attachment,
     Conversation,
     ConversationState,
     Direction,
@@ -32,13 +33,15 @@ from models import (
     Prediction,
     SenderKind,
 )
+from models.articles import ArticleMatch
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
 from .dialogue import Clarifier, DialogueDriver, TicketDriver, Turn
-from .dialogues import commands
+from .dialogues import commands, opening
 from .dialogues.csat import CsatDialogue
 from .dialogues.handed_off import HandedOff
+from .dialogues.self_service import SelfServiceDialogue
 from .new_issue import NewIssue
 from .ports import InboundEvent
 from .recovery import Sweeper, apologise, with_retries
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
-BUTTON_GONE = "Sorry, that button is no longer active. Please type your message instead."
+BUTTON_GONE = opening.STALE_BUTTON
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class Accepted:
     conversation_id: int
     duplicate: bool = False
     classify: str | None = None
+    files: tuple[Attachment, ...] = ()
 
 
 class Engine:
@@ -85,13 +89,15 @@ class Engine:
         workers: int = 16,
         clarifier: Clarifier | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        answers: SelfServiceDialogue | None = None,
     ) -> None:
         self.store = store
         self.desk = desk
-        self.new_issue = NewIssue(classifier, drivers, clarifier)
+        self.answers = answers  # the knowledge base and desk facts (#13)
+        self.new_issue = NewIssue(classifier, drivers, clarifier, answers)
         self.csat = CsatDialogue()
         self.handed_off = HandedOff()
-        every: list[DialogueDriver] = [self.csat, *drivers]
+        every: list[DialogueDriver] = [self.csat, *drivers, *([answers] if answers else [])]
         if self.new_issue.clarifying is not None:
             every.append(self.new_issue.clarifying)
         self.drivers: dict[type, DialogueDriver] = {
@@ -131,11 +137,9 @@ class Engine:
 
     # -- inbound ------------------------------------------------------------------------------
 
-    async def accept(self, event: InboundEvent) -> Accepted:
-        """Store an inbound event durably, then queue it for processing.
-
-        A redelivered event (same channel and platform message id) is recognised and dropped.
-        """
+    async def accept(self, event: InboundEvent, files: tuple[Attachment, ...] = ()) -> Accepted:
+        """Store an inbound event (with ``files``, already kept by ``service.attachments``)
+        durably, then queue it. A redelivery (same channel and platform id) is dropped."""
 
         async def store_it(uow: UnitOfWork) -> Accepted:
             now = self.desk.clock()
@@ -175,7 +179,14 @@ class Engine:
             )
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
             needs = self._needs_prediction(message, conversation)
-            return Accepted(message.id, conversation.id, classify=text if needs else None)
+            kept = [
+                await uow.attachments.add(
+                    replace(f, conversation_id=conversation.id, message_id=message.id), now
+                )
+                for f in files
+            ]
+            classify = text if needs else None
+            return Accepted(message.id, conversation.id, classify=classify, files=tuple(kept))
 
         try:
             accepted = await self.store.write(store_it)
@@ -225,15 +236,15 @@ class Engine:
                 return
             if self._needs_prediction(message, conversation):
                 text = message.text
-        prediction = None
-        if text is not None:
-            # CPU-bound; outside the transaction so the writer never waits on it.
+        prediction = article = None
+        if text is not None:  # CPU-bound: outside the transaction, the writer never waits on it
             prediction = await self._batcher.classify(text)
+            article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
             if not await uow.messages.mark_processed(message_id, self.desk.clock()):
                 return  # done already, here or by another process
-            await self._handle(uow, message_id, prediction)
+            await self._handle(uow, message_id, prediction, article)
 
         await self.store.write(handle)
         self.processed += 1
@@ -244,7 +255,11 @@ class Engine:
         return conversation.state is ConversationState.WITH_BOT
 
     async def _handle(
-        self, uow: UnitOfWork, message_id: int, prediction: Prediction | None
+        self,
+        uow: UnitOfWork,
+        message_id: int,
+        prediction: Prediction | None,
+        article: ArticleMatch | None = None,
     ) -> None:
         message = await uow.messages.get(message_id)
         conversation = await uow.conversations.get(message.conversation_id)
@@ -253,7 +268,7 @@ class Engine:
             customer.language = str(prediction.language)  # the language they write in
             await uow.customers.set_language(customer.id, customer.language)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
+        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
         await self._route(turn)
 
     async def _route(self, turn: Turn) -> None:

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from classifier.base import Classifier
-from models import Prediction, format_ticket_id
+from models import Prediction
 from models.sla import first_reply_promise
 
 from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, TicketDriver, Turn
+from .dialogues import opening
 from .dialogues.clarify import ClarifyingDialogue
+from .dialogues.self_service import SelfServiceDialogue
 
-GREETING = (
-    "Hello! I'm the support assistant. Tell me what's wrong or what you need, "
-    "and I'll open a ticket and take care of it."
-)
+GREETING = opening.GREETING
 
 
 class NewIssue:
@@ -30,8 +29,10 @@ class NewIssue:
         classifier: Classifier,
         drivers: Sequence[TicketDriver] = (),
         clarifier: Clarifier | None = None,
+        answers: SelfServiceDialogue | None = None,
     ) -> None:
         self._classifier = classifier
+        self.answers = answers
         self._drivers = tuple(drivers)
         self.clarifying = (
             ClarifyingDialogue(clarifier, classifier, self.open_ticket) if clarifier else None
@@ -45,7 +46,11 @@ class NewIssue:
             await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
             await turn.say(GREETING)
             return
-        question = self.clarifying.question(prediction) if self.clarifying else None
+        if self.answers is not None and not turn.article and await self.answers.desk_info(turn):
+            return  # support hours, contact, known problems: answered from settings (#13)
+        question = (
+            self.clarifying.question(prediction) if self.clarifying and not turn.article else None
+        )
         if self.clarifying is not None and question is not None:
             await self.clarifying.ask(turn, question, prediction)
             return
@@ -75,8 +80,9 @@ class NewIssue:
         turn.ticket = ticket
         for message_id in (*earlier, turn.message.id):
             await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
-        public = format_ticket_id(ticket.id)
-        kind = ticket.type.value.replace("_", " ")
+        if turn.article is not None and self.answers is not None:
+            await self.answers.offer(turn, turn.article)  # a knowledge-base answer (#13)
+            return
         driver = next(
             (
                 d
@@ -86,23 +92,11 @@ class NewIssue:
             None,
         )
         if driver is not None:
-            await turn.say(
-                f"Thanks! I've opened ticket {public} for this ({kind}). "
-                "I can take care of it myself."
-            )
+            await turn.say(opening.fulfilling(ticket))
             await desk.record_first_response(turn.uow, ticket)
             await driver.start(turn)
             return
         due = ticket.first_response_due or desk.clock()
-        lead = (
-            "Of course, I'll get you a human agent."
-            if prediction.intent == HUMAN_INTENT
-            else "Thanks for the details."
-        )
-        await turn.say(
-            f"{lead} I've opened ticket {public} ({kind}, {ticket.priority.value} priority). "
-            f"A human agent will take over this conversation; expect a first reply "
-            f"{first_reply_promise(desk.sla, ticket.priority, due, desk.clock())}. "
-            "You can add anything else here in the meantime."
-        )
+        promise = first_reply_promise(desk.sla, ticket.priority, due, desk.clock())
+        await turn.say(opening.handed_to_agents(ticket, promise, prediction.intent == HUMAN_INTENT))
         await turn.hand_off(f"{prediction.intent} needs an agent")

@@ -28,6 +28,24 @@ WEBCHAT_PATHS: dict[str, Any] = {
         "post": {
             "summary": "Start a web-chat session",
             "operationId": "createChatSession",
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "language": {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$",
+                                    "description": "The browser's language (navigator.language)"
+                                    "; the bot answers in it where it can",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {
                 "201": _json(
                     {
@@ -40,6 +58,7 @@ WEBCHAT_PATHS: dict[str, Any] = {
                     },
                     "The session and the bearer token for its other calls",
                 ),
+                **_errors(400),
                 "429": _json(ERROR, "Too many new sessions from this address; see Retry-After"),
             },
         }
@@ -169,7 +188,24 @@ SCHEMAS: dict[str, Any] = {
             "sender": {"type": "string", "enum": ["customer", "bot", "agent", "system"]},
             "text": {"type": "string"},
             "buttons": {"type": "array", "items": {"$ref": "#/components/schemas/Button"}},
+            "attachments": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Attachment"},
+                "description": "Files sent with the message; fetch url with the bearer token",
+            },
             "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "required": ["id", "name", "content_type", "size", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "content_type": {"type": "string", "description": "Sniffed from the content"},
+            "size": {"type": "integer"},
+            "url": {"type": "string"},
+            "thumbnail_url": {"type": "string", "nullable": True},
         },
     },
     "Health": {

@@ -38,12 +38,17 @@ class Settings:
     discord_token: str = ""
     discord_support_channel_id: str = ""  # a channel where "ticket" threads are opened
     discord_sync_commands: bool = False  # register /ticket with Discord at start (once)
+    discord_api_url: str = ""  # REST base, e.g. a proxy's http://proxy:8080/api/v10
+    discord_gateway_url: str = ""  # gateway WebSocket, e.g. ws://proxy:8080/gateway
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "support@localhost"
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # -- email as a channel (#14): mail a relay forwards here opens tickets
+    smtp_inbound_host: str = "127.0.0.1"
+    smtp_inbound_port: int = 0  # 0 = no inbound SMTP receiver
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
@@ -52,6 +57,7 @@ class Settings:
     account_backend_timeout: float = 5.0  # seconds per request to it (then retried twice)
     fulfilment_idle_timeout: int = 900  # seconds a fulfilment dialogue may idle before handoff
     entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
+    support_contact: str = ""  # what the bot answers to "how can I reach you?" (#13)
     business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
     spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
     # -- who may embed the chat, who may read the metrics (docs/security.md); ticket closing
@@ -76,6 +82,10 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return Path(self.data_dir) / "mail"
+
+    @property
+    def files_dir(self) -> Path:
+        return Path(self.data_dir) / "files"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -26,6 +26,7 @@ from models import (
     format_ticket_id,
 )
 
+from . import customer_texts
 from .approvals import approved, request_approval
 from .assignment import owner_or_manager, reassign, set_assignee
 from .auth import actor_of, require_role
@@ -198,9 +199,7 @@ class AgentActions:
             await self.desk.say(
                 uow,
                 conversation,
-                f"Good news: your request {format_ticket_id(ticket.id)} has been approved"
-                + (f" ({why})" if why else "")
-                + ". We are working on it now.",
+                customer_texts.approved(ticket.id, why),
                 ticket_id=ticket.id,
             )
             return ticket
@@ -223,8 +222,7 @@ class AgentActions:
             await self.desk.say(
                 uow,
                 conversation,
-                f"We're sorry: your request {format_ticket_id(ticket.id)} was not approved. "
-                f"Reason: {why}",
+                customer_texts.rejected(ticket.id, why),
                 ticket_id=ticket.id,
             )
             return ticket

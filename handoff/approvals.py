@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from models import Agent, Ticket, TicketAction, TicketEvent, format_ticket_id
 
 from .auth import actor_of
+from .customer_texts import needs_approval
 from .notices import notify_managers
 
 if TYPE_CHECKING:
@@ -35,8 +36,7 @@ async def request_approval(
     await desk.say(
         uow,
         conversation,
-        f"Your request {format_ticket_id(ticket.id)} needs a manager's approval before we "
-        "start. We'll let you know here as soon as it is decided.",
+        needs_approval(ticket.id),
         ticket_id=ticket.id,
     )
 

@@ -41,6 +41,8 @@ from service.error_status import status_of
 
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
+from .files_api import add_file_routes
+from .knowledge_api import add_knowledge_routes, suggestions
 from .macros import previews as macro_previews
 from .queue import QueueQuery
 from .workspace_api import add_workspace_routes
@@ -287,6 +289,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "types": [t.value for t in TicketType],
             "priorities": [p.value for p in Priority],
             "macros": await macro_previews(svc.store, session.agent, parse_ticket_id(data["id"])),
+            "articles": await suggestions(svc, parse_ticket_id(data["id"])),
         },
     )
 
@@ -359,6 +362,8 @@ def add_routes(app: web.Application) -> None:
     app.on_shutdown.append(stop_streams)
     add_api_routes(app)
     add_workspace_routes(app)  # macros, merge, problem link
+    add_file_routes(app)  # attachments (#14)
+    add_knowledge_routes(app)  # articles (#13)
     r = app.router
     r.add_get("/console", home)
     r.add_get("/console/", home)

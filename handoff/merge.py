@@ -29,6 +29,7 @@ from models import (
 )
 
 from .auth import actor_of
+from .customer_texts import merged as merged_text
 from .tags import add_tags
 
 if TYPE_CHECKING:
@@ -102,8 +103,7 @@ async def _refile_conversation(
     await desk.say(
         uow,
         conversation,
-        f"Your request {duplicate.public_id} is about the same issue as {kept.public_id}, so we "
-        f"have merged them: we'll keep you updated here under {kept.public_id}.",
+        merged_text(duplicate.public_id, kept.public_id),
         ticket_id=kept.id,
     )
 

@@ -107,5 +107,15 @@ class Fulfilment:
     deadline: datetime | None = None
 
 
-Dialogue = CsatPrompt | CsatComment | Clarifying | QueueAcknowledged | Fulfilment
+@dataclass(frozen=True, slots=True)
+class SelfService:
+    """The bot answered ``ticket_id`` with a knowledge-base article and asked whether it solved
+    the problem ("That solved it" / "I still need help")."""
+
+    ticket_id: int
+    article_id: int
+    title: str
+
+
+Dialogue = CsatPrompt | CsatComment | Clarifying | QueueAcknowledged | Fulfilment | SelfService
 """Every exchange a conversation can be in."""

@@ -9,11 +9,12 @@ can neither lose them nor send them twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from models import (
+    Attachment,
     Button,
     Conversation,
     ConversationAction,
@@ -35,9 +36,11 @@ from models import (
 )
 from models.csat import csat_buttons
 from models.sla import SlaPolicy
+from models.texts import Text, _
 
 from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
 from .follow_ups import link_follow_up
+from .i18n import Translator
 
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
@@ -70,16 +73,31 @@ class Desk:
         self,
         uow: UnitOfWork,
         conversation: Conversation,
-        text: str,
+        text: str | Text,
         *,
         sender: SenderKind = SenderKind.BOT,
         buttons: tuple[Button, ...] = (),
         agent_id: int | None = None,
         internal: bool = False,
         ticket_id: int | None = None,
+        language: str | None = None,
+        files: tuple[Attachment, ...] = (),
     ) -> Message:
-        """Store a message to the customer and queue its delivery (internal notes stay put)."""
+        """Store a message to the customer and queue its delivery (internal notes stay put).
+
+        A :class:`~models.texts.Text` (every bot text) and the button labels are said in the
+        customer's language (``language``, else read from the customer); a plain string (an
+        agent's words) is kept as written. ``files`` are attachments already kept by
+        ``service.attachments.Files``: their rows are written here, and the outbox row names
+        them so each channel sends them natively.
+        """
         now = self.clock()
+        if isinstance(text, Text) or buttons:
+            if language is None:
+                language = (await uow.customers.get(conversation.customer_id)).language
+            words = Translator(language)
+            text = words.text(text)
+            buttons = tuple(Button(words.gettext(b.label), b.payload) for b in buttons)
         message = await uow.messages.add(
             Message(
                 id=0,
@@ -96,11 +114,20 @@ class Desk:
             conversation.channel,
             now,
         )
+        message.attachments = tuple(
+            [
+                await uow.attachments.add(
+                    replace(f, conversation_id=conversation.id, message_id=message.id), now
+                )
+                for f in files
+            ]
+        )
         if not internal:
+            ids = tuple(f.id for f in message.attachments)
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                OutboxBody(text, buttons, sender=sender.value),
+                OutboxBody(text, buttons, sender=sender.value, attachments=ids),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,
@@ -293,12 +320,18 @@ class Desk:
         self,
         uow: UnitOfWork,
         ticket: Ticket,
-        resolution: str,
+        resolution: str | Text,
         actor: str,
         *,
         auto_fulfilled: bool = False,
+        said: Text | None = None,
     ) -> Ticket:
-        """Resolve, hand the conversation back to the bot and ask for a CSAT rating."""
+        """Resolve, hand the conversation back to the bot and ask for a CSAT rating.
+
+        The customer reads ``said`` (default: the resolution) in their language; the ticket
+        keeps the resolution as written (agents read it)."""
+        told: str | Text = said or resolution
+        resolution = str(resolution)
         ticket.resolution = resolution
         ticket.auto_fulfilled = auto_fulfilled
         await self.transition(uow, ticket, TicketAction.RESOLVE, actor, detail=resolution)
@@ -307,9 +340,13 @@ class Desk:
         await self.say(
             uow,
             conversation,
-            f"Your ticket {format_ticket_id(ticket.id)} has been resolved: {resolution}\n"
-            "How did we do? Please rate us from 1 (very poor) to 5 (excellent). "
-            'If the problem is not fixed, just write "not fixed".',
+            _(
+                "Your ticket {ticket} has been resolved: {resolution}\n"
+                "How did we do? Please rate us from 1 (very poor) to 5 (excellent). "
+                'If the problem is not fixed, just write "not fixed".',
+                ticket=format_ticket_id(ticket.id),
+                resolution=told,
+            ),
             buttons=csat_buttons(ticket.id, round_),
             ticket_id=ticket.id,
         )

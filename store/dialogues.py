@@ -25,17 +25,19 @@ from models import (
     Prediction,
     Priority,
     QueueAcknowledged,
+    SelfService,
     TicketType,
 )
 
 log = logging.getLogger(__name__)
 
-CSAT, CSAT_COMMENT, CLARIFY, QUEUED, FULFILMENT = (
+CSAT, CSAT_COMMENT, CLARIFY, QUEUED, FULFILMENT, SELF_SERVICE = (
     "csat",
     "csat_comment",
     "clarify",
     "queued",
     "fulfilment",
+    "self_service",
 )
 
 
@@ -58,6 +60,13 @@ def dialogue_to_json(dialogue: Dialogue | None) -> dict[str, Any] | None:
             }
         case QueueAcknowledged():
             return {"kind": QUEUED, "acked": True}
+        case SelfService(ticket_id, article_id, title):
+            return {
+                "kind": SELF_SERVICE,
+                "ticket_id": ticket_id,
+                "article_id": article_id,
+                "title": title,
+            }
         case Fulfilment():
             data: dict[str, Any] = {
                 "kind": FULFILMENT,
@@ -107,6 +116,8 @@ def _from_json(data: dict[str, Any]) -> Dialogue | None:
         )
     if kind == QUEUED:
         return QueueAcknowledged()
+    if kind == SELF_SERVICE:
+        return SelfService(int(data["ticket_id"]), int(data["article_id"]), str(data["title"]))
     if kind == FULFILMENT:
         code = data.get("code")
         deadline = data.get("deadline")

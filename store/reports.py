@@ -43,7 +43,7 @@ GROUP_COLUMNS: dict[str, Any] = {
     "team": T.c.team,
     "agent": T.c.assignee_id,
 }
-REOPEN_EVENT = "status:reopen"
+REOPEN_EVENT, SELF_SERVICE_EVENT = "status:reopen", "self_service"  # (#13: knowledge base)
 QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
 FRT_DAYS = "julianday(coalesce(first_response_at, resolved_at)) - julianday(created_at)"
@@ -123,9 +123,9 @@ class ReportQueries:
         """Counts and duration statistics of the period's tickets, per group value."""
         sql = self.sql
         responded_at = func.coalesce(T.c.first_response_at, T.c.resolved_at)
-        reopened = T.c.id.in_(
-            select(t.ticket_events.c.ticket_id).where(t.ticket_events.c.kind == REOPEN_EVENT)
-        )
+        event = t.ticket_events.c
+        reopened = T.c.id.in_(select(event.ticket_id).where(event.kind == REOPEN_EVENT))
+        self_served = T.c.id.in_(select(event.ticket_id).where(event.kind == SELF_SERVICE_EVENT))
         resolved = T.c.resolved_at.is_not(None)
         has_due = and_(T.c.first_response_due.is_not(None), T.c.resolution_due.is_not(None))
         fr_met = and_(responded_at.is_not(None), responded_at <= T.c.first_response_due)
@@ -149,6 +149,7 @@ class ReportQueries:
                 _flag(resolved).label("resolved"),
                 _flag(and_(resolved, T.c.resolution_count <= 1, not_(reopened))).label("fcr"),
                 _flag(and_(resolved, T.c.auto_fulfilled.is_(True))).label("auto"),
+                _flag(and_(resolved, T.c.auto_fulfilled.is_(True), self_served)).label("self"),
                 _flag(and_(has_due, fr_met, res_met)).label("sla_met"),
                 _flag(and_(has_due, or_(and_(fr_met, res_met), fr_missed, res_missed))).label(
                     "sla_decided"
@@ -171,6 +172,7 @@ class ReportQueries:
             func.count(base.c.frt),
             func.avg(base.c.rt),
             func.count(base.c.rt),
+            func.sum(base.c.self),
         ]
         if sql.pg:
             columns += [
@@ -183,8 +185,8 @@ class ReportQueries:
         percentiles: dict[tuple[Any, str], tuple[Any, Any]] = {}
         if sql.pg:
             for r in rows:
-                percentiles[(r[0], "frt")] = (r[12], r[13])
-                percentiles[(r[0], "rt")] = (r[14], r[15])
+                percentiles[(r[0], "frt")] = (r[13], r[14])
+                percentiles[(r[0], "rt")] = (r[15], r[16])
         elif by is None and hours is None and await self._has_sort_indexes():
             for name, n_col in (("frt", 9), ("rt", 11)):
                 n = int(rows[0][n_col]) if rows and rows[0][n_col] else 0
@@ -212,6 +214,7 @@ class ReportQueries:
                 resolved=int(r[3] or 0),
                 resolved_first_contact=int(r[4] or 0),
                 auto_resolved=int(r[5] or 0),
+                self_served=int(r[12] or 0),
                 sla_met=int(r[6] or 0),
                 sla_decided=int(r[7] or 0),
                 first_response=DurationStats(_round(fp[0]), _round(fp[1]), _round(r[8]), r[9]),

@@ -24,6 +24,7 @@ from models import (
 
 from . import rows
 from . import tables as t
+from .attachments import with_files
 from .dialogues import dialogue_to_json
 
 
@@ -358,7 +359,8 @@ class MessageRepository(_Repo):
         if not include_internal:
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.seq).limit(limit)
-        return [rows.message(r) for r in (await self.conn.execute(query)).mappings()]
+        rows_ = (await self.conn.execute(query)).mappings()
+        return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def for_ticket(self, ticket: Ticket, include_internal: bool = True) -> list[Message]:
         """The ticket's transcript: its messages, and the conversation's while it is current."""
@@ -374,7 +376,8 @@ class MessageRepository(_Repo):
         if not include_internal:
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.conversation_id, t.messages.c.seq)
-        return [rows.message(r) for r in (await self.conn.execute(query)).mappings()]
+        rows_ = (await self.conn.execute(query)).mappings()
+        return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def count_customer_since_reply(self, ticket_id: int) -> int:
         """Customer messages on a ticket after the last agent or bot message (nagging detector)."""

@@ -378,3 +378,21 @@ macros = Table(
     _now_col("created_at"),
     _now_col("updated_at"),
 )
+
+articles = Table(  # the knowledge base (#13): help-centre articles the bot answers from
+    "articles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(16), nullable=False, default="en"),
+    Column("tags", JSON),
+    Column("intents", JSON),
+    Column("published", Boolean, nullable=False, default=False),
+    Column("author", String(320)),
+    Column("translation_of", Id, ForeignKey("articles.id", ondelete="SET NULL")),
+    _now_col("created_at"),
+    _now_col("updated_at"),
+    Index("ix_articles_published_language", "published", "language"),
+    Index("ix_articles_translation_of", "translation_of"),
+)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .articles import ArticleRepository
+from .attachments import AttachmentRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
@@ -14,6 +16,7 @@ from .handoff_repositories import (
     TicketFlagRepository,
 )
 from .limits import RateCounterRepository
+from .mail_threads import MailThreadQueries
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
 from .reports import ReportQueries
@@ -61,6 +64,9 @@ class UnitOfWork:
         self.search, self.tags = TicketSearch(conn), TagRepository(conn)
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
+        self.mail = MailThreadQueries(conn)  # email threading (#14)
+        self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
+        self.articles = ArticleRepository(conn)  # the knowledge base
         self._after_commit: list[Callable[[], None]] = []
 
     @property

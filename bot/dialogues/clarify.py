@@ -13,6 +13,7 @@ from dataclasses import replace
 from classifier.base import Classifier
 from classifier.clarify import Clarification
 from models import Button, Clarifying, Prediction
+from models.texts import N_, _
 
 from ..dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, Turn
 
@@ -54,16 +55,16 @@ class ClarifyingDialogue:
         """Offer the likeliest intents as buttons, or (fewer than two, or asked once
         already) ask the customer to say it in other words."""
         state = dialogue or Clarifying(turn.message.text, (turn.message.id,), prediction)
-        person = Button("Talk to a person", TALK_TO_A_PERSON)
+        person = Button(N_("Talk to a person"), TALK_TO_A_PERSON)
         if len(question.options) >= 2 and dialogue is None:
             options = {o.intent: round(o.probability, 4) for o in question.options}
             state = replace(state, options=options)
             buttons = tuple(Button(o.label, INTENT_PREFIX + o.intent) for o in question.options)
-            text = "I want to get this right. Which of these is closest to what you need?"
-            buttons = (*buttons, Button("Something else", SOMETHING_ELSE), person)
+            text = _("I want to get this right. Which of these is closest to what you need?")
+            buttons = (*buttons, Button(N_("Something else"), SOMETHING_ELSE), person)
         else:
             state = replace(state, rephrased=True, options={})
-            text = (
+            text = _(
                 "Sorry, I'm not sure I understood. Could you describe it in other words, "
                 "in a sentence or two?"
             )

@@ -19,6 +19,7 @@ from models import (
     format_ticket_id,
 )
 from models.csat import COMMENT_BELOW, NOT_FIXED, SCORE_ONLY, parse_csat_payload
+from models.texts import _
 
 from ..dialogue import Turn
 
@@ -30,10 +31,10 @@ async def record_rating(turn: Turn, ticket_id: int, round_: int, score: int) -> 
     try:
         ticket = await uow.tickets.get(ticket_id)
     except Exception:
-        await turn.say("Sorry, I couldn't find that ticket.")
+        await turn.say(_("Sorry, I couldn't find that ticket."))
         return
     if ticket.customer_id not in await uow.customers.identities(turn.customer):
-        await turn.say("Sorry, I couldn't find that ticket.")
+        await turn.say(_("Sorry, I couldn't find that ticket."))
         return
     current_round = await uow.tickets.resolution_round(ticket_id)
     stored = False
@@ -46,7 +47,7 @@ async def record_rating(turn: Turn, ticket_id: int, round_: int, score: int) -> 
             round_,
         )
     if not stored:
-        await turn.say("Thanks, we already have your rating for this ticket.")
+        await turn.say(_("Thanks, we already have your rating for this ticket."))
         return
     await uow.events.add(
         TicketEvent(
@@ -62,15 +63,18 @@ async def record_rating(turn: Turn, ticket_id: int, round_: int, score: int) -> 
         turn.conversation.dialogue = CsatComment(ticket_id, round_)
         await turn.desk.uow_save_conversation(uow, turn.conversation)
         await turn.say(
-            f"Thanks for rating us {score}/5. What could we have done better? "
-            "(Just write it here, or describe a new problem.)"
+            _(
+                "Thanks for rating us {score}/5. What could we have done better? "
+                "(Just write it here, or describe a new problem.)",
+                score=score,
+            )
         )
     else:
         dialogue = turn.conversation.dialogue
         if isinstance(dialogue, CsatPrompt | CsatComment) and dialogue.ticket_id == ticket_id:
             turn.conversation.dialogue = None
             await turn.desk.uow_save_conversation(uow, turn.conversation)
-        await turn.say(f"Thanks for rating us {score}/5!")
+        await turn.say(_("Thanks for rating us {score}/5!", score=score))
 
 
 async def on_text(turn: Turn, dialogue: CsatPrompt) -> bool:
@@ -88,8 +92,11 @@ async def on_text(turn: Turn, dialogue: CsatPrompt) -> bool:
             turn.ticket = ticket
             turn.conversation.ticket_id = ticket.id
             await turn.say(
-                f"I'm sorry to hear that. I've reopened ticket {format_ticket_id(ticket.id)} "
-                "and an agent will follow up here."
+                _(
+                    "I'm sorry to hear that. I've reopened ticket {ticket} and an agent will "
+                    "follow up here.",
+                    ticket=format_ticket_id(ticket.id),
+                )
             )
             await turn.hand_off("reopened by the customer: not fixed")
             return True
@@ -107,7 +114,7 @@ async def on_comment(turn: Turn, dialogue: CsatComment) -> None:
         if await on_text(turn, prompt):
             return
     await turn.uow.csat.add_comment(dialogue.ticket_id, dialogue.round, turn.message.text)
-    await turn.say("Thank you, I've passed your feedback on to the team.")
+    await turn.say(_("Thank you, I've passed your feedback on to the team."))
 
 
 class CsatDialogue:

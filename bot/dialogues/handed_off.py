@@ -12,8 +12,10 @@ from models import (
     TicketStatus,
     format_ticket_id,
 )
+from models.texts import _
 
 from ..dialogue import Turn
+from . import opening
 
 
 async def while_waiting(turn: Turn) -> bool:
@@ -27,8 +29,11 @@ async def while_waiting(turn: Turn) -> bool:
         turn.conversation.dialogue = QueueAcknowledged()
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
         await turn.say(
-            f"Thanks, I've added that to ticket {format_ticket_id(turn.ticket.id)}. "
-            "An agent will reply here as soon as possible."
+            _(
+                "Thanks, I've added that to ticket {ticket}. An agent will reply here as soon "
+                "as possible.",
+                ticket=format_ticket_id(turn.ticket.id),
+            )
         )
     turn.desk.ticket_changed(turn.uow, turn.ticket.id)
     return True
@@ -72,9 +77,6 @@ class HandedOff:
             return False
         await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
         await customer_replied(turn)
-        await turn.say(
-            f"I've added this to your ticket {format_ticket_id(turn.ticket.id)}. "
-            "An agent will pick it up here."
-        )
+        await turn.say(opening.added_to_ticket(turn.ticket.id))
         await turn.hand_off("customer wrote again on an open ticket")
         return True

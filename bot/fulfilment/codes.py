@@ -13,8 +13,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from models import CodePurpose, Fulfilment, PendingCode, Phase
+from models.texts import _
 
 from . import secrets as sec
+from . import texts
 from .base import Fact, Fulfiller, Mail
 from .steps import Scope, Steps
 
@@ -69,7 +71,7 @@ class Codes:
                 scope,
                 state,
                 "verification cool-down active for the new address",
-                "For your security, codes to that address are paused for a while.",
+                texts.PAUSED,
             )
             return
         code, code_state = self.new_code(CodePurpose.CONFIRM, fact.name, address)
@@ -79,10 +81,7 @@ class Codes:
         state = replace(state, phase=Phase.CODE, code=code_state, tries=0)
         await self.steps.event(scope, "code_sent", f"confirmation of {fact.name}")
         await self.steps.save(scope, state)
-        await scope.say(
-            "I've emailed a 6-digit code to that address. Please type it here to confirm it; "
-            f"it expires in {int(self.limits.code_ttl.total_seconds() // 60)} minutes."
-        )
+        await scope.say(texts.confirmation_sent(int(self.limits.code_ttl.total_seconds() // 60)))
 
     async def on_code(
         self,
@@ -98,7 +97,7 @@ class Codes:
         after too many wrong ones."""
         code_state = state.code
         if code_state is None:
-            await self.steps.hand_off(scope, state, "the fulfilment dialogue lost its code", "")
+            await self.steps.hand_off(scope, state, "the fulfilment dialogue lost its code", None)
             return
         found = CODE.match(text)
         digits = re.sub(r"\D", "", found.group(1)) if found else ""
@@ -109,13 +108,11 @@ class Codes:
                     scope,
                     state,
                     "no code typed after 3 prompts",
-                    "I'm sorry, I couldn't verify it.",
+                    _("I'm sorry, I couldn't verify it."),
                 )
                 return
             await self.steps.save(scope, state)
-            await scope.say(
-                'Please type the 6-digit code from the email (or type "agent" to talk to a person).'
-            )
+            await scope.say(texts.TYPE_THE_CODE)
             return
         if self.desk.clock() >= code_state.expires:
             await self.steps.event(scope, "code_expired", code_state.purpose.value)
@@ -124,16 +121,16 @@ class Codes:
                     scope,
                     state,
                     "the verification code expired twice",
-                    "That code has expired.",
+                    _("That code has expired."),
                 )
                 return
             state = replace(state, resends=state.resends + 1)
             if code_state.purpose is CodePurpose.IDENTITY:
-                await scope.say("That code has expired, so I'm sending a new one.")
+                await scope.say(texts.EXPIRED_RESENDING)
                 await launch(scope, state, "identify")
             else:
                 fact = self.steps.fact(fulfiller, code_state.fact)
-                await scope.say("That code has expired, so I'm sending a new one.")
+                await scope.say(texts.EXPIRED_RESENDING)
                 await self.send_confirmation(scope, state, fact, state.facts[fact.name])
             return
         if sec.code_matches(digits, code_state.salt, code_state.hash):
@@ -162,15 +159,11 @@ class Codes:
                 scope,
                 state,
                 f"{self.limits.code_attempts} wrong codes",
-                "That code is not right either, and that was the last attempt. For your "
-                f"security, no new codes will be sent to that address for {minutes} minutes.",
+                texts.last_attempt(minutes),
             )
             return
         await self.steps.save(scope, state)
-        await scope.say(
-            f"That code is not right. Please check the email and try again "
-            f"({left} {'attempt' if left == 1 else 'attempts'} left)."
-        )
+        await scope.say(texts.wrong_code(left))
 
     async def cooling_down(self, uow: UnitOfWork, address: str) -> bool:
         until = await uow.fulfilment.cooldown_until(sec.subject_hash(address))

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING
 
 from models import ConversationState, Fulfilment, Phase, Prediction, TicketAction
 from models.accounts import Account
+from models.texts import _
 
 from ..dialogue import Turn
+from . import texts
 from .base import Fact, Fulfiller, Verification
 from .codes import Codes
 from .directory import AccountDirectory
@@ -112,28 +114,26 @@ class FulfilmentDriver:
         fulfiller = self.fulfillers.get(state.fulfiller) if isinstance(state, Fulfilment) else None
         await turn.uow.messages.attach_to_ticket(turn.message.id, scope.ticket.id)
         if not isinstance(state, Fulfilment):
-            await self.steps.hand_off(scope, None, "the fulfilment dialogue lost its place", "")
+            await self.steps.hand_off(scope, None, "the fulfilment dialogue lost its place", None)
             return
         if fulfiller is None or not scope.ticket.status.is_open:
-            await self.steps.hand_off(scope, state, "the fulfilment dialogue lost its place", "")
+            await self.steps.hand_off(scope, state, "the fulfilment dialogue lost its place", None)
             return
         text = (turn.message.payload or turn.message.text).strip()
         if HUMAN.search(text):
             await self.steps.event(scope, "customer_asked_for_agent")
-            await self.steps.hand_off(scope, state, "the customer asked for an agent", "Of course.")
+            await self.steps.hand_off(
+                scope, state, "the customer asked for an agent", _("Of course.")
+            )
             return
         if CANCEL.match(text):
             await self._cancel(scope, fulfiller, state)
             return
         phase = state.phase
         if phase is Phase.WORKING:
-            await scope.say("One moment please, I'm still working on it.")
+            await scope.say(texts.WORKING)
         elif phase is Phase.WAITING:
-            await scope.say(
-                "I'm waiting for the new password to be set with the link from the email. If "
-                'it hasn\'t arrived within a few minutes, check your spam folder, or type "agent" '
-                "to talk to a person."
-            )
+            await scope.say(texts.WAITING_FOR_RESET)
         elif phase is Phase.CODE:
             await self.codes.on_code(scope, fulfiller, state, text, self._next, self.jobs.launch)
         else:
@@ -156,7 +156,7 @@ class FulfilmentDriver:
                     scope,
                     state,
                     f"no usable {fact.name} after {state.tries} tries",
-                    "I'm sorry, I couldn't make sense of that.",
+                    _("I'm sorry, I couldn't make sense of that."),
                 )
                 return
             await self.steps.save(scope, state)
@@ -200,10 +200,7 @@ class FulfilmentDriver:
         await self.desk.transition(scope.uow, scope.ticket, TicketAction.CLOSE, "bot")
         scope.conversation.dialogue = None
         await self.desk.uow_save_conversation(scope.uow, scope.conversation)
-        await scope.say(
-            f"All right, I've stopped and closed ticket {scope.ref}; nothing was changed. "
-            "Write again any time if you need something."
-        )
+        await scope.say(texts.cancelled(scope.ref))
 
     async def complete_reset(self, uow: UnitOfWork, token: ResetToken, account: Account) -> None:
         """The reset link was used and the password set: finish the dialogue that sent it."""
@@ -265,9 +262,9 @@ class FulfilmentDriver:
         scope = await self.steps.scope_at(uow, conversation, conversation.ticket_id)
         await self.steps.event(scope, "timeout", f"idle at {state.phase.value}")
         lead = (
-            "I haven't seen a new password being set yet."
+            _("I haven't seen a new password being set yet.")
             if state.phase is Phase.WAITING
-            else "I haven't heard from you for a while, so I've paused here."
+            else _("I haven't heard from you for a while, so I've paused here.")
         )
         await self.steps.hand_off(scope, state, "the fulfilment dialogue timed out", lead)
         return True

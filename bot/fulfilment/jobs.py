@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from models import CodePurpose, ConversationState, Fulfilment, Phase, format_ticket_id
 from models.accounts import Account
+from models.texts import _
 
 from . import secrets as sec
+from . import texts
 from .base import ActionContext, Fulfiller, Outcome, OutcomeKind, ResetLinkGrant
 from .codes import Codes
 from .directory import AccountDirectory, DirectoryError
@@ -119,8 +121,7 @@ class Jobs:
                     scope,
                     state,
                     "verification cool-down active",
-                    "For your security, codes to that address are paused for a while after "
-                    "too many wrong attempts.",
+                    texts.PAUSED_AFTER_ATTEMPTS,
                 )
 
             return locked
@@ -140,10 +141,7 @@ class Jobs:
             )
             await self.steps.save(scope, replace(state, phase=Phase.CODE, code=code_state, tries=0))
             minutes = int(self.limits.code_ttl.total_seconds() // 60)
-            await scope.say(
-                "If an account exists for that address, I've emailed it a 6-digit code. Please "
-                f"type the code here; it expires in {minutes} minutes."
-            )
+            await scope.say(texts.identity_code_sent(minutes))
 
         return send
 
@@ -184,7 +182,7 @@ class Jobs:
                 scope,
                 state,
                 f"the account system failed: {problem[:200]}",
-                "I'm sorry, I couldn't reach our account system just now.",
+                _("I'm sorry, I couldn't reach our account system just now."),
             )
 
         return failed

@@ -20,9 +20,11 @@ from models import (
     TicketEvent,
     format_ticket_id,
 )
+from models.texts import Text
 from service.bus import OUTBOX_TOPIC
 
 from ..dialogue import Turn
+from . import texts
 from .base import Fact, Fulfiller, Mail
 
 if TYPE_CHECKING:
@@ -56,8 +58,14 @@ class Scope:
     def ref(self) -> str:
         return format_ticket_id(self.ticket.id)
 
-    async def say(self, text: str, buttons: Sequence[Any] = ()) -> None:
-        await self.desk.say(self.uow, self.conversation, text, buttons=tuple(buttons))
+    async def say(self, text: Text, buttons: Sequence[Any] = ()) -> None:
+        await self.desk.say(
+            self.uow,
+            self.conversation,
+            text,
+            buttons=tuple(buttons),
+            language=self.customer.language,
+        )
 
 
 class Steps:
@@ -69,16 +77,12 @@ class Steps:
         self.limits = limits
 
     async def hand_off(
-        self, scope: Scope, state: Fulfilment | None, reason: str, lead: str
+        self, scope: Scope, state: Fulfilment | None, reason: str, lead: Text | None
     ) -> None:
         """Give the ticket to the agents with everything gathered, and say so plainly."""
         await scope.uow.fulfilment.clear_timer(scope.conversation.id)
         await self.event(scope, "handoff", reason[:500])
-        await scope.say(
-            (lead + " " if lead else "")
-            + f"I've passed ticket {scope.ref} to a human agent with what you've told me so "
-            "far; they'll reply here."
-        )
+        await scope.say(texts.passed_on(scope.ref, lead))
         await self.note(scope, self.summary(state, reason))
         await self.desk.hand_off(scope.uow, scope.conversation, scope.ticket, reason)
 
@@ -96,7 +100,9 @@ class Steps:
 
     async def resolve(self, scope: Scope, notes: str) -> None:
         await scope.uow.fulfilment.clear_timer(scope.conversation.id)
-        await self.desk.resolve(scope.uow, scope.ticket, notes, "bot", auto_fulfilled=True)
+        await self.desk.resolve(
+            scope.uow, scope.ticket, notes, "bot", auto_fulfilled=True, said=texts.DONE
+        )
 
     async def save(self, scope: Scope, state: Fulfilment, until: datetime | None = None) -> None:
         deadline = until or (self.desk.clock() + self.limits.idle_timeout)
