@@ -46,6 +46,7 @@ from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
 from .fulfilment.setup import fulfilment_driver
+from .http_client import parse_proxies, real_client
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
@@ -172,11 +173,11 @@ async def running(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
-        metrics.count_store(lambda: (store.statements, store.batches, store.jobs))
+        metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
-        fd.webchat = WebChatSessions(
-            store, engine, bus, files, burst=settings.chat_burst, rate=settings.chat_rate_per_s
-        )
+        fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
+            rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
+        )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
         fd.jobs["sweep"] = await stack.enter_async_context(
@@ -346,10 +347,9 @@ def create_app(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
 ) -> web.Application:
-    app = web.Application(
-        middlewares=[count_requests, errors_as_json, clean_request_text],  # hygiene: #15
-        client_max_size=256 * 1024,
-    )
+    first = real_client(parse_proxies(settings.trusted_proxies))  # the client's address: #15
+    hygiene = [first, count_requests, errors_as_json, clean_request_text]
+    app = web.Application(middlewares=hygiene, client_max_size=256 * 1024)
     app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
     app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
     platforms = chat_platforms(settings)  # built here: their webhook routes are mounted below

@@ -59,6 +59,7 @@ WEBCHAT_PATHS: dict[str, Any] = {
                     "The session and the bearer token for its other calls",
                 ),
                 **_errors(400),
+                "429": _json(ERROR, "Too many new sessions from this address; see Retry-After"),
             },
         }
     },

@@ -171,14 +171,21 @@ class WrongToken(NotSignedIn):
 class RateLimited(TooFast):
     """A web-chat customer sends faster than the per-session limit allows (HTTP 429)."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(retry_after, "you are sending messages too fast")
+    def __init__(
+        self, retry_after: float, message: str = "you are sending messages too fast"
+    ) -> None:
+        super().__init__(retry_after, message)
 
 
 class WebChatBackend(Protocol):
     """What the web-chat routes need from the front desk (``bot/webchat_sessions.py``)."""
 
-    async def create_session(self, language: str | None = None) -> tuple[str, str]: ...
+    async def create_session(
+        self, language: str | None = None, client: str = "unknown"
+    ) -> tuple[str, str]:
+        """A new session for the client at address ``client``; raises ``RateLimited`` when
+        that address opened too many lately."""
+        ...
 
     async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from .http_client import parse_proxies
+
 
 class SettingsError(ValueError):
     """A setting with a value Frontdesk cannot use."""
@@ -65,6 +67,8 @@ class Settings:
     sweep_interval_s: float = 10.0  # how often each process sweeps for such messages; 0 = never
     login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
     login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
+    sessions_per_ip_per_min: int = 20  # new web-chat sessions per client IP per minute; 0 = none
+    trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs)
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property
@@ -132,4 +136,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**coerced).with_overrides(**overrides)
     if not 0 < settings.port < 65536:
         raise SettingsError(f"port must be 1..65535, not {settings.port}")
+    try:
+        parse_proxies(settings.trusted_proxies)
+    except ValueError as exc:
+        raise SettingsError(f"FRONTDESK_TRUSTED_PROXIES: {exc}") from None
     return settings

@@ -14,6 +14,7 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from models import Attachment, ChannelKind, Conversation, Message, NotFound, UnsupportedFile
@@ -86,7 +87,9 @@ class WebChatSessions:
         *,
         burst: int,
         rate: float,
+        sessions_per_ip_per_min: int = 0,
     ) -> None:
+        self.sessions_per_ip_per_min = sessions_per_ip_per_min  # 0 = no limit
         self.files = files
         self.store = store
         self.engine = engine
@@ -94,13 +97,23 @@ class WebChatSessions:
         self.limiter = TokenBucket(burst, rate)
         self._auth_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
 
-    async def create_session(self, language: str | None = None) -> tuple[str, str]:
-        """A new session; ``language`` is the browser's (the bot speaks it where it can)."""
+    async def create_session(
+        self, language: str | None = None, client: str = "unknown"
+    ) -> tuple[str, str]:
+        """A new session; ``language`` is the browser's (the bot speaks it where it can). One
+        client address may open ``sessions_per_ip_per_min`` a minute (counted in the database,
+        so the limit holds across processes), else RateLimited: without it, one session per
+        message would bypass the per-session send rate."""
         session_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(32)
 
         async def create(uow: UnitOfWork) -> None:
             now = self.engine.desk.clock()
+            if self.sessions_per_ip_per_min > 0:
+                count = await uow.limits.hit(f"session:ip:{client}", now, timedelta(minutes=1))
+                if count.over(self.sessions_per_ip_per_min):
+                    wait = (count.window_ends - now).total_seconds()
+                    raise RateLimited(wait, "too many new chats from your address; wait a minute")
             customer = await uow.customers.get_or_create(
                 ChannelKind.WEB, session_id, now, "Web visitor", language
             )

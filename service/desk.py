@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from models import (
     Attachment,
     Button,
+    ChannelKind,
     Conversation,
     ConversationAction,
     ConversationState,
@@ -122,7 +123,11 @@ class Desk:
                 for f in files
             ]
         )
-        if not internal:
+        # Web chat reads the committed message itself (long poll, WebSocket): an outbox row
+        # would only be leased and marked sent by the delivery worker, two more transactions
+        # per reply for nothing. Platform channels keep the outbox and its delivery lease.
+        delivered_by_worker = not internal and conversation.channel is not ChannelKind.WEB
+        if delivered_by_worker:
             ids = tuple(f.id for f in message.attachments)
             await uow.outbox.add(
                 conversation.channel.value,
@@ -134,7 +139,8 @@ class Desk:
             )
         topic = conversation_topic(conversation.id)
         uow.after_commit(lambda: self.bus.publish(topic, message.seq))
-        uow.after_commit(lambda: self.bus.publish(OUTBOX_TOPIC))
+        if delivered_by_worker:
+            uow.after_commit(lambda: self.bus.publish(OUTBOX_TOPIC))
         self.ticket_changed(uow, message.ticket_id)
         return message
 
@@ -151,7 +157,11 @@ class Desk:
         customer: Customer,
         description: str,
         prediction: Prediction,
+        *,
+        save_conversation: bool = True,
     ) -> Ticket:
+        """Open a ticket on ``conversation`` (its ``ticket_id`` set; saved unless the caller
+        saves the conversation itself later in the same unit of work)."""
         now = self.clock()
         ticket = Ticket(
             id=0,
@@ -173,7 +183,8 @@ class Desk:
         await uow.tickets.add(ticket)
         await link_follow_up(uow, ticket, conversation.ticket_id)  # after a closed one
         conversation.ticket_id = ticket.id
-        await uow.conversations.save(conversation, now)
+        if save_conversation:
+            await uow.conversations.save(conversation, now)
         await uow.events.add(
             TicketEvent(
                 ticket_id=ticket.id,
@@ -240,9 +251,18 @@ class Desk:
             await uow.tickets.save(ticket)
 
     async def hand_off(
-        self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, reason: str
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        ticket: Ticket,
+        reason: str,
+        *,
+        customer: Customer | None = None,
     ) -> None:
-        """Put the conversation in the agents' queue; the bot stays silent from now on."""
+        """Put the conversation in the agents' queue; the bot stays silent from now on.
+
+        ``customer`` (the conversation's, when the caller has it) spares a read for routing.
+        """
         now = self.clock()
         old = conversation.move(ConversationAction.HAND_OFF)
         conversation.dialogue = None
@@ -259,7 +279,8 @@ class Desk:
             )
         )
         if self.router is not None and ticket.status.is_open:
-            customer = await uow.customers.get(conversation.customer_id)
+            if customer is None or customer.id != conversation.customer_id:
+                customer = await uow.customers.get(conversation.customer_id)
             await self.router.route(uow, self, ticket, customer.language)
         self.ticket_changed(uow, ticket.id)
 

@@ -29,6 +29,7 @@ from .ticket_repositories import (
     TicketRepository,
 )
 from .training_labels import TrainingLabelRepository
+from .turns import TurnRepository
 from .workspace import (
     MacroRepository,
     PresenceRepository,
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.customers = CustomerRepository(conn)
         self.conversations = ConversationRepository(conn)
         self.messages = MessageRepository(conn)
+        self.turns = TurnRepository(conn)  # a message's conversation, customer, ticket at once
         self.tickets = TicketRepository(conn)
         self.events = EventRepository(conn)
         self.agents = AgentRepository(conn)

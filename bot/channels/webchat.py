@@ -131,7 +131,8 @@ def parse_language(raw: bytes) -> str | None:
 
 async def create_session(request: web.Request) -> web.Response:
     language = parse_language(await request.read())
-    session_id, token = await request.app[BACKEND].create_session(language)
+    client = request.remote or "unknown"  # the real client's, behind a trusted proxy
+    session_id, token = await request.app[BACKEND].create_session(language, client)
     return web.json_response({"session_id": session_id, "token": token}, status=201)
 
 
