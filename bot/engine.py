@@ -347,7 +347,7 @@ class Engine:
                 f"Thanks! I've opened ticket {public} for this "
                 f"({ticket.type.value.replace('_', ' ')}). I can take care of it myself."
             )
-            await self.desk.record_first_response(turn.uow, ticket)
+            await self.desk.record_bot_response(turn.uow, ticket, fulfilling=True)
             await driver.start(turn)
             return
         due = ticket.first_response_due or self.desk.clock()
@@ -363,6 +363,7 @@ class Engine:
             f"{first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())}. "
             "You can add anything else here in the meantime."
         )
+        await self.desk.record_bot_response(turn.uow, ticket)
         await turn.hand_off(f"{prediction.intent} needs an agent")
 
     # -- commands and buttons -----------------------------------------------------------------
@@ -407,6 +408,7 @@ class Engine:
                 )
             await uow.messages.attach_to_ticket(message.id, ticket.id)
             await self.desk.say(uow, conversation, APOLOGY)
+            await self.desk.record_bot_response(uow, ticket)
             await self.desk.hand_off(uow, conversation, ticket, "the bot failed on this message")
 
         try:

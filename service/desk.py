@@ -205,9 +205,22 @@ class Desk:
         return ticket
 
     async def record_first_response(self, uow: UnitOfWork, ticket: Ticket) -> None:
+        """The team's first reply: an agent's, or the bot's when it fulfils the request."""
         if ticket.first_response_at is None:
             ticket.first_response_at = self.clock()
             await uow.tickets.save(ticket)
+
+    async def record_bot_response(
+        self, uow: UnitOfWork, ticket: Ticket, *, fulfilling: bool = False
+    ) -> None:
+        """The bot's first reply on the ticket, reported apart from the team's first response
+        (``bot_first_response_time``, docs/metrics.md); when the bot fulfils the request itself
+        (``fulfilling``), its reply is the team's first response too."""
+        if ticket.bot_first_response_at is None:
+            ticket.bot_first_response_at = self.clock()
+            await uow.tickets.save(ticket)
+        if fulfilling:
+            await self.record_first_response(uow, ticket)
 
     async def hand_off(
         self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, reason: str

@@ -11,8 +11,6 @@ linear interpolation on SQLite). Definitions of every number: ``docs/metrics.md`
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,23 +22,19 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    delete,
     extract,
     func,
-    insert,
     literal,
     not_,
     or_,
     select,
     text,
-    update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from models import Conflict, TicketStatus, TicketType
+from models import TicketStatus, TicketType
 from models.metrics import CsatCounts, DurationStats, ReportPeriod, TicketCounts
 from models.sla import BusinessHours
 
@@ -60,10 +54,14 @@ QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
 FRT_DAYS = "julianday(coalesce(first_response_at, resolved_at)) - julianday(created_at)"
 RESOLUTION_DAYS = "julianday(resolved_at) - julianday(created_at)"
+BOT_FRT_DAYS = "julianday(bot_first_response_at) - julianday(created_at)"  # migration 0007
 SORT_INDEXES = {
     "frt": ("ix_tickets_frt_days", FRT_DAYS),
     "rt": ("ix_tickets_resolution_days", RESOLUTION_DAYS),
+    "bfrt": ("ix_tickets_bot_frt_days", BOT_FRT_DAYS),
 }
+# (name, the column of the grouped row holding how many tickets have the duration)
+_DURATIONS = (("frt", 9), ("rt", 11), ("bfrt", 13))
 _DURATION_DIGITS = 3  # julianday is a double: sub-millisecond digits are noise
 
 
@@ -218,11 +216,14 @@ class ReportQueries:
         )
         frt = sql.duration(T.c.created_at, responded_at, hours)
         rt = sql.duration(T.c.created_at, T.c.resolved_at, hours)
+        bfrt = sql.duration(T.c.created_at, T.c.bot_first_response_at, hours)
+        durations = {"frt": frt, "rt": rt, "bfrt": bfrt}
         base = (
             select(
                 self.group_expression(by).label("grp"),
                 frt.label("frt"),
                 rt.label("rt"),
+                bfrt.label("bfrt"),
                 _flag(T.c.escalated.is_(True)).label("escalated"),
                 _flag(resolved).label("resolved"),
                 _flag(and_(resolved, T.c.resolution_count <= 1, not_(reopened))).label("fcr"),
@@ -249,11 +250,13 @@ class ReportQueries:
             func.count(base.c.frt),
             func.avg(base.c.rt),
             func.count(base.c.rt),
+            func.avg(base.c.bfrt),
+            func.count(base.c.bfrt),
         ]
         if sql.pg:
             columns += [
-                func.percentile_cont(q).within_group(col)
-                for col in (base.c.frt, base.c.rt)
+                func.percentile_cont(q).within_group(base.c[name])
+                for name, _ in _DURATIONS
                 for q in (0.5, 0.9)
             ]
         await self._sort_in_memory()
@@ -261,17 +264,18 @@ class ReportQueries:
         percentiles: dict[tuple[Any, str], tuple[Any, Any]] = {}
         if sql.pg:
             for r in rows:
-                percentiles[(r[0], "frt")] = (r[12], r[13])
-                percentiles[(r[0], "rt")] = (r[14], r[15])
+                for i, (name, _) in enumerate(_DURATIONS):
+                    percentiles[(r[0], name)] = (r[14 + 2 * i], r[15 + 2 * i])
         elif by is None and hours is None and await self._has_sort_indexes():
-            for name, n_col in (("frt", 9), ("rt", 11)):
+            for name, n_col in _DURATIONS:
                 n = int(rows[0][n_col]) if rows and rows[0][n_col] else 0
                 if n:
                     percentiles[(rows[0][0], name)] = await self._walk_percentiles(name, period, n)
         else:
             where = _in_period(sql, period)
             grp = self.group_expression(by)
-            for name, duration, n_col in (("frt", frt, 9), ("rt", rt, 11)):
+            for name, n_col in _DURATIONS:
+                duration = durations[name]
                 sizes = {r[0]: int(r[n_col]) for r in rows if r[n_col]}
                 lean = (
                     select(grp.label("grp"), duration.label("d"))
@@ -284,6 +288,7 @@ class ReportQueries:
         for r in rows:
             fp = percentiles.get((r[0], "frt"), (None, None))
             rp = percentiles.get((r[0], "rt"), (None, None))
+            bp = percentiles.get((r[0], "bfrt"), (None, None))
             out[r[0]] = TicketCounts(
                 volume=int(r[1]),
                 escalated=int(r[2] or 0),
@@ -294,6 +299,9 @@ class ReportQueries:
                 sla_decided=int(r[7] or 0),
                 first_response=DurationStats(_round(fp[0]), _round(fp[1]), _round(r[8]), r[9]),
                 resolution=DurationStats(_round(rp[0]), _round(rp[1]), _round(r[10]), r[11]),
+                bot_first_response=DurationStats(
+                    _round(bp[0]), _round(bp[1]), _round(r[12]), r[13]
+                ),
             )
         return out
 
@@ -310,8 +318,8 @@ class ReportQueries:
     async def _has_sort_indexes(self) -> bool:
         names = [name for name, _ in SORT_INDEXES.values()]
         query = text(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN (:a, :b)"
-        ).bindparams(a=names[0], b=names[1])
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN :names"
+        ).bindparams(bindparam("names", names, expanding=True))
         return int((await self.conn.execute(query)).scalar_one()) == len(names)
 
     async def _walk_percentiles(
@@ -406,99 +414,3 @@ class ReportQueries:
             select(T.c.status, func.count()).where(T.c.status.not_in(closed)).group_by(T.c.status)
         )
         return {r[0]: int(r[1]) for r in (await self.conn.execute(query)).all()}
-
-
-# -- problem detection --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentRow:
-    id: int
-    intent: str
-    description: str
-    problem_id: int | None
-    customer_id: int
-    created_at: datetime
-
-
-class ProblemQueries:
-    """What spike detection reads, and the claim that keeps one open problem per intent
-    (``uow.problems``). The claim is a row keyed by intent in ``open_problems``: inserting it is
-    how a process wins the right to open the problem, so two processes never open two."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def incidents(
-        self, since: datetime, until: datetime, limit: int = 5000
-    ) -> list[IncidentRow]:
-        """Incidents created in ``[since, until)``, newest first, at most ``limit``."""
-        query = (
-            select(
-                T.c.id,
-                T.c.intent,
-                T.c.description,
-                T.c.problem_id,
-                T.c.customer_id,
-                T.c.created_at,
-            )
-            .where(
-                T.c.type == TicketType.INCIDENT.value,
-                T.c.created_at >= since,
-                T.c.created_at < until,
-            )
-            .order_by(T.c.created_at.desc())
-            .limit(limit)
-        )
-        return [IncidentRow(*r) for r in (await self.conn.execute(query)).all()]
-
-    async def incident_counts_by_intent(self, since: datetime, until: datetime) -> dict[str, int]:
-        query = (
-            select(T.c.intent, func.count())
-            .where(
-                T.c.type == TicketType.INCIDENT.value,
-                T.c.created_at >= since,
-                T.c.created_at < until,
-            )
-            .group_by(T.c.intent)
-        )
-        return {r[0]: int(r[1]) for r in (await self.conn.execute(query)).all()}
-
-    async def open_problem_for(self, intent: str) -> int | None:
-        query = select(t.open_problems.c.problem_id).where(t.open_problems.c.intent == intent)
-        return (await self.conn.execute(query)).scalar_one_or_none()
-
-    async def claim(self, intent: str, problem_id: int, now: datetime) -> None:
-        """Record ``problem_id`` as the open problem of ``intent``; raises :class:`Conflict` if
-        another process recorded one first (its write fails, and it links to that one later)."""
-        try:
-            await self.conn.execute(
-                insert(t.open_problems).values(intent=intent, problem_id=problem_id, created_at=now)
-            )
-        except IntegrityError as exc:
-            raise Conflict(f"intent {intent} has an open problem already") from exc
-
-    async def release(self, problem_id: int) -> None:
-        await self.conn.execute(
-            delete(t.open_problems).where(t.open_problems.c.problem_id == problem_id)
-        )
-
-    async def link(self, incident_ids: Sequence[int], problem_id: int) -> list[int]:
-        """Link the incidents not yet linked to any problem; returns the ids it linked.
-
-        Conditional (``problem_id IS NULL``), so concurrent detectors never relink a ticket.
-        """
-        linked: list[int] = []
-        for incident_id in incident_ids:
-            result = await self.conn.execute(
-                update(T)
-                .where(T.c.id == incident_id, T.c.problem_id.is_(None), T.c.id != problem_id)
-                .values(problem_id=problem_id)
-            )
-            if result.rowcount:
-                linked.append(incident_id)
-        return linked
-
-    async def linked(self, problem_id: int) -> list[int]:
-        query = select(T.c.id).where(T.c.problem_id == problem_id).order_by(T.c.id)
-        return list((await self.conn.execute(query)).scalars())

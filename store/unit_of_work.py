@@ -15,7 +15,8 @@ from .handoff_repositories import (
     TicketFlagRepository,
 )
 from .outbox import OutboxRepository
-from .reports import ProblemQueries, ReportQueries
+from .problem_queries import ProblemQueries
+from .reports import ReportQueries
 from .repositories import ConversationRepository, CustomerRepository, MessageRepository
 from .search import TicketSearch
 from .ticket_repositories import (

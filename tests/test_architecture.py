@@ -113,7 +113,7 @@ STILL_TO_SPLIT = {
     "bot/fulfilment/driver.py": 750,
     "handoff/actions.py": 490,
     "bot/engine.py": 425,
-    "store/reports.py": 505,
+    "store/reports.py": 416,
     "bot/app.py": 440,
 }
 """Modules over ``MAX_LINES`` that are still to be split by job; they may only shrink."""
