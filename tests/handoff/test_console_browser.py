@@ -57,7 +57,7 @@ async def browser() -> AsyncIterator[Any]:
 
 
 async def test_an_agent_takes_over_in_the_console_and_the_customer_sees_the_reply(
-    browser: Any, make_desk: Any, sqlite_url: str, tmp_path: Path
+    make_desk: Any, browser: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     from playwright.async_api import expect
 
@@ -114,7 +114,7 @@ async def test_an_agent_takes_over_in_the_console_and_the_customer_sees_the_repl
 
 
 async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_report(
-    browser: Any, make_desk: Any, sqlite_url: str, tmp_path: Path
+    make_desk: Any, browser: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     from datetime import UTC, datetime
 
@@ -171,7 +171,7 @@ async def test_a_manager_reads_the_reports_page_with_the_same_numbers_as_the_rep
 
 
 async def test_every_page_works_under_the_content_security_policy(
-    browser: Any, make_desk: Any, sqlite_url: str
+    make_desk: Any, browser: Any, sqlite_url: str
 ) -> None:
     """No inline script anywhere: Chromium reports no CSP violation and the pages' scripts
     (chat widget, console, the Models page's buttons) still run from their files."""

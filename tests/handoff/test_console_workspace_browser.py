@@ -34,7 +34,7 @@ async def logged_in(browser: Any, desk: LiveDesk, email: str, **context: Any) ->
 
 
 async def test_search_tags_a_macro_and_a_merge_in_the_console(
-    browser: Any, make_desk: Any, sqlite_url: str, tmp_path: Path
+    make_desk: Any, browser: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     from playwright.async_api import expect
 
@@ -92,7 +92,7 @@ async def test_search_tags_a_macro_and_a_merge_in_the_console(
 
 
 async def test_the_queue_fits_a_390_px_phone(
-    browser: Any, make_desk: Any, sqlite_url: str, tmp_path: Path
+    make_desk: Any, browser: Any, sqlite_url: str, tmp_path: Path
 ) -> None:
     from playwright.async_api import expect
 
@@ -113,7 +113,7 @@ async def test_the_queue_fits_a_390_px_phone(
 
 
 async def test_bulk_actions_assign_and_tag_the_selected_tickets(
-    browser: Any, make_desk: Any, sqlite_url: str
+    make_desk: Any, browser: Any, sqlite_url: str
 ) -> None:
     from playwright.async_api import expect
 
@@ -146,7 +146,7 @@ async def test_bulk_actions_assign_and_tag_the_selected_tickets(
 
 
 async def test_the_tab_title_counts_changes_while_the_tab_is_hidden(
-    browser: Any, make_desk: Any, sqlite_url: str
+    make_desk: Any, browser: Any, sqlite_url: str
 ) -> None:
     from playwright.async_api import expect
 
