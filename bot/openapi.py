@@ -169,6 +169,16 @@ SCHEMAS: dict[str, Any] = {
             "text": {"type": "string"},
             "buttons": {"type": "array", "items": {"$ref": "#/components/schemas/Button"}},
             "created_at": {"type": "string", "format": "date-time"},
+            "agent_name": {
+                "type": "string",
+                "nullable": True,
+                "description": "An agent's message: the agent's display name",
+            },
+            "payload": {
+                "type": "string",
+                "nullable": True,
+                "description": "A customer's pressed button: its payload (label: the button's)",
+            },
         },
     },
     "Health": {

@@ -134,6 +134,16 @@ class WebChatSessions:
         )
         return accepted.message_id
 
+    async def agent_names(self, messages: list[Message]) -> dict[int, str]:
+        ids = {m.agent_id for m in messages if m.agent_id is not None}
+        if not ids:
+            return {}
+
+        async def read(uow: UnitOfWork) -> dict[int, str]:
+            return {i: (await uow.agents.get(i)).name for i in sorted(ids)}
+
+        return await self.store.read(read)
+
     async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]:
         """Messages after ``after``; long-polls up to ``wait`` seconds while there are none."""
         deadline = asyncio.get_running_loop().time() + wait

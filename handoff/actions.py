@@ -452,6 +452,7 @@ class AgentActions:
         old = conversation.move(ConversationAction.TAKE_OVER)
         conversation.dialogue = None
         await uow.conversations.save(conversation, now)
+        await self.desk.agent_joined(uow, conversation, agent.name)
         await uow.events.add(
             TicketEvent(
                 ticket.id,

@@ -258,7 +258,9 @@ AGENT_PATHS: dict[str, Any] = {
     "/api/agent/tickets/{ticket_id}/approve": {
         "parameters": [TICKET_ID],
         "post": _action(
-            "Approve (manager or admin); the customer is told", "approveTicket", REASON
+            "Approve (manager or admin); the customer is told, with the reason as written",
+            "approveTicket",
+            REASON,
         ),
     },
     "/api/agent/tickets/{ticket_id}/reject": {

@@ -228,7 +228,12 @@ DURATION = {
     | {"count": {"type": "integer"}},
     "required": ["median_s", "p90_s", "mean_s", "count"],
 }
-_DAY = {"type": "string", "example": "2026-03-01"}
+_DAY = {
+    "type": "string",
+    "format": "date",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "example": "2026-03-01",
+}
 WORKSPACE_PATHS["/api/agent/report"] = {
     "get": {
         "summary": "The support metrics (managers and admins; docs/metrics.md): the team's first "
@@ -272,7 +277,7 @@ WORKSPACE_PATHS["/api/agent/report"] = {
                 },
                 "The report",
             ),
-            **_errors(e400="Bad dates or grouping", e401="Not logged in", e403="Agents"),
+            **_errors(e400="Not a date, or since after until", e401="Not logged in", e403="Agents"),
         },
     }
 }

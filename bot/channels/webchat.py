@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from bot.ports import (
     RateLimited,
     WebChatBackend,
 )
-from models import ChannelKind, Message, NotSignedIn, ValidationError
+from models import ChannelKind, Message, NotSignedIn, SenderKind, ValidationError
 from models.inputs import parse_json
 
 log = logging.getLogger(__name__)
@@ -52,13 +53,18 @@ class WebChatChannel:
         return True
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: Message, agent_names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """A message as the widget reads it: an agent's with their display name (``agent_name``),
+    a pressed button with its ``payload`` (the widget shows the label it offered)."""
+    names = agent_names or {}
     return {
         "seq": message.seq,
         "sender": message.sender.value,
         "text": message.text,
         "buttons": [{"label": b.label, "payload": b.payload} for b in message.buttons],
         "created_at": message.created_at.isoformat() if message.created_at else None,
+        "agent_name": names.get(message.agent_id) if message.agent_id is not None else None,
+        "payload": message.payload if message.sender is SenderKind.CUSTOMER else None,
     }
 
 
@@ -150,8 +156,10 @@ async def get_messages(request: web.Request) -> web.Response:
     session = await _session(request)
     after = int(_query_number(request, "after", 0, 0, 2**53))
     wait = _query_number(request, "wait", 0, 0, MAX_WAIT)
-    found = await request.app[BACKEND].messages(session, after, wait)
-    return web.json_response({"messages": [message_json(m) for m in found]})
+    backend = request.app[BACKEND]
+    found = await backend.messages(session, after, wait)
+    names = await backend.agent_names(found)
+    return web.json_response({"messages": [message_json(m, names) for m in found]})
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -165,8 +173,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     async def pump() -> None:
         nonlocal after
         while not ws.closed:
-            for message in await backend.messages(session, after, 10.0):
-                await ws.send_json(message_json(message))
+            found = await backend.messages(session, after, 10.0)
+            names = await backend.agent_names(found)
+            for message in found:
+                await ws.send_json(message_json(message, names))
                 after = max(after, message.seq)
 
     task = asyncio.create_task(pump())

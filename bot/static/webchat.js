@@ -12,7 +12,8 @@
   let session = JSON.parse(localStorage.getItem(KEY) || "null");
   let seen = 0;
   let polling = false;
-  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "System" };
+  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "Support" };
+  const labels = new Map(); // payload -> the label of the button that offered it
 
   function showError(text) {
     errorBox.textContent = text;
@@ -44,16 +45,18 @@
     item.className = "msg " + message.sender;
     item.dataset.seq = message.seq;
     const who = document.createElement("small");
-    who.textContent = names[message.sender] || message.sender;
+    who.textContent = message.agent_name || names[message.sender] || message.sender;
     item.appendChild(who);
     const text = document.createElement("div");
     text.className = "text";
-    text.textContent = message.text || (message.sender === "customer" ? "(button pressed)" : "");
+    const pressed = message.payload ? labels.get(message.payload) || "(button pressed)" : "";
+    text.textContent = message.text || pressed;
     item.appendChild(text);
     if (message.buttons && message.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
       for (const button of message.buttons) {
+        labels.set(button.payload, button.label);
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = button.label;
