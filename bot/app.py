@@ -92,6 +92,8 @@ async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitSta
     from classifier.registry import ModelRegistry
 
     registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
+    if registry.active_version() is None:  # say why the first start takes a while
+        log.info("classifier: no model yet; training the first one from the shipped examples")
     holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
     log.info("classifier: model version %s from %s", holder.current.version, registry.root)
 
@@ -152,6 +154,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
@@ -163,6 +166,7 @@ async def running(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
+        metrics.count_store(lambda: (store.statements, store.batches, store.jobs))
         fd.fulfilment = fulfilment
         mail = mail_sender(settings)
         delivery.add_sender("email", mail.send)
@@ -172,6 +176,9 @@ async def running(
         )
         await engine.start()
         stack.push_async_callback(engine.stop)
+        fd.jobs["sweep"] = await stack.enter_async_context(
+            periodic("sweep", settings.sweep_interval_s, engine.sweep)
+        )  # messages nobody answered within their lease (bot/recovery.py)
         fd.jobs["delivery"] = await stack.enter_async_context(
             periodic(
                 "delivery",
@@ -345,7 +352,8 @@ FRONTDESK = web.AppKey("frontdesk", Frontdesk)
 async def healthz(request: web.Request) -> web.Response:
     fd = request.app[FRONTDESK]
     if not await fd.store.ping():
-        return web.json_response({"status": "unavailable", "database": "down"}, status=503)
+        body = {"status": "unavailable", "database": "down"}
+        return web.json_response(body, status=503, headers={"Retry-After": "10"})
     failure = await write_failure(fd.store)  # read-only database, full disk (#15)
     if failure is not None:
         body = {"status": "degraded", "database": "writes failing", "error": failure}

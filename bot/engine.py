@@ -2,9 +2,10 @@
 
 Inbound events are stored first (de-duplicated by their platform id) and only then processed,
 so a crash between the two loses nothing: on start the engine picks up every stored message it
-has not processed yet. Processing a message and everything it causes (the ticket, the bot's
-replies, their outbox entries, marking the message processed) is one transaction, so a reply
-is never produced twice.
+has not processed yet, a periodic sweep takes over messages nobody answered within their lease,
+and failures are retried (bot/recovery.py). Processing a message and everything it causes (the
+ticket, the bot's replies, their outbox entries, marking the message processed) is one
+transaction, so a reply is never produced twice.
 
 Messages of one conversation are processed in order by one worker; conversations are spread
 over several workers so that their transactions share the store's group commits.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
@@ -25,10 +28,8 @@ from models import (
     DuplicateMessage,
     Message,
     Prediction,
-    Priority,
     SenderKind,
     TicketStatus,
-    TicketType,
     format_ticket_id,
 )
 from models.csat import NOT_FIXED, parse_csat_payload
@@ -40,6 +41,7 @@ from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, 
 from .dialogues import commands, csat, handed_off
 from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
 from .ports import InboundEvent
+from .recovery import Sweeper, apologise, with_retries
 
 if TYPE_CHECKING:
     from service.desk import Desk
@@ -47,11 +49,7 @@ if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-APOLOGY = (
-    "Sorry, something went wrong on our side. I've passed your conversation to our support "
-    "team and a human agent will get back to you here."
-)
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +83,7 @@ class Engine:
         drivers: tuple[DialogueDriver, ...] = (),
         workers: int = 16,
         clarifier: Clarifier | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.store = store
         self.desk = desk
@@ -98,20 +97,22 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._scheduled: set[int] = set()
         self.processed = 0
+        self.lease = lease
+        self.sweeper = Sweeper(store, desk.clock, lease, self._schedule)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the workers and queue every stored message left unprocessed by a crash."""
+        """Start the workers and take over every stored message left unprocessed by a crash."""
         self._tasks = [
             asyncio.create_task(self._work(q), name=f"engine-{i}")
             for i, q in enumerate(self._queues)
         ]
-        pending = await self.store.read(lambda uow: uow.messages.unprocessed(limit=100_000))
-        for message_id, conversation_id in pending:
-            self._schedule(message_id, conversation_id)
-        if pending:
-            log.info("resuming %d stored messages that were not processed", len(pending))
+        await self.sweeper.sweep(everything=True)
+
+    async def sweep(self) -> int:
+        """Take over messages left unprocessed past their lease (a periodic job)."""
+        return await self.sweeper.sweep()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -165,6 +166,7 @@ class Engine:
                 event.channel,
                 now,
                 processed=False,
+                claimed_until=now + self.lease,
             )
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
             needs = self._needs_prediction(message, conversation)
@@ -187,16 +189,16 @@ class Engine:
     async def _work(self, queue: asyncio.Queue[Queued]) -> None:
         while True:
             item = await queue.get()
-            message_id = item.message_id
             try:
-                await self.process(message_id, item.text)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("processing message %d failed", message_id)
-                await self._apologise(message_id)
+                await with_retries(item.message_id, self._processing(item), self._apologise)
             finally:
-                self._scheduled.discard(message_id)
+                self._scheduled.discard(item.message_id)
+
+    def _processing(self, item: Queued) -> Callable[[], Awaitable[None]]:
+        return lambda: self.process(item.message_id, item.text)
+
+    async def _apologise(self, message_id: int) -> None:
+        await apologise(self.store, self.desk, message_id)
 
     # -- processing ---------------------------------------------------------------------------
 
@@ -224,9 +226,8 @@ class Engine:
             prediction = await self._batcher.classify(text)
 
         async def handle(uow: UnitOfWork) -> None:
-            if await uow.messages.is_processed(message_id):
-                return
-            await uow.messages.mark_processed(message_id, self.desk.clock())
+            if not await uow.messages.mark_processed(message_id, self.desk.clock()):
+                return  # done already, here or by another process
             await self._handle(uow, message_id, prediction)
 
         await self.store.write(handle)
@@ -243,6 +244,9 @@ class Engine:
         message = await uow.messages.get(message_id)
         conversation = await uow.conversations.get(message.conversation_id)
         customer = await uow.customers.get(conversation.customer_id)
+        if prediction is not None and prediction.language not in (None, customer.language):
+            customer.language = str(prediction.language)  # the language they write in
+            await uow.customers.set_language(customer.id, customer.language)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
         turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
 
@@ -385,39 +389,3 @@ class Engine:
             await driver.on_message(turn)
             return
         await turn.say("Sorry, that button is no longer active. Please type your message instead.")
-
-    # -- failures -----------------------------------------------------------------------------
-
-    async def _apologise(self, message_id: int) -> None:
-        """A bug while handling a message: the customer gets an apology and an agent, never
-        silence; the message is marked processed so it is not retried forever."""
-
-        async def fallback(uow: UnitOfWork) -> None:
-            if await uow.messages.is_processed(message_id):
-                return
-            await uow.messages.mark_processed(message_id, self.desk.clock())
-            message = await uow.messages.get(message_id)
-            conversation = await uow.conversations.get(message.conversation_id)
-            customer = await uow.customers.get(conversation.customer_id)
-            ticket = (
-                await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-            )
-            if ticket is None or not ticket.status.is_open:
-                ticket = await self.desk.open_ticket(
-                    uow, conversation, customer, message.text or "(no text)", _fallback()
-                )
-            await uow.messages.attach_to_ticket(message.id, ticket.id)
-            await self.desk.say(uow, conversation, APOLOGY)
-            await self.desk.record_bot_response(uow, ticket)
-            await self.desk.hand_off(uow, conversation, ticket, "the bot failed on this message")
-
-        try:
-            await self.store.write(fallback)
-        except Exception:
-            log.exception("could not hand message %d to an agent after a failure", message_id)
-
-
-def _fallback() -> Prediction:
-    return Prediction(
-        intent="unknown", type=TicketType.INCIDENT, priority=Priority.MEDIUM, confidence=0.0
-    )

@@ -11,6 +11,7 @@ error tree implies. Handlers raise domain errors (``models.errors``, the web-cha
 | ``InvalidTransition`` | 409, naming the current ``status`` |
 | ``Conflict`` | 409 |
 | any other ``DomainError`` (``ValidationError``...) | 400 |
+| ``StoreUnavailable`` (or any database outage, ``store.outage``) | 503 with ``Retry-After`` |
 | anything else (a bug) | 500, logged with its traceback |
 """
 
@@ -29,8 +30,10 @@ from models import (
     InvalidTransition,
     NotFound,
     NotSignedIn,
+    StoreUnavailable,
     TooFast,
 )
+from store.outage import is_unavailable, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +83,16 @@ async def errors_as_json(request: web.Request, handler: Any) -> web.StreamRespon
         raise
     except DomainError as exc:
         return error_response(exc)
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, StoreUnavailable) or is_unavailable(exc):
+            return outage_response(unavailable(exc))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal error; it has been logged"}, status=500)
+
+
+def outage_response(error: StoreUnavailable) -> web.Response:
+    """503: the database cannot serve now; nothing was done, the client should try again."""
+    log.warning("answered 503: %s", error)
+    retry = str(max(1, math.ceil(error.retry_after)))
+    body = {"error": "the service is temporarily unavailable; try again shortly"}
+    return web.json_response(body, status=503, headers={"Retry-After": retry})

@@ -3,8 +3,11 @@
 Names (``docs/metrics.md``): ``frontdesk_http_requests_total{method,route,status}``,
 ``frontdesk_http_request_duration_seconds{method,route}``, ``frontdesk_messages_total{direction}``
 (``in``: customer messages the engine processed; ``out``: messages the delivery worker sent),
-``frontdesk_outbox_depth``, ``frontdesk_classifier_latency_seconds`` and
-``frontdesk_open_tickets{status}``. Counters are per process, as Prometheus expects; the two
+``frontdesk_outbox_depth``, ``frontdesk_classifier_latency_seconds``,
+``frontdesk_open_tickets{status}``, and the cost counters the benchmark reads:
+``frontdesk_sql_statements_total``, ``frontdesk_store_commits_total``,
+``frontdesk_store_jobs_total``, ``frontdesk_classifier_calls_total`` and
+``frontdesk_classifier_texts_total``. Counters are per process, as Prometheus expects; the two
 gauges read the database when scraped, so every process reports the same shared numbers.
 """
 
@@ -51,6 +54,27 @@ class _MessageCounts(Collector):
         yield family
 
 
+class _CostCounts(Collector):
+    """The store's and the classifier's own counters, read at scrape time: what one message
+    costs is these counters' growth divided by the messages handled (``bench/ceiling.py``)."""
+
+    def __init__(self) -> None:
+        self.store: Callable[[], tuple[int, int, int]] = lambda: (0, 0, 0)
+        self.classifier_calls = 0
+        self.classifier_texts = 0
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        statements, commits, jobs = self.store()
+        for name, doc, value in (
+            ("frontdesk_sql_statements", "SQL statements sent by this process.", statements),
+            ("frontdesk_store_commits", "Commits of the group-commit writer.", commits),
+            ("frontdesk_store_jobs", "Writes carried by those commits.", jobs),
+            ("frontdesk_classifier_calls", "Calls into the classifier.", self.classifier_calls),
+            ("frontdesk_classifier_texts", "Texts classified.", self.classifier_texts),
+        ):
+            yield CounterMetricFamily(name, doc, value=value)
+
+
 class FrontdeskMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -81,13 +105,20 @@ class FrontdeskMetrics:
         )
         self.messages = _MessageCounts()
         r.register(self.messages)
+        self.costs = _CostCounts()
+        r.register(self.costs)
 
     def count_messages(self, source: Callable[[], tuple[int, int]]) -> None:
         self.messages.source = source
 
+    def count_store(self, source: Callable[[], tuple[int, int, int]]) -> None:
+        """``source()`` gives (SQL statements, commits, jobs committed) so far."""
+        self.costs.store = source
+
     def timed(self, classifier: Classifier) -> Classifier:
-        """The same classifier, each ``classify`` timed (a hot-swapping one keeps swapping)."""
-        return _TimedClassifier(classifier, self.classifier_seconds)
+        """The same classifier, each ``classify`` timed and counted (a hot-swapping one keeps
+        swapping)."""
+        return _TimedClassifier(classifier, self.classifier_seconds, self.costs)
 
     async def refresh(self, uow: UnitOfWork) -> None:
         """Read the shared numbers (queue depth, open tickets) from the database."""
@@ -102,11 +133,14 @@ class FrontdeskMetrics:
 
 
 class _TimedClassifier:
-    def __init__(self, classifier: Classifier, histogram: Histogram) -> None:
+    def __init__(self, classifier: Classifier, histogram: Histogram, counts: _CostCounts) -> None:
         self._classifier = classifier
         self._histogram = histogram
+        self._counts = counts
 
     def classify(self, text: str) -> Prediction:
+        self._counts.classifier_calls += 1
+        self._counts.classifier_texts += 1
         start = time.perf_counter()
         try:
             return self._classifier.classify(text)
@@ -115,6 +149,8 @@ class _TimedClassifier:
 
     def classify_many(self, texts: list[str]) -> list[Prediction]:
         """Observed per message (the batch's time shared out), so the histogram stays per text."""
+        self._counts.classifier_calls += 1
+        self._counts.classifier_texts += len(texts)
         start = time.perf_counter()
         try:
             return self._classifier.classify_many(texts)

@@ -55,6 +55,8 @@ class Settings:
     # -- hardening (issue #15, docs/security.md)
     frame_ancestors: str = "'self'"  # CSP frame-ancestors of the web-chat page (who may embed it)
     metrics_token: str = ""  # bearer token for GET /metrics; empty = loopback clients only
+    processing_lease_s: float = 60.0  # a message unanswered this long is taken over by a sweep
+    sweep_interval_s: float = 10.0  # how often each process sweeps for such messages; 0 = never
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property

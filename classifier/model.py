@@ -21,6 +21,7 @@ from .examples import (
     shipped_priority_examples,
     split_held_out,
 )
+from .language import detect_language
 from .pipeline import (
     build_priority_pipeline,
     fit_pipeline,
@@ -120,12 +121,15 @@ class SklearnClassifier:
         with config_context(assume_finite=True, skip_parameter_validation=True):
             priority_proba = self.priority_pipeline.predict_proba(list(texts))
         return [
-            self._prediction(i_row, p_row)
-            for i_row, p_row in zip(intent_proba, priority_proba, strict=True)
+            self._prediction(i_row, p_row, detect_language(text))
+            for i_row, p_row, text in zip(intent_proba, priority_proba, texts, strict=True)
         ]
 
     def _prediction(
-        self, intent_row: NDArray[np.float64], priority_row: NDArray[Any]
+        self,
+        intent_row: NDArray[np.float64],
+        priority_row: NDArray[Any],
+        language: str | None = None,
     ) -> Prediction:
         order = np.argsort(-intent_row)[: ALTERNATIVES + 2]
         ranked = [(str(self._intents[i]), round(float(intent_row[i]), 4)) for i in order]
@@ -148,6 +152,7 @@ class SklearnClassifier:
             team=spec.team,
             fulfiller=spec.fulfiller,
             alternatives=tuple(alternatives),
+            language=language,
         )
 
 

@@ -150,6 +150,7 @@ def ticket_json(details: TicketDetails) -> dict[str, Any]:
     data = ticket_summary(details.ticket, details.assignee)
     data.update(
         customer=customer_json(details.customer),
+        language=details.customer.language,  # the customer's: replies go out in it
         messages=[message_json(m) for m in details.messages],
         events=[event_json(e) for e in details.events],
         csat=csat_json(details.csat),

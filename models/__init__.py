@@ -41,6 +41,7 @@ from .errors import (
     InvalidTransition,
     NotFound,
     NotSignedIn,
+    StoreUnavailable,
     TooFast,
     ValidationError,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "Prediction",
     "Priority",
     "SenderKind",
+    "StoreUnavailable",
     "Ticket",
     "TicketAction",
     "TicketEvent",

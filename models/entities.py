@@ -208,7 +208,8 @@ class Prediction:
     """What the classifier thinks a text is about.
 
     ``alternatives`` lists the next likeliest intents with their probabilities, best first, so
-    the bot can ask a clarifying question when ``confidence`` is low.
+    the bot can ask a clarifying question when ``confidence`` is low. ``language`` is the
+    text's language (ISO 639-1), ``None`` when too short or unsure to tell.
     """
 
     intent: str
@@ -218,3 +219,4 @@ class Prediction:
     team: str | None = None
     fulfiller: str | None = None
     alternatives: tuple[tuple[str, float], ...] = field(default=())
+    language: str | None = None

@@ -54,3 +54,17 @@ class TooFast(DomainError):
 
 class DuplicateMessage(DomainError):
     """An inbound platform message stored before: a redelivery, to be dropped."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot serve now (connection lost, refused, disk full, read-only): nothing
+    was written; try again in ``retry_after`` seconds (HTTP 503).
+
+    Deliberately not a :class:`DomainError`: it says nothing about the request, so no code that
+    answers business errors (with a reply to the customer, a 4xx) may catch it by accident. The
+    engine retries the message with backoff instead of apologising.
+    """
+
+    def __init__(self, message: str = "the database is unavailable", retry_after: float = 5.0):
+        super().__init__(message)
+        self.retry_after = retry_after

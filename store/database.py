@@ -17,11 +17,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .engine import create_engine, create_sqlite_writer, is_sqlite, normalise_url
+from .outage import is_unavailable, unavailable
 from .unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,12 @@ class Store:
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closed = False
-        self.batches = 0  # observed by the benchmark and the metrics endpoint
+        # Observed by the benchmark and ``/metrics``: commits of the writer (``batches``), the
+        # writes they carried (``jobs``) and every SQL statement sent to the database by this
+        # store's connections (reads included), counted by SQLAlchemy's cursor event.
+        self.batches = 0
         self.jobs = 0
+        self.statements = 0
 
     @property
     def dialect(self) -> str:
@@ -108,6 +113,10 @@ class Store:
             self._sqlite_writer = create_sqlite_writer(self.url)
         else:
             self._writer_engine = create_engine(self.url, pool_size=1, writer=True)
+        for engine in (self._reader, self._writer_engine, self._sqlite_writer):
+            if engine is not None:
+                sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+                event.listen(sync, "before_cursor_execute", self._count_statement)
         self._closed = False
         self._writer_task = asyncio.create_task(self._run_writer(), name="store-writer")
         return self
@@ -132,6 +141,9 @@ class Store:
             self._sqlite_writer.dispose()
         self._reader = self._writer_engine = self._sqlite_writer = None
 
+    def _count_statement(self, *_: Any) -> None:
+        self.statements += 1
+
     async def __aenter__(self) -> Store:
         return await self.open()
 
@@ -139,17 +151,35 @@ class Store:
         await self.close()
 
     async def write(self, work: Work[T]) -> T:
-        """Run ``work`` in the writer's transaction; returns once it is committed."""
+        """Run ``work`` in the writer's transaction; returns once it is committed.
+
+        Raises :class:`models.StoreUnavailable` when the database is unreachable, full or
+        read-only (nothing of ``work`` was kept, unless the connection died during the COMMIT
+        itself: then it may have been kept, so retried work must be idempotent).
+        """
         if self._closed or self._writer_task is None:
             raise StoreClosed("the store is not open")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(work, future))
-        return await future
+        try:
+            return await future
+        except Exception as exc:
+            if is_unavailable(exc):  # an outage, not the work's fault: StoreUnavailable
+                raise unavailable(exc) from exc
+            raise
 
     async def read(self, work: Work[T]) -> T:
-        """Run ``work`` on a pooled connection in a read-only snapshot."""
-        async with self.reader.connect() as conn:
-            return await work(UnitOfWork(conn))
+        """Run ``work`` on a pooled connection in a read-only snapshot.
+
+        Raises :class:`models.StoreUnavailable` when the database cannot be reached.
+        """
+        try:
+            async with self.reader.connect() as conn:
+                return await work(UnitOfWork(conn))
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise unavailable(exc) from exc
+            raise
 
     async def ping(self) -> bool:
         try:
@@ -179,7 +209,11 @@ class Store:
                         j.future.set_exception(StoreClosed("the store closed during this write"))
                 raise
             except Exception as exc:  # the commit itself failed: nothing in the batch is durable
-                log.exception("group commit of %d writes failed", len(batch))
+                if is_unavailable(exc):
+                    why = unavailable(exc)
+                    log.warning("group commit of %d writes failed: %s", len(batch), why)
+                else:
+                    log.exception("group commit of %d writes failed", len(batch))
                 for j in batch:
                     if not j.future.done():
                         j.future.set_exception(exc)
@@ -223,6 +257,8 @@ class Store:
                 async with conn.begin_nested():
                     result = await job.work(uow)
             except Exception as exc:
+                if is_unavailable(exc):  # the connection is gone: so is the whole batch
+                    raise
                 outcomes.append((job, False, exc))
             else:
                 job.callbacks = uow.committed_callbacks()

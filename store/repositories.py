@@ -4,7 +4,6 @@ writes SQL; each works on the connection of one unit of work."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +65,11 @@ _MESSAGE_BY_PLATFORM_ID = select(t.messages.c.id).where(
 )
 _MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
+_MARK_PROCESSED = (
+    update(t.messages)
+    .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
+    .values(processed_at=bindparam("_now"))
+)
 
 
 class CustomerRepository(_Repo):
@@ -90,18 +94,18 @@ class CustomerRepository(_Repo):
     ) -> Customer:
         """The identity for this platform user, creating it on first contact.
 
-        The display name and language follow the platform: people rename themselves.
+        The display name follows the platform: people rename themselves. The platform's locale
+        is the language until the customer writes: then the language they write in wins
+        (``set_language``), and the locale no longer overwrites it.
         """
         existing = await self.find(channel, external_id)
         if existing is not None:
-            changes: dict[str, Any] = {}
             if display_name and display_name != existing.display_name:
-                changes["display_name"] = existing.display_name = display_name
-            if language and language != existing.language:
-                changes["language"] = existing.language = language
-            if changes:
+                existing.display_name = display_name
                 await self.conn.execute(
-                    update(t.customers).where(t.customers.c.id == existing.id).values(**changes)
+                    update(t.customers)
+                    .where(t.customers.c.id == existing.id)
+                    .values(display_name=display_name)
                 )
             return existing
         customer = Customer(
@@ -128,6 +132,12 @@ class CustomerRepository(_Repo):
             raise Conflict(f"{channel.value} user {external_id} was created concurrently") from exc
         customer.id = result.scalar_one()
         return customer
+
+    async def set_language(self, customer_id: int, language: str) -> None:
+        """The language the customer writes in (ISO 639-1, detected from their messages)."""
+        await self.conn.execute(
+            update(t.customers).where(t.customers.c.id == customer_id).values(language=language)
+        )
 
     async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
         await self.conn.execute(
@@ -218,9 +228,17 @@ class ConversationRepository(_Repo):
 
 class MessageRepository(_Repo):
     async def add(
-        self, message: Message, channel: ChannelKind, now: datetime, processed: bool = True
+        self,
+        message: Message,
+        channel: ChannelKind,
+        now: datetime,
+        processed: bool = True,
+        claimed_until: datetime | None = None,
     ) -> Message:
         """Store ``message`` (its id and seq are assigned here) and return it stored.
+
+        An unprocessed message is leased to the caller until ``claimed_until`` (see
+        :meth:`claim`); without a lease any process's sweep may take it at once.
 
         Raises :class:`DuplicateMessage` for a platform message id seen before on the channel.
         """
@@ -245,6 +263,7 @@ class MessageRepository(_Repo):
                     "ticket_id": message.ticket_id,
                     "platform_message_id": pid,
                     "processed_at": now if processed else None,
+                    "claimed_until": None if processed else claimed_until,
                     "created_at": now,
                 },
             )
@@ -269,8 +288,45 @@ class MessageRepository(_Repo):
         found = await self.conn.execute(_MESSAGE_PROCESSED_AT, {"id": message_id})
         return found.scalar_one_or_none() is not None
 
-    async def mark_processed(self, message_id: int, now: datetime) -> None:
-        await self.conn.execute(_UPDATE_MESSAGE, {"_id": message_id, "processed_at": now})
+    async def mark_processed(self, message_id: int, now: datetime) -> bool:
+        """Mark the message processed; False when it already was (by this or another process).
+
+        One conditional UPDATE: of two transactions processing the same message, the second
+        waits for the first's row lock, then finds it processed and must do nothing, so a
+        message is never answered twice whoever claimed it.
+        """
+        result = await self.conn.execute(_MARK_PROCESSED, {"_id": message_id, "_now": now})
+        return bool(result.rowcount)
+
+    async def claim(
+        self, now: datetime, until: datetime, limit: int = 500
+    ) -> list[tuple[int, int]]:
+        """Lease inbound messages left unprocessed past their lease to the caller until
+        ``until``; (message id, conversation id), oldest first.
+
+        One UPDATE ... RETURNING, the candidates locked with FOR UPDATE SKIP LOCKED on
+        PostgreSQL (SQLite has one writer at a time): of several processes sweeping at once,
+        each message goes to one of them.
+        """
+        candidates = (
+            select(t.messages.c.id)
+            .where(
+                t.messages.c.direction == Direction.INBOUND.value,
+                t.messages.c.processed_at.is_(None),
+                or_(t.messages.c.claimed_until.is_(None), t.messages.c.claimed_until <= now),
+            )
+            .order_by(t.messages.c.id)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        claim = (
+            update(t.messages)
+            .where(t.messages.c.id.in_(candidates.scalar_subquery()))
+            .values(claimed_until=until)
+            .returning(t.messages.c.id, t.messages.c.conversation_id)
+        )
+        return sorted((r[0], r[1]) for r in (await self.conn.execute(claim)).all())
 
     async def attach_to_ticket(self, message_id: int, ticket_id: int) -> None:
         await self.conn.execute(_UPDATE_MESSAGE, {"_id": message_id, "ticket_id": ticket_id})

@@ -121,6 +121,7 @@ messages = Table(
     Column("ticket_id", Id),
     Column("platform_message_id", String(128)),
     _now_col("processed_at", nullable=True),
+    _now_col("claimed_until", nullable=True),  # processing lease (MessageRepository.claim)
     _now_col("created_at"),
     UniqueConstraint("conversation_id", "seq", name="uq_messages_conversation_seq"),
     UniqueConstraint("channel", "platform_message_id", name="uq_messages_channel_platform_id"),

@@ -100,3 +100,16 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{tmp_path}/frontdesk.db"
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """An empty PostgreSQL database (for what only PostgreSQL can show: a server that goes
+    away, several processes on one database)."""
+    if not PG_URL:
+        pytest.skip("FRONTDESK_TEST_POSTGRES_URL is not set (CI sets it)")
+    url, name = await _create_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(name)

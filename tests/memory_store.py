@@ -43,6 +43,7 @@ class Rows:
     conversations: dict[int, Conversation] = field(default_factory=dict)
     messages: dict[int, Message] = field(default_factory=dict)
     processed: set[int] = field(default_factory=set)
+    leases: dict[int, datetime] = field(default_factory=dict)
     platform_ids: set[tuple[str, str]] = field(default_factory=set)
     tickets: dict[int, Ticket] = field(default_factory=dict)
     rounds: dict[int, int] = field(default_factory=dict)
@@ -82,6 +83,9 @@ class Customers(_Repo):
         self.rows.customers[customer.id] = customer
         return copy.deepcopy(customer)
 
+    async def set_language(self, customer_id: int, language: str) -> None:
+        self.rows.customers[customer_id].language = language
+
     async def identities(self, customer: Customer) -> list[int]:
         return [customer.id]
 
@@ -112,7 +116,12 @@ class Conversations(_Repo):
 
 class Messages(_Repo):
     async def add(
-        self, message: Message, channel: ChannelKind, now: datetime, processed: bool = True
+        self,
+        message: Message,
+        channel: ChannelKind,
+        now: datetime,
+        processed: bool = True,
+        claimed_until: datetime | None = None,
     ) -> Message:
         pid = message.platform_message_id
         if pid is not None and (channel.value, pid) in self.rows.platform_ids:
@@ -127,6 +136,8 @@ class Messages(_Repo):
         self.rows.messages[message.id] = copy.deepcopy(message)
         if processed:
             self.rows.processed.add(message.id)
+        elif claimed_until is not None:
+            self.rows.leases[message.id] = claimed_until
         return message
 
     async def get(self, message_id: int) -> Message:
@@ -137,8 +148,22 @@ class Messages(_Repo):
     async def is_processed(self, message_id: int) -> bool:
         return message_id in self.rows.processed
 
-    async def mark_processed(self, message_id: int, now: datetime) -> None:
+    async def mark_processed(self, message_id: int, now: datetime) -> bool:
+        if message_id in self.rows.processed:
+            return False
         self.rows.processed.add(message_id)
+        return True
+
+    async def claim(
+        self, now: datetime, until: datetime, limit: int = 500
+    ) -> list[tuple[int, int]]:
+        claimed = [
+            (m.id, m.conversation_id) for m in self.rows.messages.values()
+            if m.direction is Direction.INBOUND and m.id not in self.rows.processed
+            and self.rows.leases.get(m.id, now) <= now
+        ][:limit]  # fmt: skip
+        self.rows.leases.update((message_id, until) for message_id, _ in claimed)
+        return claimed
 
     async def attach_to_ticket(self, message_id: int, ticket_id: int) -> None:
         self.rows.messages[message_id].ticket_id = ticket_id

@@ -112,7 +112,6 @@ MAX_LINES = 400
 STILL_TO_SPLIT = {
     "bot/fulfilment/driver.py": 750,
     "handoff/actions.py": 490,
-    "bot/engine.py": 425,
     "store/reports.py": 416,
     "bot/app.py": 440,
 }

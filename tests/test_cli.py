@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli import main, ready_banner
 from classifier.base import Classifier
 
 from .bot.chat import ChatCustomer, serving, settings_for
@@ -18,6 +18,20 @@ from .bot.chat import ChatCustomer, serving, settings_for
 def frontdesk(url: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args), input=stdin, env={"FRONTDESK_DATABASE_URL": url})
     return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_newcomer_is_told_where_the_chat_and_console_are_and_how_to_add_an_agent(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    asyncio.run(ready_banner("127.0.0.1", 8080)(None))
+    banner = capsys.readouterr().out
+    assert "http://127.0.0.1:8080/\n" in banner and "http://127.0.0.1:8080/console/" in banner
+    command = banner.split(".venv/bin/frontdesk ", 1)[1].splitlines()[0].split()
+    # The command it shows is a real one: it creates an admin who can log in.
+    code, out, err = frontdesk(sqlite_url, *command, stdin="correct horse battery staple\n")
+    assert code == 0, err
+    code, out, _ = frontdesk(sqlite_url, "agents", "list", "--json")
+    assert code == 0 and '"role": "admin"' in out.replace("'", '"')
 
 
 def test_db_upgrade_creates_the_schema(sqlite_url: str) -> None:

@@ -33,8 +33,15 @@ def test_versions_predict_promote_and_rollback(tmp_path: Path, model_dir: Path) 
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["text"] for r in rows] == ["I forgot my password", "our site is down!"]
-    assert set(rows[0]) == {"text", "intent", "type", "priority", "confidence"}
+    assert set(rows[0]) == {"text", "intent", "type", "priority", "confidence", "language"}
     assert (rows[0]["intent"], rows[0]["type"]) == ("password_reset", "service_request")
+    assert [r["language"] for r in rows] == ["en", "en"]
+
+    code, out, err = frontdesk(
+        tmp_path, "predict", "--json", stdin="J'ai oublié mon mot de passe\nok\n"
+    )
+    assert code == 0, err
+    assert [json.loads(line)["language"] for line in out.splitlines()] == ["fr", None]
 
     # training on the same data reuses v0001 and says so, with the report
     code, out, err = frontdesk(tmp_path, "train")

@@ -46,12 +46,32 @@ def run(host: str | None, port: int | None, database_url: str | None) -> None:
     )
     app = create_app(settings)
     click.echo(
-        f"Frontdesk serving on http://{settings.host}:{settings.port}/ "
-        f"(database {settings.database_url.split('@')[-1]})"
+        f"Frontdesk starting (database {settings.database_url.split('@')[-1]}); "
+        "the first start trains the intent model, which takes a minute at most"
     )
+    app.on_startup.append(ready_banner(settings.host, settings.port))
     web.run_app(
         app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=5
     )
+
+
+def ready_banner(host: str, port: int) -> Any:
+    """Tells a newcomer where everything is, once start-up (migrations, model) is done: it runs
+    after the app's ``cleanup_ctx`` has started every part."""
+    base = f"http://{host}:{port}"
+
+    async def banner(_app: Any) -> None:
+        click.echo(
+            f"Frontdesk is ready.\n"
+            f"  Web chat (customers):  {base}/\n"
+            f"  Agent console:         {base}/console/\n"
+            f"  Create the first agent (an admin) in another terminal:\n"
+            f"    .venv/bin/frontdesk agents create --email you@example.com --name You "
+            f"--role admin\n"
+            f"  Stop with Ctrl-C."
+        )
+
+    return banner
 
 
 @main.group()

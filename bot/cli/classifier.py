@@ -177,13 +177,14 @@ def predict_command(as_json: bool) -> None:
             "type": p.type.value,
             "priority": p.priority.value,
             "confidence": round(p.confidence, 4),
+            "language": p.language,
         }
         if as_json:
             click.echo(json.dumps(row))
         else:
             click.echo(
                 f"{p.intent:<18} {p.type.value:<16} {p.priority.value:<7} "
-                f"{p.confidence:.3f}  {text}"
+                f"{p.confidence:.3f}  {p.language or '-':<2}  {text}"
             )
 
 

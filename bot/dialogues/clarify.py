@@ -142,6 +142,7 @@ def _prediction_json(prediction: Prediction) -> dict[str, Any]:
         "team": prediction.team,
         "fulfiller": prediction.fulfiller,
         "alternatives": [list(a) for a in prediction.alternatives],
+        "language": prediction.language,
     }
 
 
@@ -154,4 +155,5 @@ def _prediction_from(data: dict[str, Any]) -> Prediction:
         team=data.get("team"),
         fulfiller=data.get("fulfiller"),
         alternatives=tuple((str(i), float(p)) for i, p in data.get("alternatives") or ()),
+        language=data.get("language"),
     )

@@ -126,3 +126,19 @@ async def test_a_bug_while_handling_a_message_ends_in_an_apology_and_an_agent(
             lambda uow: uow.tickets.list(TicketFilter())
         )
         assert len(tickets) == 1 and tickets[0].description == "The export button does nothing"
+
+
+async def test_the_language_a_customer_writes_in_is_stored_on_them(
+    sqlite_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    from handoff.views import ticket_json
+
+    async with serving(settings_for(sqlite_url, tmp_path), trained_classifier) as client:
+        customer = await ChatCustomer(client).open()
+        await customer.say("Die Webseite ist seit einer Stunde komplett down, nichts lädt mehr")
+        await customer.expect_reply()
+        fd = frontdesk_of(client)
+        details = await ticket_of(fd, customer.ticket_id())
+        assert details.customer.language == "de"
+        shown = ticket_json(details)
+        assert shown["language"] == "de" and shown["customer"]["language"] == "de"

@@ -65,3 +65,45 @@ async def test_each_app_has_its_own_registry(
     from bot.prometheus import METRICS
 
     assert first[METRICS].registry is not second[METRICS].registry
+
+
+async def test_cost_counters_grow_with_a_message(
+    sqlite_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    """The counters bench/ceiling.py divides by messages: SQL statements, the writer's commits
+    and the writes they carried, classifier calls and the texts they classified."""
+    settings = load_settings(environ={}, database_url=sqlite_url, data_dir=str(tmp_path))
+    app = create_app(settings, classifier=trained_classifier)
+    names = (
+        "frontdesk_sql_statements_total",
+        "frontdesk_store_commits_total",
+        "frontdesk_store_jobs_total",
+        "frontdesk_classifier_calls_total",
+        "frontdesk_classifier_texts_total",
+    )
+    async with TestClient(TestServer(app)) as client:
+
+        async def counters() -> dict[str, float]:
+            got = samples(await (await client.get("/metrics")).text())
+            return {name: got[(name, ())] for name in names}
+
+        before = await counters()
+        session = await (await client.post("/api/chat/sessions")).json()
+        auth = {"Authorization": f"Bearer {session['token']}"}
+        url = f"/api/chat/sessions/{session['session_id']}/messages"
+        text = "Card payments keep failing at checkout"
+        assert (await client.post(url, json={"text": text}, headers=auth)).status == 202
+        for _ in range(100):
+            found = await (await client.get(url, headers=auth)).json()
+            if any(m["sender"] == "bot" for m in found["messages"]):
+                break
+            await asyncio.sleep(0.05)
+        after = await counters()
+    grown = {name: after[name] - before[name] for name in names}
+    # the message was stored and processed: at least two writes, each SQL statements
+    assert grown["frontdesk_store_jobs_total"] >= 2
+    assert grown["frontdesk_store_commits_total"] >= 1
+    assert grown["frontdesk_store_jobs_total"] >= grown["frontdesk_store_commits_total"]
+    assert grown["frontdesk_sql_statements_total"] > grown["frontdesk_store_jobs_total"]
+    assert grown["frontdesk_classifier_calls_total"] >= 1
+    assert grown["frontdesk_classifier_texts_total"] >= 1
