@@ -18,6 +18,7 @@ from aiohttp import web
 
 from classifier.base import Classifier
 from handoff import console, reports
+from handoff.agents_admin import add_agents_page
 from handoff.auto_close import AutoCloser
 from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
@@ -421,4 +422,5 @@ def create_app(
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_models_page(app, settings)
+    add_agents_page(app)  # after the console's routes: its nav item goes last
     return app
