@@ -70,3 +70,7 @@ AGENTS_PATHS["/api/agent/agents/{agent_id}/password"] = {
         },
     },
 }
+# An empty change is refused (400): at least one field.
+_patch = AGENTS_PATHS["/api/agent/agents/{agent_id}"]["patch"]["requestBody"]
+_patch["required"] = True
+_patch["content"]["application/json"]["schema"].update(minProperties=1, additionalProperties=False)
