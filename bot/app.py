@@ -18,7 +18,6 @@ from aiohttp import web
 
 from classifier.base import Classifier
 from handoff import console, reports
-from handoff.agents_admin import add_agents_page
 from handoff.auto_close import AutoCloser
 from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
@@ -36,20 +35,19 @@ from store.database import Store
 from store.health import write_failure
 from store.migrate import upgrade
 
+from . import help_centre
 from .channels import webchat
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
 from .engine import Engine
 from .fulfilment import reset_page
-from .fulfilment.directory import AccountDirectory, BuiltinDirectory
-from .fulfilment.driver import FulfilmentDriver, Limits
-from .fulfilment.entitlements import load_entitlements
-from .fulfilment.fulfillers import shipped_fulfillers
-from .fulfilment.http_directory import HttpDirectory
+from .fulfilment.driver import FulfilmentDriver
+from .fulfilment.setup import fulfilment_driver
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
+from .knowledge_search import self_service
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -113,13 +111,15 @@ def clarifier_for(classifier: Classifier, desk: Desk) -> Clarifier:
     return CatalogClarifier(load_catalog(), classifier, desk.clock)
 
 
-def add_models_page(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows."""
+def add_admin_pages(app: web.Application, settings: Settings) -> None:
+    """The console's Models page on the registry the server follows, then the Agents page."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff.model_admin import ModelAdmin, add_models_page
+    from handoff import agents_admin, model_admin
 
-    add_models_page(app, ModelAdmin(ModelRegistry(settings.model_dir), load_catalog()))
+    admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
+    model_admin.add_models_page(app, admin)
+    agents_admin.add_agents_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -147,7 +147,7 @@ async def running(
         desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
         classifier = classifier or await registry_classifier(settings, stack)
         metrics = metrics or FrontdeskMetrics()
-        fulfilment = await _fulfilment(settings, store, desk, stack)
+        fulfilment = await fulfilment_driver(settings, store, desk, stack)
         engine = Engine(
             store,
             desk,
@@ -155,6 +155,7 @@ async def running(
             drivers=(fulfilment,),
             workers=settings.engine_workers,
             clarifier=clarifier_for(classifier, desk),
+            answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
@@ -217,40 +218,14 @@ async def running(
                 routing,
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
+                login_attempts_per_account=settings.login_attempts_per_account,
+                login_attempts_per_ip=settings.login_attempts_per_ip,
             )
         )
         yield fd
 
 
-# -- auto-fulfilment and mail ----------------------------------------------------------------
-
-
-async def _fulfilment(
-    settings: Settings, store: Store, desk: Desk, stack: contextlib.AsyncExitStack
-) -> FulfilmentDriver:
-    """The account directory (the company's HTTP one when configured, else built in) and the
-    driver that runs every fulfiller's dialogue."""
-    directory: AccountDirectory
-    if settings.account_backend_url:
-        http_directory = HttpDirectory(
-            settings.account_backend_url,
-            settings.account_backend_secret,
-            timeout=settings.account_backend_timeout,
-        )
-        await http_directory.start()
-        stack.push_async_callback(http_directory.close)
-        directory = http_directory
-        log.info("account directory: %s", settings.account_backend_url)
-    else:
-        directory = BuiltinDirectory(store, desk.clock)
-    return FulfilmentDriver(
-        store,
-        desk,
-        directory,
-        shipped_fulfillers(load_entitlements(settings.entitlements_file)),
-        base_url=settings.base_url,
-        limits=Limits(idle_timeout=timedelta(seconds=settings.fulfilment_idle_timeout)),
-    )
+# -- mail and SLA ----------------------------------------------------------------------------
 
 
 def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
@@ -302,8 +277,7 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
     if settings.telegram_token:
         from .channels.telegram import TelegramChannel
 
-        # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs carry the token
         try:
             telegram = TelegramChannel(
                 settings.telegram_token,
@@ -419,8 +393,8 @@ def create_app(
     app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
+    help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
-    add_models_page(app, settings)
-    add_agents_page(app)  # after the console's routes: its nav item goes last
+    add_admin_pages(app, settings)
     return app

@@ -1,11 +1,14 @@
-"""What a multi-step bot dialogue (a fulfilment, a clarifying question) is handed each turn."""
+"""The engine's dialogue port: what a multi-turn exchange (a clarifying question, CSAT, a
+fulfilment, the hand-off) is handed each turn, and what it must answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from models import Button, Conversation, Customer, Message, Prediction, Ticket
+from models import Button, Conversation, Customer, Dialogue, Message, Prediction, Ticket
+from models.articles import ArticleMatch
+from models.texts import Text
 
 GREETING_INTENT = "greeting"
 HUMAN_INTENT = "human_request"
@@ -28,9 +31,14 @@ class Turn:
     message: Message
     ticket: Ticket | None = None
     prediction: Prediction | None = None
+    article: ArticleMatch | None = None
+    """A knowledge-base article that answers this message (found before the transaction)."""
 
-    async def say(self, text: str, buttons: tuple[Button, ...] = ()) -> Message:
-        return await self.desk.say(self.uow, self.conversation, text, buttons=buttons)
+    async def say(self, text: str | Text, buttons: tuple[Button, ...] = ()) -> Message:
+        """Say ``text`` (a :func:`models.texts._` text) in the customer's language."""
+        return await self.desk.say(
+            self.uow, self.conversation, text, buttons=buttons, language=self.customer.language
+        )
 
     async def hand_off(self, reason: str) -> None:
         """Give the conversation to the agents' queue, keeping what was gathered (``reason``)."""
@@ -40,18 +48,33 @@ class Turn:
 
 
 class DialogueDriver(Protocol):
-    """A dialogue the engine delegates turns to while ``conversation.dialogue["kind"]`` names it."""
+    """One multi-turn exchange: the engine hands it every customer message while the
+    conversation is with the bot and ``conversation.dialogue`` is one of ``dialogues``.
 
-    kind: str
+    A driver keeps its state only in that value: it replaces ``turn.conversation.dialogue``
+    (and saves the conversation) as the exchange moves on, or sets it to ``None`` when done.
+    """
+
+    @property
+    def dialogues(self) -> tuple[type[Dialogue], ...]:
+        """The dialogue values (``models/dialogues.py``) this driver continues."""
+
+    async def on_text(self, turn: Turn) -> bool:
+        """The customer's next message. ``False``: it is not an answer to this exchange (the
+        driver has closed it) and the engine treats the message as a new issue."""
+
+    async def on_button(self, turn: Turn, payload: str) -> bool:
+        """A button pressed. ``False``: not one of this exchange's (no longer active)."""
+
+
+class TicketDriver(DialogueDriver, Protocol):
+    """A dialogue a new ticket may start instead of going to the agents (a fulfilment)."""
 
     def handles(self, prediction: Prediction) -> bool:
         """Whether a new ticket with this prediction should start this dialogue."""
 
     async def start(self, turn: Turn) -> None:
         """Begin: set ``turn.conversation.dialogue`` and ask the first question."""
-
-    async def on_message(self, turn: Turn) -> None:
-        """Continue with the customer's next message (text or button payload)."""
 
 
 class Clarifier(Protocol):

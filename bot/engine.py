@@ -1,4 +1,6 @@
-"""The platform-neutral conversation engine.
+"""The platform-neutral conversation engine: it accepts inbound events, orders them per
+conversation, and routes each message to whoever answers it (``_route``): a dialogue driver
+(``bot/dialogue.py``), a command, the agents' side, or a new issue (``bot/new_issue.py``).
 
 Inbound events are stored first (de-duplicated by their platform id) and only then processed,
 so a crash between the two loses nothing: on start the engine picks up every stored message it
@@ -29,17 +31,17 @@ from models import (
     Message,
     Prediction,
     SenderKind,
-    TicketStatus,
-    format_ticket_id,
 )
-from models.csat import NOT_FIXED, parse_csat_payload
-from models.sla import first_reply_promise
+from models.articles import ArticleMatch
 from service.bus import conversation_topic
 
 from .batching import ClassifyBatcher
-from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, DialogueDriver, Turn
-from .dialogues import commands, csat, handed_off
-from .dialogues.clarify import INTENT_PREFIX, ClarifyingDialogue
+from .dialogue import Clarifier, DialogueDriver, TicketDriver, Turn
+from .dialogues import commands, opening
+from .dialogues.csat import CsatDialogue
+from .dialogues.handed_off import HandedOff
+from .dialogues.self_service import SelfServiceDialogue
+from .new_issue import NewIssue
 from .ports import InboundEvent
 from .recovery import Sweeper, apologise, with_retries
 
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
+BUTTON_GONE = opening.STALE_BUTTON
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +83,24 @@ class Engine:
         desk: Desk,
         classifier: Classifier,
         *,
-        drivers: tuple[DialogueDriver, ...] = (),
+        drivers: tuple[TicketDriver, ...] = (),
         workers: int = 16,
         clarifier: Clarifier | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        answers: SelfServiceDialogue | None = None,
     ) -> None:
         self.store = store
         self.desk = desk
-        self._classifier = classifier
-        self.clarifying = (
-            ClarifyingDialogue(clarifier, classifier, self._open_ticket) if clarifier else None
-        )
-        self.drivers = {d.kind: d for d in drivers}
+        self.answers = answers  # the knowledge base and desk facts (#13)
+        self.new_issue = NewIssue(classifier, drivers, clarifier, answers)
+        self.csat = CsatDialogue()
+        self.handed_off = HandedOff()
+        every: list[DialogueDriver] = [self.csat, *drivers, *([answers] if answers else [])]
+        if self.new_issue.clarifying is not None:
+            every.append(self.new_issue.clarifying)
+        self.drivers: dict[type, DialogueDriver] = {
+            kind: driver for driver in every for kind in driver.dialogues
+        }
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
@@ -220,15 +229,15 @@ class Engine:
                 return
             if self._needs_prediction(message, conversation):
                 text = message.text
-        prediction = None
-        if text is not None:
-            # CPU-bound; outside the transaction so the writer never waits on it.
+        prediction = article = None
+        if text is not None:  # CPU-bound: outside the transaction, the writer never waits on it
             prediction = await self._batcher.classify(text)
+            article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
             if not await uow.messages.mark_processed(message_id, self.desk.clock()):
                 return  # done already, here or by another process
-            await self._handle(uow, message_id, prediction)
+            await self._handle(uow, message_id, prediction, article)
 
         await self.store.write(handle)
         self.processed += 1
@@ -239,7 +248,11 @@ class Engine:
         return conversation.state is ConversationState.WITH_BOT
 
     async def _handle(
-        self, uow: UnitOfWork, message_id: int, prediction: Prediction | None
+        self,
+        uow: UnitOfWork,
+        message_id: int,
+        prediction: Prediction | None,
+        article: ArticleMatch | None = None,
     ) -> None:
         message = await uow.messages.get(message_id)
         conversation = await uow.conversations.get(message.conversation_id)
@@ -248,144 +261,29 @@ class Engine:
             customer.language = str(prediction.language)  # the language they write in
             await uow.customers.set_language(customer.id, customer.language)
         ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
-        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction)
+        turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
+        await self._route(turn)
 
+    async def _route(self, turn: Turn) -> None:
+        """Who answers: a button's exchange, a command, the agents' side, the dialogue the
+        conversation is in; what none of them takes is a new issue."""
+        message, conversation = turn.message, turn.conversation
+        with_bot = conversation.state is ConversationState.WITH_BOT
+        driver = self.drivers.get(type(conversation.dialogue)) if with_bot else None
         if message.payload:
-            await self._on_payload(turn, message.payload)
+            if await self.csat.on_rating(turn, message.payload):
+                return
+            if driver is None or not await driver.on_button(turn, message.payload):
+                await turn.say(BUTTON_GONE)
         elif message.text.startswith("/"):
             command = message.text[1:].split(" ", 1)[0].lower()
-            await commands.on_command(turn, command, self._new_issue)
-        elif conversation.state is ConversationState.WITH_AGENT:
-            await handed_off.while_with_agent(turn)
-        elif conversation.state is ConversationState.WAITING_FOR_AGENT:
-            if not await handed_off.while_waiting(turn):
-                await self._new_issue(turn)
-        else:
-            await self._with_bot(turn)
-
-    async def _with_bot(self, turn: Turn) -> None:
-        dialogue = turn.conversation.dialogue or {}
-        kind = dialogue.get("kind")
-        if kind == csat.PROMPT:
-            if await csat.on_text(turn, dialogue):
-                return
-        elif kind == csat.COMMENT:
-            await csat.on_comment(turn, dialogue)
+            await commands.on_command(turn, command, self.new_issue)
+        elif not with_bot:
+            if not await self.handed_off.on_text(turn):
+                await self.new_issue(turn)
+        elif (
+            driver is not None and await driver.on_text(turn)
+        ) or await self.handed_off.back_with_open_ticket(turn):
             return
-        elif self.clarifying is not None and kind == self.clarifying.kind:
-            await self.clarifying.on_text(turn, dialogue)
-            return
-        elif kind in self.drivers:
-            await self.drivers[kind].on_message(turn)
-            return
-        if turn.ticket is not None and turn.ticket.status.is_open:
-            # released back to the bot, yet still open: keep the customer with that ticket
-            await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
-            await handed_off.customer_replied(turn)
-            await turn.say(
-                f"I've added this to your ticket {format_ticket_id(turn.ticket.id)}. "
-                "An agent will pick it up here."
-            )
-            await turn.hand_off("customer wrote again on an open ticket")
-            return
-        if (  # "not fixed" after the CSAT exchange ended (a rating, a comment): reopen it
-            turn.ticket is not None
-            and turn.ticket.status is TicketStatus.RESOLVED
-            and NOT_FIXED.search(turn.message.text)
-            and await csat.on_text(turn, {"ticket_id": turn.ticket.id, "round": 0})
-        ):
-            return
-        await self._new_issue(turn)
-
-    async def _new_issue(self, turn: Turn) -> None:
-        prediction = turn.prediction or self._classifier.classify(turn.message.text)
-        turn.prediction = prediction
-        turn.conversation.dialogue = None
-        if prediction.intent == GREETING_INTENT:
-            await self.desk.uow_save_conversation(turn.uow, turn.conversation)
-            await turn.say(
-                "Hello! I'm the support assistant. Tell me what's wrong or what you need, "
-                "and I'll open a ticket and take care of it."
-            )
-            return
-        question = self.clarifying.question(prediction) if self.clarifying else None
-        if self.clarifying is not None and question is not None:
-            await self.clarifying.ask(turn, question, prediction)
-            return
-        await self._open_ticket(turn, prediction)
-
-    async def _open_ticket(
-        self,
-        turn: Turn,
-        prediction: Prediction,
-        description: str | None = None,
-        earlier: tuple[int, ...] = (),
-    ) -> None:
-        """Open a ticket for ``prediction``; then auto-fulfil it or hand it to the agents.
-
-        ``description`` and ``earlier`` (message ids filed on the ticket too) are set when a
-        clarifying question came in between the customer's problem and this turn.
-        """
-        turn.prediction = prediction
-        ticket = await self.desk.open_ticket(
-            turn.uow,
-            turn.conversation,
-            turn.customer,
-            description or turn.message.text,
-            prediction,
-        )
-        turn.ticket = ticket
-        for message_id in (*earlier, turn.message.id):
-            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
-        public = format_ticket_id(ticket.id)
-        driver = next(
-            (
-                d
-                for d in self.drivers.values()
-                if prediction.intent != HUMAN_INTENT and d.handles(prediction)
-            ),
-            None,
-        )
-        if driver is not None:
-            await turn.say(
-                f"Thanks! I've opened ticket {public} for this "
-                f"({ticket.type.value.replace('_', ' ')}). I can take care of it myself."
-            )
-            await self.desk.record_bot_response(turn.uow, ticket, fulfilling=True)
-            await driver.start(turn)
-            return
-        due = ticket.first_response_due or self.desk.clock()
-        lead = (
-            "Of course, I'll get you a human agent."
-            if prediction.intent == HUMAN_INTENT
-            else "Thanks for the details."
-        )
-        await turn.say(
-            f"{lead} I've opened ticket {public} "
-            f"({ticket.type.value.replace('_', ' ')}, {ticket.priority.value} priority). "
-            f"A human agent will take over this conversation; expect a first reply "
-            f"{first_reply_promise(self.desk.sla, ticket.priority, due, self.desk.clock())}. "
-            "You can add anything else here in the meantime."
-        )
-        await self.desk.record_bot_response(turn.uow, ticket)
-        await turn.hand_off(f"{prediction.intent} needs an agent")
-
-    # -- commands and buttons -----------------------------------------------------------------
-
-    async def _on_payload(self, turn: Turn, payload: str) -> None:
-        rating = parse_csat_payload(payload)
-        if rating is not None:
-            await csat.record_rating(turn, *rating)
-            return
-        dialogue = turn.conversation.dialogue or {}
-        with_bot = turn.conversation.state is ConversationState.WITH_BOT
-        clarifying = self.clarifying
-        answering = clarifying is not None and dialogue.get("kind") == clarifying.kind
-        if clarifying and answering and with_bot and payload.startswith(INTENT_PREFIX):
-            await clarifying.on_answer(turn, dialogue, payload)
-            return
-        driver = self.drivers.get(str(dialogue.get("kind")))
-        if driver is not None and with_bot:
-            await driver.on_message(turn)
-            return
-        await turn.say("Sorry, that button is no longer active. Please type your message instead.")
+        elif not await self.csat.not_fixed_after(turn):
+            await self.new_issue(turn)

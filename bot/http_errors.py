@@ -1,16 +1,13 @@
-"""The one place where failures become HTTP answers: ``{"error": ...}`` with the status the
-error tree implies. Handlers raise domain errors (``models.errors``, the web-chat errors of
+"""The one place where failures become JSON answers: ``{"error": ...}`` with the status the
+error tree implies (the table is ``service/error_status.py``, which the console's HTML pages
+use too). Handlers raise domain errors (``models.errors``, the web-chat errors of
 ``bot.ports``); they never build an error response themselves.
+
+Beyond that table: InvalidTransition answers name the current ``status``, a ``TooFast`` one
+carries ``Retry-After``, and
 
 | error | status |
 |---|---|
-| ``NotFound`` (``UnknownSession``) | 404 |
-| ``NotSignedIn`` (``WrongToken``, a refused login) | 401 |
-| ``Forbidden`` | 403 |
-| ``TooFast`` (``RateLimited``, a throttled login) | 429 with ``Retry-After`` |
-| ``InvalidTransition`` | 409, naming the current ``status`` |
-| ``Conflict`` | 409 |
-| any other ``DomainError`` (``ValidationError``...) | 400 |
 | ``StoreUnavailable`` (or any database outage, ``store.outage``) | 503 with ``Retry-After`` |
 | anything else (a bug) | 500, logged with its traceback |
 """
@@ -26,33 +23,16 @@ from aiohttp import web
 from models import (
     Conflict,
     DomainError,
-    Forbidden,
     InvalidTransition,
-    NotFound,
-    NotSignedIn,
     StoreUnavailable,
     TooFast,
 )
+from service.error_status import status_of
 from store.outage import is_unavailable, unavailable
 
 log = logging.getLogger(__name__)
 
 _BODY_HEADERS = frozenset({"Content-Type", "Content-Length"})
-
-STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFound, 404),
-    (NotSignedIn, 401),
-    (Forbidden, 403),
-    (TooFast, 429),
-    (InvalidTransition, 409),
-    (Conflict, 409),
-    (DomainError, 400),
-)
-
-
-def status_of(error: DomainError) -> int:
-    """The HTTP status of a domain error (the first matching row of ``STATUS``)."""
-    return next(status for kind, status in STATUS if isinstance(error, kind))
 
 
 def error_response(error: DomainError) -> web.Response:

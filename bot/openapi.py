@@ -28,6 +28,24 @@ WEBCHAT_PATHS: dict[str, Any] = {
         "post": {
             "summary": "Start a web-chat session",
             "operationId": "createChatSession",
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "language": {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$",
+                                    "description": "The browser's language (navigator.language)"
+                                    "; the bot answers in it where it can",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {
                 "201": _json(
                     {
@@ -39,7 +57,8 @@ WEBCHAT_PATHS: dict[str, Any] = {
                         },
                     },
                     "The session and the bearer token for its other calls",
-                )
+                ),
+                **_errors(400),
             },
         }
     },

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from models import Prediction, Priority, StoreUnavailable, TicketType
+from models.texts import _
 
 if TYPE_CHECKING:
     from service.desk import Desk
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APOLOGY = (
+APOLOGY = _(
     "Sorry, something went wrong on our side. I've passed your conversation to our support "
     "team and a human agent will get back to you here."
 )

@@ -50,13 +50,16 @@ class Settings:
     account_backend_timeout: float = 5.0  # seconds per request to it (then retried twice)
     fulfilment_idle_timeout: int = 900  # seconds a fulfilment dialogue may idle before handoff
     entitlements_file: str = ""  # features the bot may grant; empty = the shipped list
+    support_contact: str = ""  # what the bot answers to "how can I reach you?" (#13)
     business_hours: str = ""  # e.g. "mon-fri 09:00-17:00 +01:00"; empty = SLA clocks run 24/7
     spike_check_interval_s: float = 60.0  # incident spike detection; 0 turns it off
-    # -- hardening (issue #15, docs/security.md)
+    # -- who may embed the chat, who may read the metrics (docs/security.md); ticket closing
     frame_ancestors: str = "'self'"  # CSP frame-ancestors of the web-chat page (who may embed it)
     metrics_token: str = ""  # bearer token for GET /metrics; empty = loopback clients only
     processing_lease_s: float = 60.0  # a message unanswered this long is taken over by a sweep
     sweep_interval_s: float = 10.0  # how often each process sweeps for such messages; 0 = never
+    login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
+    login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property

@@ -70,14 +70,15 @@ class WebChatSessions:
         self.limiter = TokenBucket(burst, rate)
         self._auth_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
 
-    async def create_session(self) -> tuple[str, str]:
+    async def create_session(self, language: str | None = None) -> tuple[str, str]:
+        """A new session; ``language`` is the browser's (the bot speaks it where it can)."""
         session_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(32)
 
         async def create(uow: UnitOfWork) -> None:
             now = self.engine.desk.clock()
             customer = await uow.customers.get_or_create(
-                ChannelKind.WEB, session_id, now, "Web visitor"
+                ChannelKind.WEB, session_id, now, "Web visitor", language
             )
             await uow.conversations.add(
                 Conversation(

@@ -8,17 +8,13 @@ Role checks live here too, so the JSON API and the console cannot disagree about
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from models import (
     Agent,
     AgentRole,
-    ConversationAction,
-    ConversationState,
     Forbidden,
     Message,
-    NotFound,
     SenderKind,
     Ticket,
     TicketAction,
@@ -29,12 +25,15 @@ from models import (
     action_for_target,
     format_ticket_id,
 )
-from models.inputs import parse_row_id
 
+from . import customer_texts
+from .approvals import approved, request_approval
+from .assignment import owner_or_manager, reassign, set_assignee
 from .auth import actor_of, require_role
+from .commands import Reason, Reply, Resolve
 from .history import shorten
 from .merge import also_tell_merged
-from .notices import NAGGING, notify_managers, record_escalation
+from .notices import NAGGING, record_escalation
 from .problems import resolve_problem
 from .queue import QueueQuery, read_details, read_queue, ticket_filter
 from .routing import assign
@@ -82,17 +81,17 @@ class AgentActions:
             actor, now = actor_of(agent), self.desk.clock()
             if owner != agent.id:
                 if ticket.status is TicketStatus.PENDING_APPROVAL:
-                    await self._set_assignee(uow, ticket, agent, actor, now)
+                    await set_assignee(uow, ticket, agent, actor, now)
                 else:
                     await assign(uow, self.desk, ticket, agent, actor, now)
             needs_approval = ticket.type is TicketType.CHANGE_REQUEST and not (
-                await self._approved(uow, ticket.id)
+                await approved(uow, ticket.id)
             )
             if needs_approval and ticket.status is not TicketStatus.PENDING_APPROVAL:
-                await self._request_approval(uow, agent, ticket, "change request taken over")
+                await request_approval(uow, self.desk, agent, ticket, "change request taken over")
             elif ticket.status is TicketStatus.ASSIGNED:
                 await self.desk.transition(uow, ticket, TicketAction.START, actor)
-            await self._take_conversation(uow, agent, ticket, now)
+            await self.desk.take_over(uow, ticket, actor, agent.email, now, joined=agent.name)
             return ticket
 
         return await self.store.write(work)
@@ -102,19 +101,9 @@ class AgentActions:
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
-            self._owner_or_manager(agent, ticket, "release")
+            owner_or_manager(agent, ticket, "release")
             actor, now = actor_of(agent), self.desk.clock()
-            conversation = await uow.conversations.get(ticket.conversation_id)
-            if conversation.ticket_id == ticket.id and conversation.state in (
-                ConversationState.WITH_AGENT,
-                ConversationState.WAITING_FOR_AGENT,
-            ):
-                old = conversation.move(ConversationAction.RELEASE)
-                conversation.dialogue = None
-                await uow.conversations.save(conversation, now)
-                await uow.events.add(
-                    TicketEvent(ticket.id, actor, "released", old.value, "with_bot", created_at=now)
-                )
+            await self.desk.release(uow, ticket, actor, now)
             if ticket.assignee_id is not None and (ticket.status, TicketAction.UNASSIGN) in (
                 _transitions()
             ):
@@ -131,10 +120,8 @@ class AgentActions:
 
     # -- messages -----------------------------------------------------------------------------
 
-    async def reply(self, agent: Agent, ticket_id: int, text: Any, internal: Any) -> Message:
-        body = text_field(text, "text")
-        if not isinstance(internal, bool):
-            raise ValidationError('"internal" must be true or false')
+    async def reply(self, agent: Agent, ticket_id: int, reply: Reply) -> Message:
+        body, internal = reply.text, reply.internal
 
         async def work(uow: UnitOfWork) -> Message:
             ticket = await uow.tickets.get(ticket_id)
@@ -170,8 +157,8 @@ class AgentActions:
 
     # -- escalation and approvals ------------------------------------------------------------
 
-    async def escalate(self, agent: Agent, ticket_id: int, reason: Any) -> Ticket:
-        why = text_field(reason, "reason", required=False) or "escalated by an agent"
+    async def escalate(self, agent: Agent, ticket_id: int, reason: Reason) -> Ticket:
+        why = reason.text or "escalated by an agent"
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -187,19 +174,19 @@ class AgentActions:
 
         return await self.store.write(work)
 
-    async def request_approval(self, agent: Agent, ticket_id: int, reason: Any = None) -> Ticket:
-        why = text_field(reason, "reason", required=False) or "approval requested"
+    async def request_approval(self, agent: Agent, ticket_id: int, reason: Reason) -> Ticket:
+        why = reason.text or "approval requested"
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
-            await self._request_approval(uow, agent, ticket, why)
+            await request_approval(uow, self.desk, agent, ticket, why)
             return ticket
 
         return await self.store.write(work)
 
-    async def approve(self, agent: Agent, ticket_id: int, reason: Any = None) -> Ticket:
+    async def approve(self, agent: Agent, ticket_id: int, reason: Reason) -> Ticket:
         require_role(agent, AgentRole.MANAGER, "approve a change")
-        why = text_field(reason, "reason", required=False)
+        why = reason.text
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -212,18 +199,16 @@ class AgentActions:
             await self.desk.say(
                 uow,
                 conversation,
-                f"Good news: your request {format_ticket_id(ticket.id)} has been approved"
-                + (f" ({why})" if why else "")
-                + ". We are working on it now.",
+                customer_texts.approved(ticket.id, why),
                 ticket_id=ticket.id,
             )
             return ticket
 
         return await self.store.write(work)
 
-    async def reject(self, agent: Agent, ticket_id: int, reason: Any) -> Ticket:
+    async def reject(self, agent: Agent, ticket_id: int, reason: Reason) -> Ticket:
         require_role(agent, AgentRole.MANAGER, "reject a change")
-        why = text_field(reason, "reason")
+        why = reason.text
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -233,16 +218,11 @@ class AgentActions:
             await uow.events.add(
                 TicketEvent(ticket.id, actor, "rejected", detail=why, created_at=now)
             )
-            conversation = await uow.conversations.get(ticket.conversation_id)
-            if conversation.ticket_id == ticket.id:
-                conversation.move(ConversationAction.HAND_BACK)
-                conversation.dialogue = None
-                await uow.conversations.save(conversation, now)
+            conversation = await self.desk.hand_back(uow, ticket)
             await self.desk.say(
                 uow,
                 conversation,
-                f"We're sorry: your request {format_ticket_id(ticket.id)} was not approved. "
-                f"Reason: {why}",
+                customer_texts.rejected(ticket.id, why),
                 ticket_id=ticket.id,
             )
             return ticket
@@ -251,8 +231,8 @@ class AgentActions:
 
     # -- resolution ---------------------------------------------------------------------------
 
-    async def resolve(self, agent: Agent, ticket_id: int, resolution: Any) -> Ticket:
-        notes = text_field(resolution, "resolution")
+    async def resolve(self, agent: Agent, ticket_id: int, resolve: Resolve) -> Ticket:
+        notes = resolve.resolution
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -265,8 +245,8 @@ class AgentActions:
 
         return await self.store.write(work)
 
-    async def reopen(self, agent: Agent, ticket_id: int, reason: Any = None) -> Ticket:
-        why = text_field(reason, "reason", required=False) or "reopened by an agent"
+    async def reopen(self, agent: Agent, ticket_id: int, reason: Reason) -> Ticket:
+        why = reason.text or "reopened by an agent"
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
@@ -327,7 +307,7 @@ class AgentActions:
             if changes.tags is not None:
                 await set_tags(uow, self.desk, ticket, changes.tags, actor)
             if changes.reassign:
-                await self._reassign(uow, agent, ticket, changes.assignee, now)
+                await reassign(uow, self.desk, agent, ticket, changes.assignee, now)
             if new_status is not None and new_status is not ticket.status:
                 await self._move(uow, agent, ticket, new_status, resolution)
             self.desk.ticket_changed(uow, ticket.id)
@@ -344,59 +324,6 @@ class AgentActions:
             TicketEvent(ticket.id, actor, f"field:{name}", old, new, created_at=self.desk.clock())
         )
 
-    async def _reassign(
-        self, uow: UnitOfWork, agent: Agent, ticket: Ticket, value: Any, now: datetime
-    ) -> None:
-        actor = actor_of(agent)
-        if value in (None, "", "none"):
-            if ticket.assignee_id is None:
-                return
-            self._owner_or_manager(agent, ticket, "unassign")
-            if (ticket.status, TicketAction.UNASSIGN) in _transitions():
-                await self.desk.transition(uow, ticket, TicketAction.UNASSIGN, actor)
-            await self._set_assignee(uow, ticket, None, actor, now)
-            return
-        if value == "me":
-            target = agent
-        elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            target = await uow.agents.get(parse_row_id(value, '"assignee"'))
-        elif isinstance(value, str):
-            found = await uow.agents.by_email(value)
-            if found is None:
-                raise NotFound(f"no agent with email {value}")
-            target = found
-        else:
-            raise ValidationError('"assignee" must be an agent id, an email, "me" or null')
-        if target.id == ticket.assignee_id:
-            return
-        if target.id != agent.id:
-            require_role(agent, AgentRole.MANAGER, "assign tickets to someone else")
-        if not target.active:
-            raise ValidationError(f"{target.email} is not an active agent")
-        if ticket.status is TicketStatus.PENDING_APPROVAL:
-            await self._set_assignee(uow, ticket, target, actor, now)
-        else:
-            await assign(uow, self.desk, ticket, target, actor, now)
-
-    async def _set_assignee(
-        self, uow: UnitOfWork, ticket: Ticket, agent: Agent | None, actor: str, now: datetime
-    ) -> None:
-        old = ticket.assignee_id
-        ticket.assignee_id = agent.id if agent else None
-        ticket.updated_at = now
-        await uow.tickets.save(ticket)
-        await uow.events.add(
-            TicketEvent(
-                ticket.id,
-                actor,
-                "assigned" if agent else "unassigned",
-                str(old) if old is not None else None,
-                str(agent.id) if agent else None,
-                detail=agent.email if agent else None,
-                created_at=now,
-            )
-        )
-
     async def _move(
         self, uow: UnitOfWork, agent: Agent, ticket: Ticket, target: TicketStatus, resolution: Any
     ) -> None:
@@ -409,70 +336,11 @@ class AgentActions:
         elif action is TicketAction.REOPEN:
             await self.desk.reopen(uow, ticket, actor, "reopened by an agent")
         elif action is TicketAction.REQUEST_APPROVAL:
-            await self._request_approval(uow, agent, ticket, "approval requested")
+            await request_approval(uow, self.desk, agent, ticket, "approval requested")
         elif action is TicketAction.UNASSIGN:
-            await self._reassign(uow, agent, ticket, None, self.desk.clock())
+            await reassign(uow, self.desk, agent, ticket, None, self.desk.clock())
         else:
             await self.desk.transition(uow, ticket, action, actor)
-
-    async def _request_approval(
-        self, uow: UnitOfWork, agent: Agent, ticket: Ticket, why: str
-    ) -> None:
-        actor, now = actor_of(agent), self.desk.clock()
-        await self.desk.transition(uow, ticket, TicketAction.REQUEST_APPROVAL, actor, detail=why)
-        await uow.events.add(
-            TicketEvent(ticket.id, actor, "approval_requested", detail=why, created_at=now)
-        )
-        await notify_managers(
-            uow,
-            ticket,
-            "approval_requested",
-            f"{agent.name} asks for approval of {format_ticket_id(ticket.id)}: "
-            f"{ticket.description[:120]}",
-            now,
-        )
-        conversation = await uow.conversations.get(ticket.conversation_id)
-        await self.desk.say(
-            uow,
-            conversation,
-            f"Your request {format_ticket_id(ticket.id)} needs a manager's approval before we "
-            "start. We'll let you know here as soon as it is decided.",
-            ticket_id=ticket.id,
-        )
-
-    async def _take_conversation(
-        self, uow: UnitOfWork, agent: Agent, ticket: Ticket, now: datetime
-    ) -> None:
-        conversation = await uow.conversations.get(ticket.conversation_id)
-        if (
-            conversation.ticket_id != ticket.id
-            or conversation.state is ConversationState.WITH_AGENT
-        ):
-            return
-        old = conversation.move(ConversationAction.TAKE_OVER)
-        conversation.dialogue = None
-        await uow.conversations.save(conversation, now)
-        await self.desk.agent_joined(uow, conversation, agent.name)
-        await uow.events.add(
-            TicketEvent(
-                ticket.id,
-                actor_of(agent),
-                "takeover",
-                old.value,
-                ConversationState.WITH_AGENT.value,
-                detail=agent.email,
-                created_at=now,
-            )
-        )
-
-    @staticmethod
-    async def _approved(uow: UnitOfWork, ticket_id: int) -> bool:
-        return any(e.kind == "approved" for e in await uow.events.for_ticket(ticket_id))
-
-    @staticmethod
-    def _owner_or_manager(agent: Agent, ticket: Ticket, what: str) -> None:
-        if ticket.assignee_id not in (None, agent.id):
-            require_role(agent, AgentRole.MANAGER, f"{what} a ticket assigned to someone else")
 
 
 def _transitions() -> set[tuple[TicketStatus, TicketAction]]:

@@ -23,6 +23,7 @@ from .auth import (
     SESSION_COOKIE,
     require_role,
 )
+from .commands import Reason, Resolve
 from .queue import QueueQuery
 from .replies import send_reply
 from .service import HandoffServices
@@ -194,12 +195,12 @@ ACTIONS: dict[str, Callable[[HandoffServices, Any, int, dict[str, Any]], Awaitab
     "claim": lambda s, a, t, b: s.actions.claim(a, t),
     "release": lambda s, a, t, b: s.actions.release(a, t),
     "messages": lambda s, a, t, b: send_reply(s, a, t, b),  # text or macro; takes over
-    "escalate": lambda s, a, t, b: s.actions.escalate(a, t, b.get("reason")),
-    "request-approval": lambda s, a, t, b: s.actions.request_approval(a, t, b.get("reason")),
-    "approve": lambda s, a, t, b: s.actions.approve(a, t, b.get("reason")),
-    "reject": lambda s, a, t, b: s.actions.reject(a, t, b.get("reason")),
-    "resolve": lambda s, a, t, b: s.actions.resolve(a, t, b.get("resolution")),
-    "reopen": lambda s, a, t, b: s.actions.reopen(a, t, b.get("reason")),
+    "escalate": lambda s, a, t, b: s.actions.escalate(a, t, Reason.optional(b)),
+    "request-approval": lambda s, a, t, b: s.actions.request_approval(a, t, Reason.optional(b)),
+    "approve": lambda s, a, t, b: s.actions.approve(a, t, Reason.optional(b)),
+    "reject": lambda s, a, t, b: s.actions.reject(a, t, Reason.required(b)),
+    "resolve": lambda s, a, t, b: s.actions.resolve(a, t, Resolve.parse(b)),
+    "reopen": lambda s, a, t, b: s.actions.reopen(a, t, Reason.optional(b)),
 }
 
 

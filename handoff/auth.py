@@ -2,9 +2,11 @@
 
 The cookie carries a random token; the database keeps only its SHA-256, so a leaked database
 does not hand out sessions. Each session has its own CSRF token, which every state-changing
-request must echo (header ``X-CSRF-Token`` or a form field ``csrf_token``). Failed logins are
-counted per (email, client address) in the database, so every process serving the console
-sees the same count.
+request must echo (header ``X-CSRF-Token`` or a form field ``csrf_token``). Login attempts are
+counted in the database per account and per client address *before* the password is checked
+(one atomic upsert each, ``store/limits.py``), so parallel guesses cannot slip past the count
+and every process serving the console sees the same one; an account that locks is reported to
+the admins in the console.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ class LoginRefused(NotSignedIn):
 
 
 class LoginThrottled(TooFast):
-    """Too many failed logins for this email from this address; try again later."""
+    """Too many login attempts for this account or from this address; try again later."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after, f"too many failed logins; try again in {retry_after} s")
+        super().__init__(retry_after, f"too many login attempts; try again in {retry_after} s")
 
 
 def hash_token(token: str) -> str:
@@ -69,26 +71,35 @@ class AgentAuth:
     store: Store
     clock: Callable[[], datetime] = utc_now
     session_ttl: timedelta = timedelta(hours=12)
-    max_failures: int = 5
+    max_failures: int = 5  # attempts per account per window (0 = no limit)
     failure_window: timedelta = timedelta(minutes=15)
+    max_per_ip: int = 30  # attempts from one client address per window, any accounts (0 = none)
     _dummy_hash: str = field(default="", repr=False)
     _touched: dict[int, datetime] = field(default_factory=dict, repr=False)
 
     async def login(self, email: str, password: str, client: str) -> tuple[Agent, str, str]:
-        """(agent, session token, CSRF token); raises LoginThrottled or LoginRefused."""
+        """(agent, session token, CSRF token); raises LoginThrottled or LoginRefused.
+
+        The attempt is counted first, then the password checked only if the count allows it:
+        60 parallel guesses for one account get exactly ``max_failures`` checks.
+        """
         email = email.strip().lower()
         now = self.clock()
-        since = now - self.failure_window
+        by_account, by_ip = f"login:account:{email}", f"login:ip:{client}"
 
-        async def look(uow: UnitOfWork) -> tuple[list[datetime], Agent | None]:
-            return await uow.login_failures.since(email, client, since), await uow.agents.by_email(
-                email
-            )
+        async def count_attempt(uow: UnitOfWork) -> tuple[float, Agent | None]:
+            account = await uow.limits.hit(by_account, now, self.failure_window)
+            address = await uow.limits.hit(by_ip, now, self.failure_window)
+            agent = await uow.agents.by_email(email)
+            if account.over(self.max_failures) and account.hits == self.max_failures + 1:
+                await _tell_admins_of_lockout(uow, email, client, agent, now, account.window_ends)
+            over = [c for c, limit in ((account, self.max_failures), (address, self.max_per_ip))
+                    if c.over(limit)]  # fmt: skip
+            wait = max(((c.window_ends - now).total_seconds() for c in over), default=0.0)
+            return wait, agent
 
-        failures, agent = await self.store.read(look)
-        if len(failures) >= self.max_failures:
-            oldest_that_counts = failures[len(failures) - self.max_failures]
-            wait = (oldest_that_counts + self.failure_window - now).total_seconds()
+        wait, agent = await self.store.write(count_attempt)
+        if wait > 0:
             raise LoginThrottled(max(1, math.ceil(wait)))
         # argon2 is slow on purpose: run it off the event loop and outside any transaction;
         # an unknown email costs the same as a wrong password, so timing tells nothing.
@@ -100,17 +111,14 @@ class AgentAuth:
         else:
             ok = await asyncio.to_thread(verify_password, agent.password_hash, password)
         if not ok or agent is None:
-
-            async def count_failure(uow: UnitOfWork) -> None:
-                await uow.login_failures.add(email, client, now)
-
-            await self.store.write(count_failure)
             raise LoginRefused("wrong email or password")
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         agent_id = agent.id
 
         async def open_session(uow: UnitOfWork) -> None:
-            await uow.login_failures.clear(email, client)
+            await uow.limits.forget(by_account)  # the right password: the count starts anew
+            await uow.limits.undo(by_ip)  # and does not hold a colleague's login back
+            await uow.limits.purge(now - timedelta(days=1))  # counters of windows long over
             await uow.sessions.delete_expired(now)
             await uow.sessions.add(hash_token(token), agent_id, csrf, now, now + self.session_ttl)
             await uow.handoff.touch_agent(agent_id, now)
@@ -148,3 +156,28 @@ class AgentAuth:
             await uow.agents.set_online(agent_id, False, now)
 
         await self.store.write(close)
+
+
+LOCKOUT = "login_locked"
+"""The kind of the admins' notification of an account whose logins are locked."""
+
+
+async def _tell_admins_of_lockout(
+    uow: UnitOfWork,
+    email: str,
+    client: str,
+    agent: Agent | None,
+    now: datetime,
+    until: datetime,
+) -> None:
+    """Every active admin sees it in the console (only for accounts that exist: a stranger
+    spraying made-up addresses must not flood the admins)."""
+    if agent is None:
+        return
+    text = (
+        f"Logins to {email} are locked until {until:%H:%M} UTC after repeated wrong "
+        f"passwords (the last from {client})."
+    )
+    for admin in await uow.agents.list():
+        if admin.active and admin.role is AgentRole.ADMIN:
+            await uow.notifications.add(admin.id, None, LOCKOUT, text, now)

@@ -27,10 +27,21 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from models import AgentRole, Priority, TicketStatus, TicketType, format_ticket_id, parse_ticket_id
+from models import (
+    AgentRole,
+    Forbidden,
+    NotFound,
+    Priority,
+    TicketStatus,
+    TicketType,
+    format_ticket_id,
+    parse_ticket_id,
+)
+from service.error_status import status_of
 
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
+from .knowledge_api import add_knowledge_routes, suggestions
 from .macros import previews as macro_previews
 from .queue import QueueQuery
 from .workspace_api import add_workspace_routes
@@ -190,18 +201,17 @@ async def login_submit(request: web.Request) -> web.Response:
     email, password = str(form.get("email") or ""), str(form.get("password") or "")
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, str(form.get("login_csrf") or "")):
-        return await login_form(
-            request, "The login form expired. Please log in again.", email, status=403
-        )
+        expired = Forbidden("The login form expired. Please log in again.")
+        return await login_form(request, str(expired), email, status=status_of(expired))
     svc = services(request)
     try:
         _agent, token, _csrf = await svc.auth.login(email, password, request.remote or "unknown")
     except LoginThrottled as exc:
-        response = await login_form(request, str(exc), email, status=429)
+        response = await login_form(request, str(exc), email, status=status_of(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except LoginRefused as exc:
-        return await login_form(request, str(exc), email, status=401)
+        return await login_form(request, str(exc), email, status=status_of(exc))
     response = web.HTTPFound(_safe_next(request.query.get("next")))
     set_session_cookie(response, token, svc.secure_cookies)
     raise response
@@ -263,12 +273,8 @@ async def ticket_page(request: web.Request) -> web.Response:
     svc = services(request)
     try:
         data = await svc.actions.details(ticket_id_of(request))
-    except Exception as exc:
-        from models import NotFound
-
-        if isinstance(exc, NotFound):
-            return await render_page(request, "missing.html", {"error": str(exc)}, status=404)
-        raise
+    except NotFound as exc:
+        return await render_page(request, "missing.html", {"error": str(exc)}, status_of(exc))
     agents = await svc.store.read(lambda uow: uow.agents.list())
     return await render_page(
         request,
@@ -282,6 +288,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "types": [t.value for t in TicketType],
             "priorities": [p.value for p in Priority],
             "macros": await macro_previews(svc.store, session.agent, parse_ticket_id(data["id"])),
+            "articles": await suggestions(svc, parse_ticket_id(data["id"])),
         },
     )
 
@@ -354,6 +361,7 @@ def add_routes(app: web.Application) -> None:
     app.on_shutdown.append(stop_streams)
     add_api_routes(app)
     add_workspace_routes(app)  # macros, merge, problem link
+    add_knowledge_routes(app)  # articles (#13)
     r = app.router
     r.add_get("/console", home)
     r.add_get("/console/", home)

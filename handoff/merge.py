@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from models import (
     Agent,
     Conflict,
+    ConversationAction,
     ConversationState,
     InvalidTicketId,
     SenderKind,
@@ -28,6 +29,7 @@ from models import (
 )
 
 from .auth import actor_of
+from .customer_texts import merged as merged_text
 from .tags import add_tags
 
 if TYPE_CHECKING:
@@ -88,16 +90,20 @@ async def _refile_conversation(
     main = await uow.conversations.get(kept.conversation_id)
     conversation.ticket_id = kept.id
     conversation.dialogue = None
-    if main.state is ConversationState.WITH_AGENT:
-        conversation.state = ConversationState.WITH_AGENT
-    elif kept.status.is_open:
-        conversation.state = ConversationState.WAITING_FOR_AGENT
+    # the conversation follows the kept ticket's owner, by the lifecycle's named moves (a closed
+    # one, such as a problem ticket's internal conversation, stays closed)
+    with_agent = ConversationState.WITH_AGENT
+    if conversation.state is ConversationState.CLOSED:
+        pass
+    elif main.state is with_agent and conversation.state is not with_agent:
+        conversation.move(ConversationAction.TAKE_OVER)
+    elif main.state is not with_agent and kept.status.is_open:
+        conversation.move(ConversationAction.HAND_OFF)
     await uow.conversations.save(conversation, desk.clock())
     await desk.say(
         uow,
         conversation,
-        f"Your request {duplicate.public_id} is about the same issue as {kept.public_id}, so we "
-        f"have merged them: we'll keep you updated here under {kept.public_id}.",
+        merged_text(duplicate.public_id, kept.public_id),
         ticket_id=kept.id,
     )
 

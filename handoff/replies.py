@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from models import Agent, Conflict, ConversationState, Message, ValidationError
 
+from .commands import Reply
 from .macros import MacroBook
 from .ticket_changes import MAX_TEXT, TicketChanges
 
@@ -48,7 +49,7 @@ async def send_reply(
         raise ValidationError(f'"text" must be a non-empty string of at most {MAX_TEXT} characters')
     if not internal:
         await take_over_to_reply(svc, agent, ticket_id, body.get("take_over") is True)
-    message = await svc.actions.reply(agent, ticket_id, text, internal)
+    message = await svc.actions.reply(agent, ticket_id, Reply.of(text, internal))
     if changes:
         await _apply(svc, agent, ticket_id, changes, str(text))
     return message

@@ -42,6 +42,8 @@ async def handoff_running(
     *,
     secure_cookies: bool = False,
     escalation_interval: float = 30.0,
+    login_attempts_per_account: int = 5,
+    login_attempts_per_ip: int = 30,
 ) -> AsyncIterator[HandoffServices]:
     """Start the SLA scheduler (one per process; they coordinate through the database)."""
     scheduler = EscalationScheduler(store, desk, routing, interval=escalation_interval)
@@ -49,7 +51,12 @@ async def handoff_running(
         store=store,
         desk=desk,
         bus=desk.bus,
-        auth=AgentAuth(store, clock=desk.clock),
+        auth=AgentAuth(
+            store,
+            clock=desk.clock,
+            max_failures=login_attempts_per_account,
+            max_per_ip=login_attempts_per_ip,
+        ),
         actions=AgentActions(store, desk),
         scheduler=scheduler,
         routing=routing,

@@ -9,14 +9,23 @@ from __future__ import annotations
 import re
 
 from .entities import Button
+from .texts import N_
 
 CSAT_PREFIX = "csat"
-CSAT_LABELS = ("1 - Very poor", "2 - Poor", "3 - Okay", "4 - Good", "5 - Excellent")
+CSAT_LABELS = (
+    N_("1 - Very poor"),
+    N_("2 - Poor"),
+    N_("3 - Okay"),
+    N_("4 - Good"),
+    N_("5 - Excellent"),
+)
 SCORE_ONLY = re.compile(r"^\s*([1-5])\s*(/\s*5)?\s*(stars?)?\s*[.!]?\s*$", re.IGNORECASE)
 """A typed rating ("4", "4/5", "5 stars")."""
 NOT_FIXED = re.compile(
     r"\b(not (fixed|solved|resolved|working)|still (broken|not|failing|happening)|"
-    r"didn'?t (help|work)|doesn'?t work|reopen)\b",
+    r"didn'?t (help|work)|doesn'?t work|reopen|nicht (behoben|gelöst)|funktioniert (immer )?"
+    r"(noch )?nicht|pas (résolu|réglé|corrigé)|ne (marche|fonctionne) (toujours )?pas|"
+    r"no (está )?(resuelto|solucionado|arreglado)|sigue sin funcionar|no funciona)\b",
     re.IGNORECASE,
 )
 """The customer says the resolved problem is not solved: the ticket reopens."""

@@ -5,9 +5,9 @@ IDs are integers assigned by the store; ``0`` means "not stored yet".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .conversation_lifecycle import ConversationAction, next_conversation_state
 from .enums import (
@@ -20,6 +20,23 @@ from .enums import (
     TicketStatus,
     TicketType,
 )
+from .prediction import Prediction
+
+if TYPE_CHECKING:
+    from .dialogues import Dialogue
+
+__all__ = [
+    "Agent",
+    "Button",
+    "Conversation",
+    "CsatResponse",
+    "Customer",
+    "Message",
+    "OutboxBody",
+    "Prediction",
+    "Ticket",
+    "TicketEvent",
+]
 
 
 @dataclass(slots=True)
@@ -72,8 +89,9 @@ class Conversation:
     """A thread between one customer identity and the front desk on one channel.
 
     ``address`` is where the channel delivers replies (a Telegram chat id, a Discord channel or
-    thread id, a web-chat session id). ``dialogue`` holds the state of a multi-step bot dialogue
-    (a clarifying question, a fulfilment) as JSON-ready data.
+    thread id, a web-chat session id). ``dialogue`` is the multi-turn exchange the bot is in
+    (a clarifying question, CSAT, a fulfilment...), a frozen value from ``models/dialogues.py``;
+    the store maps it to and from its JSON column.
     """
 
     id: int
@@ -82,7 +100,7 @@ class Conversation:
     address: str
     state: ConversationState = ConversationState.WITH_BOT
     ticket_id: int | None = None
-    dialogue: dict[str, Any] | None = None
+    dialogue: Dialogue | None = None
     delivery_blocked: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -201,22 +219,3 @@ class CsatResponse:
     def __post_init__(self) -> None:
         if not 1 <= self.score <= 5:
             raise ValueError(f"CSAT score must be 1..5, got {self.score}")
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """What the classifier thinks a text is about.
-
-    ``alternatives`` lists the next likeliest intents with their probabilities, best first, so
-    the bot can ask a clarifying question when ``confidence`` is low. ``language`` is the
-    text's language (ISO 639-1), ``None`` when too short or unsure to tell.
-    """
-
-    intent: str
-    type: TicketType
-    priority: Priority
-    confidence: float
-    team: str | None = None
-    fulfiller: str | None = None
-    alternatives: tuple[tuple[str, float], ...] = field(default=())
-    language: str | None = None

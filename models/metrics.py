@@ -28,6 +28,7 @@ METRIC_KEYS = (
     "escalation_rate",
     "csat",
     "automation_rate",
+    "self_service_rate",
     "sla_compliance",
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -119,6 +120,7 @@ class TicketCounts:
     resolved: int = 0
     resolved_first_contact: int = 0
     auto_resolved: int = 0
+    self_served: int = 0  # resolved by the customer with a knowledge-base article (#13)
     sla_met: int = 0
     sla_decided: int = 0
     first_response: DurationStats = DurationStats()
@@ -158,6 +160,7 @@ class TicketMetrics:
             "escalation_rate": rate(c.escalated, c.volume),
             "csat": self.csat.as_json(),
             "automation_rate": rate(c.auto_resolved, c.volume),
+            "self_service_rate": rate(c.self_served, c.volume),
             "sla_compliance": rate(c.sla_met, c.sla_decided),
         }
 

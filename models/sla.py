@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
 from .enums import Priority
+from .texts import Duration, Moment, Text, _
 
 DAY_S = 86_400
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -25,7 +26,7 @@ class BusinessHours:
 
     SLA clocks and the report's durations only run inside these hours. The offset is fixed (no
     daylight-saving changes) so that the same arithmetic can run inside SQL: see
-    :meth:`cumulative_seconds`, which ``store/reports.py`` mirrors expression for expression.
+    :meth:`cumulative_seconds`, which ``store/sql_dialect.py`` mirrors expression for expression.
     """
 
     days: frozenset[int]  # 0 = Monday ... 6 = Sunday
@@ -183,36 +184,36 @@ class SlaPolicy:
         return self.business_hours.add(start, target)
 
 
-def humanize(delta: timedelta) -> str:
-    """'15 minutes', '1 hour', '3 days': how the bot tells a customer how long to expect."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    days = hours // 24
-    return f"{days} days"
-
-
-def first_reply_promise(policy: SlaPolicy, priority: Priority, due: datetime, now: datetime) -> str:
+def first_reply_promise(
+    policy: SlaPolicy, priority: Priority, due: datetime, now: datetime
+) -> Text:
     """What the bot promises a customer handed to the agents, computed from the ticket's due
-    time: "within 4 hours" around the clock; with business hours "by Tuesday 13:00 (UTC+01:00)",
-    and outside them also when the team is back."""
+    time: "within 4 hours" around the clock; with business hours "by Tuesday at 13:00
+    (UTC+01:00)", and outside them also when the team is back (in the customer's language
+    once said: see models/texts)."""
     hours = policy.business_hours
     if hours is None:
-        return f"within {humanize(policy.targets[priority].first_response)}"
-    text = f"by {_when(hours, due, now)}"
-    if not hours.is_open(now):
-        text += f"; we're closed right now and back {_when(hours, hours.next_open(now), now)}"
-    return text
+        return _("within {duration}", duration=Duration(policy.targets[priority].first_response))
+    when = when_text(hours, due, now)
+    if hours.is_open(now):
+        return _("by {when}", when=when)
+    back = when_text(hours, hours.next_open(now), now)
+    return _("by {when}; we're closed right now and back {back}", when=when, back=back)
 
 
-def _when(hours: BusinessHours, moment: datetime, now: datetime) -> str:
+def zone_name(moment: datetime) -> str:
+    """``UTC``, ``UTC+01:00``: the zone of an aware ``moment``, as customers read it."""
+    offset = moment.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset not in ("+0000", "") else "UTC"
+
+
+def when_text(hours: BusinessHours, moment: datetime, now: datetime) -> Text:
+    """ "today at 13:00 (UTC+01:00)", "tomorrow at ...", "Monday at ...", in business-hours time."""
     here, today = hours.local(moment), hours.local(now).date()
-    day = "today" if here.date() == today else here.strftime("%A")
+    zone = zone_name(here)
+    time = Moment(here, "time")
+    if here.date() == today:
+        return _("today at {time} ({zone})", time=time, zone=zone)
     if here.date() == today + timedelta(days=1):
-        day = "tomorrow"
-    offset = here.strftime("%z")
-    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset != "+0000" else "UTC"
-    return f"{day} at {here:%H:%M} ({zone})"
+        return _("tomorrow at {time} ({zone})", time=time, zone=zone)
+    return _("{day} at {time} ({zone})", day=Moment(here, "weekday"), time=time, zone=zone)

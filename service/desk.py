@@ -17,7 +17,10 @@ from models import (
     Button,
     Conversation,
     ConversationAction,
+    ConversationState,
+    CsatPrompt,
     Customer,
+    Dialogue,
     Direction,
     Message,
     OutboxBody,
@@ -32,9 +35,11 @@ from models import (
 )
 from models.csat import csat_buttons
 from models.sla import SlaPolicy
+from models.texts import Text, _
 
 from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
 from .follow_ups import link_follow_up
+from .i18n import Translator
 
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
@@ -67,16 +72,28 @@ class Desk:
         self,
         uow: UnitOfWork,
         conversation: Conversation,
-        text: str,
+        text: str | Text,
         *,
         sender: SenderKind = SenderKind.BOT,
         buttons: tuple[Button, ...] = (),
         agent_id: int | None = None,
         internal: bool = False,
         ticket_id: int | None = None,
+        language: str | None = None,
     ) -> Message:
-        """Store a message to the customer and queue its delivery (internal notes stay put)."""
+        """Store a message to the customer and queue its delivery (internal notes stay put).
+
+        A :class:`~models.texts.Text` (every bot text) and the button labels are said in the
+        customer's language (``language``, else read from the customer); a plain string (an
+        agent's words) is kept as written.
+        """
         now = self.clock()
+        if isinstance(text, Text) or buttons:
+            if language is None:
+                language = (await uow.customers.get(conversation.customer_id)).language
+            words = Translator(language)
+            text = words.text(text)
+            buttons = tuple(Button(words.gettext(b.label), b.payload) for b in buttons)
         message = await uow.messages.add(
             Message(
                 id=0,
@@ -252,31 +269,100 @@ class Desk:
             await self.router.route(uow, self, ticket, customer.language)
         self.ticket_changed(uow, ticket.id)
 
+    async def take_over(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        actor: str,
+        detail: str | None,
+        now: datetime,
+        *,
+        joined: str | None = None,
+    ) -> None:
+        """An agent takes the ticket's conversation from the bot or the queue; the bot goes
+        silent, and with ``joined`` (the agent's name) the customer is told who answers now.
+        Nothing changes when the conversation has moved on to another ticket."""
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if (
+            conversation.ticket_id != ticket.id
+            or conversation.state is ConversationState.WITH_AGENT
+        ):
+            return
+        old = conversation.move(ConversationAction.TAKE_OVER)
+        conversation.dialogue = None
+        await uow.conversations.save(conversation, now)
+        if joined:
+            await self.agent_joined(uow, conversation, joined)
+        await uow.events.add(
+            TicketEvent(
+                ticket.id,
+                actor,
+                "takeover",
+                old.value,
+                conversation.state.value,
+                detail=detail,
+                created_at=now,
+            )
+        )
+
+    async def release(self, uow: UnitOfWork, ticket: Ticket, actor: str, now: datetime) -> None:
+        """The agents give the ticket's conversation back to the bot (if it is theirs)."""
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if conversation.ticket_id != ticket.id or conversation.state not in (
+            ConversationState.WITH_AGENT,
+            ConversationState.WAITING_FOR_AGENT,
+        ):
+            return
+        old = conversation.move(ConversationAction.RELEASE)
+        conversation.dialogue = None
+        await uow.conversations.save(conversation, now)
+        await uow.events.add(
+            TicketEvent(ticket.id, actor, "released", old.value, "with_bot", created_at=now)
+        )
+
+    async def hand_back(
+        self, uow: UnitOfWork, ticket: Ticket, dialogue: Dialogue | None = None
+    ) -> Conversation:
+        """The ticket is done (resolved, rejected): its conversation is with the bot again, in
+        ``dialogue`` (the CSAT question after a resolution)."""
+        conversation = await uow.conversations.get(ticket.conversation_id)
+        if conversation.ticket_id == ticket.id:
+            conversation.move(ConversationAction.HAND_BACK)
+            conversation.dialogue = dialogue
+            await uow.conversations.save(conversation, self.clock())
+        return conversation
+
     async def resolve(
         self,
         uow: UnitOfWork,
         ticket: Ticket,
-        resolution: str,
+        resolution: str | Text,
         actor: str,
         *,
         auto_fulfilled: bool = False,
+        said: Text | None = None,
     ) -> Ticket:
-        """Resolve, hand the conversation back to the bot and ask for a CSAT rating."""
+        """Resolve, hand the conversation back to the bot and ask for a CSAT rating.
+
+        The customer reads ``said`` (default: the resolution) in their language; the ticket
+        keeps the resolution as written (agents read it)."""
+        told: str | Text = said or resolution
+        resolution = str(resolution)
         ticket.resolution = resolution
         ticket.auto_fulfilled = auto_fulfilled
         await self.transition(uow, ticket, TicketAction.RESOLVE, actor, detail=resolution)
         round_ = await uow.tickets.bump_resolution_round(ticket.id)
-        conversation = await uow.conversations.get(ticket.conversation_id)
-        if conversation.ticket_id == ticket.id:
-            conversation.move(ConversationAction.HAND_BACK)
-            conversation.dialogue = {"kind": "csat", "ticket_id": ticket.id, "round": round_}
-            await uow.conversations.save(conversation, self.clock())
+        conversation = await self.hand_back(uow, ticket, CsatPrompt(ticket.id, round_))
         await self.say(
             uow,
             conversation,
-            f"Your ticket {format_ticket_id(ticket.id)} has been resolved: {resolution}\n"
-            "How did we do? Please rate us from 1 (very poor) to 5 (excellent). "
-            'If the problem is not fixed, just write "not fixed".',
+            _(
+                "Your ticket {ticket} has been resolved: {resolution}\n"
+                "How did we do? Please rate us from 1 (very poor) to 5 (excellent). "
+                'If the problem is not fixed, just write "not fixed".',
+                ticket=format_ticket_id(ticket.id),
+                resolution=told,
+            ),
             buttons=csat_buttons(ticket.id, round_),
             ticket_id=ticket.id,
         )

@@ -148,6 +148,9 @@ class FulfilmentRepository:
         conversation_id: int | None,
         ticket_id: int | None,
     ) -> None:
+        """Store a new link's token; every earlier unused link of the account dies with it
+        (one reset link alive per account)."""
+        await self._revoke_others(account_id, token_hash, now)
         await self.conn.execute(
             insert(t.password_reset_tokens).values(
                 token_hash=token_hash,
@@ -176,7 +179,9 @@ class FulfilmentRepository:
         )
 
     async def use_reset_token(self, token_hash: str, now: datetime) -> bool:
-        """Mark the token used; False if it was used already or has expired (single use)."""
+        """Mark the token used; False if it was used already, revoked or has expired (single
+        use: of concurrent submissions of one link the row lock lets exactly one through).
+        Using a link revokes the account's other links."""
         result = await self.conn.execute(
             update(t.password_reset_tokens)
             .where(
@@ -185,8 +190,26 @@ class FulfilmentRepository:
                 t.password_reset_tokens.c.expires_at > now,
             )
             .values(used_at=now)
+            .returning(t.password_reset_tokens.c.account_id)
         )
-        return bool(result.rowcount == 1)
+        account_id = result.scalar_one_or_none()
+        if account_id is None:
+            return False
+        await self._revoke_others(str(account_id), token_hash, now)  # the others die too
+        return True
+
+    async def _revoke_others(self, account_id: str, token_hash: str, now: datetime) -> None:
+        """Mark the account's other unused links used (revoked) as of ``now``."""
+        tokens = t.password_reset_tokens.c
+        await self.conn.execute(
+            update(t.password_reset_tokens)
+            .where(
+                tokens.account_id == int(account_id),
+                tokens.token_hash != token_hash,
+                tokens.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )
 
     # -- verification cool-downs -------------------------------------------------------------
 

@@ -76,37 +76,6 @@ class AgentSessionRepository(_Repo):
         )
 
 
-class LoginFailureRepository(_Repo):
-    """Failed logins per (email, ip), shared by every process serving the console."""
-
-    async def add(self, email: str, ip: str, now: datetime) -> None:
-        await self.conn.execute(insert(t.login_failures).values(email=email, ip=ip, created_at=now))
-
-    async def since(self, email: str, ip: str, since: datetime) -> list[datetime]:
-        query = (
-            select(t.login_failures.c.created_at)
-            .where(
-                t.login_failures.c.email == email,
-                t.login_failures.c.ip == ip,
-                t.login_failures.c.created_at > since,
-            )
-            .order_by(t.login_failures.c.created_at)
-        )
-        return list((await self.conn.execute(query)).scalars())
-
-    async def clear(self, email: str, ip: str) -> None:
-        await self.conn.execute(
-            delete(t.login_failures).where(
-                t.login_failures.c.email == email, t.login_failures.c.ip == ip
-            )
-        )
-
-    async def purge(self, before: datetime) -> None:
-        await self.conn.execute(
-            delete(t.login_failures).where(t.login_failures.c.created_at <= before)
-        )
-
-
 @dataclass(frozen=True, slots=True)
 class Notification:
     id: int

@@ -1,11 +1,11 @@
-"""Report and problem-detection queries: the support metrics counted and ranked in the database.
+"""Report queries: the support metrics counted and ranked in the database.
 
 Nothing here loads tickets into Python: every metric is one grouped scan of the period's tickets
 (plus one ranking pass for the percentiles), so a report over a million tickets stays within a
-few seconds on SQLite and on PostgreSQL. The two dialects differ in three places, kept in
-:class:`_Dialect`: epoch seconds (``julianday`` / ``extract(epoch)``), integer floor, and
-percentiles (``percentile_cont`` on PostgreSQL; ``row_number`` over a window with the same
-linear interpolation on SQLite). Definitions of every number: ``docs/metrics.md``.
+few seconds on SQLite and on PostgreSQL. Where the two dialects differ: epoch seconds and
+integer floor (``store/sql_dialect.py``), and percentiles (``percentile_cont`` on PostgreSQL;
+``row_number`` over a window with the same linear interpolation on SQLite, here). Definitions
+of every number: ``docs/metrics.md``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Float,
-    Integer,
     and_,
     bindparam,
     case,
-    cast,
-    extract,
     func,
     literal,
     not_,
@@ -31,14 +26,14 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
-from sqlalchemy.sql.operators import custom_op
+from sqlalchemy.sql.elements import ColumnElement
 
 from models import TicketStatus, TicketType
 from models.metrics import CsatCounts, DurationStats, ReportPeriod, TicketCounts
 from models.sla import BusinessHours
 
 from . import tables as t
+from .sql_dialect import Dialect
 
 T = t.tickets
 GROUP_COLUMNS: dict[str, Any] = {
@@ -48,94 +43,27 @@ GROUP_COLUMNS: dict[str, Any] = {
     "team": T.c.team,
     "agent": T.c.assignee_id,
 }
-REOPEN_EVENT = "status:reopen"
-_JULIAN_UNIX_EPOCH = 2440587.5
+REOPEN_EVENT, SELF_SERVICE_EVENT = "status:reopen", "self_service"  # (#13: knowledge base)
 QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
 FRT_DAYS = "julianday(coalesce(first_response_at, resolved_at)) - julianday(created_at)"
 RESOLUTION_DAYS = "julianday(resolved_at) - julianday(created_at)"
-BOT_FRT_DAYS = "julianday(bot_first_response_at) - julianday(created_at)"  # migration 0008
+BOT_FRT_DAYS = "julianday(bot_first_response_at) - julianday(created_at)"  # migration 0010
 SORT_INDEXES = {
     "frt": ("ix_tickets_frt_days", FRT_DAYS),
     "rt": ("ix_tickets_resolution_days", RESOLUTION_DAYS),
     "bfrt": ("ix_tickets_bot_frt_days", BOT_FRT_DAYS),
 }
 # (name, the column of the grouped row holding how many tickets have the duration)
-_DURATIONS = (("frt", 9), ("rt", 11), ("bfrt", 13))
+_DURATIONS = (("frt", 9), ("rt", 11), ("bfrt", 14))
 _DURATION_DIGITS = 3  # julianday is a double: sub-millisecond digits are noise
-
-
-class _Dialect:
-    """The few expressions SQLite and PostgreSQL spell differently."""
-
-    def __init__(self, name: str) -> None:
-        self.pg = name == "postgresql"
-
-    def epoch(self, col: Any) -> ColumnElement[Any]:
-        if self.pg:
-            return cast(extract("epoch", col), Float)
-        return (func.julianday(col) - _JULIAN_UNIX_EPOCH) * 86400.0
-
-    def seconds_between(self, start: Any, end: Any) -> ColumnElement[Any]:
-        if self.pg:
-            return cast(extract("epoch", end - start), Float)
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-    def floor_int(self, value: Any) -> ColumnElement[Any]:
-        # Only ever applied to positive numbers, where SQLite's truncating CAST is a floor.
-        return cast(func.floor(value), BigInteger) if self.pg else cast(value, Integer)
-
-    def greatest(self, a: Any, b: Any) -> ColumnElement[Any]:
-        return func.greatest(a, b) if self.pg else func.max(a, b)
-
-    def least(self, a: Any, b: Any) -> ColumnElement[Any]:
-        return func.least(a, b) if self.pg else func.min(a, b)
-
-    def scanned(self, col: Any) -> ColumnElement[Any]:
-        """``col`` as a term SQLite will not use an index for (unary plus, its documented way).
-
-        A report reads most of the table: a sequential scan takes 0.3 s over a million tickets,
-        where SQLite's default plan (a range on ``ix_tickets_created_at``, then a row lookup per
-        ticket, or ``GROUP BY`` along ``ix_tickets_assignee_id``) takes 2 s to 30 s.
-        PostgreSQL's planner has statistics to choose well on its own.
-        """
-        if self.pg:
-            return col
-        return UnaryExpression(col, operator=custom_op("+"), type_=col.type)
-
-    def day(self, col: Any) -> ColumnElement[Any]:
-        """The UTC date of a timestamp as ``YYYY-MM-DD`` text (SQLite stores UTC text)."""
-        if self.pg:
-            return func.to_char(func.timezone("UTC", col), "YYYY-MM-DD")
-        return func.substr(col, 1, 10)
-
-    def business_seconds(self, col: Any, hours: BusinessHours) -> ColumnElement[Any]:
-        """:meth:`BusinessHours.cumulative_seconds` as SQL, term for term."""
-        local = self.epoch(col) + float(hours.utc_offset_s)
-        day = self.floor_int(local / 86400.0)
-        second = local - day * 86400.0
-        weeks = self.floor_int(day / 7.0)
-        rest = day - weeks * 7
-        prefix = hours.week_prefix_s()
-        workdays = [r for r in range(7) if hours.is_workday(r)]
-        within = self.least(self.greatest(second, hours.open_s), hours.close_s) - hours.open_s
-        return (
-            weeks * hours.weekly_s
-            + case(*((rest == r, prefix[r]) for r in range(7)), else_=0)
-            + case((rest.in_(workdays), within), else_=0.0)
-        )
-
-    def duration(self, start: Any, end: Any, hours: BusinessHours | None) -> ColumnElement[Any]:
-        if hours is None:
-            return self.seconds_between(start, end)
-        return self.business_seconds(end, hours) - self.business_seconds(start, hours)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _in_period(sql: _Dialect, period: ReportPeriod) -> ColumnElement[bool]:
+def _in_period(sql: Dialect, period: ReportPeriod) -> ColumnElement[bool]:
     created = sql.scanned(T.c.created_at)
     return and_(
         created >= period.since,
@@ -168,7 +96,7 @@ class ReportQueries:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self.sql = _Dialect(conn.dialect.name)
+        self.sql = Dialect(conn.dialect.name)
 
     def group_expression(self, by: str | None) -> ColumnElement[Any]:
         """``None`` (one group for the whole period), a :data:`GROUP_COLUMNS` key, or ``day``."""
@@ -199,9 +127,9 @@ class ReportQueries:
         """Counts and duration statistics of the period's tickets, per group value."""
         sql = self.sql
         responded_at = func.coalesce(T.c.first_response_at, T.c.resolved_at)
-        reopened = T.c.id.in_(
-            select(t.ticket_events.c.ticket_id).where(t.ticket_events.c.kind == REOPEN_EVENT)
-        )
+        event = t.ticket_events.c
+        reopened = T.c.id.in_(select(event.ticket_id).where(event.kind == REOPEN_EVENT))
+        self_served = T.c.id.in_(select(event.ticket_id).where(event.kind == SELF_SERVICE_EVENT))
         resolved = T.c.resolved_at.is_not(None)
         has_due = and_(T.c.first_response_due.is_not(None), T.c.resolution_due.is_not(None))
         fr_met = and_(responded_at.is_not(None), responded_at <= T.c.first_response_due)
@@ -228,6 +156,7 @@ class ReportQueries:
                 _flag(resolved).label("resolved"),
                 _flag(and_(resolved, T.c.resolution_count <= 1, not_(reopened))).label("fcr"),
                 _flag(and_(resolved, T.c.auto_fulfilled.is_(True))).label("auto"),
+                _flag(and_(resolved, T.c.auto_fulfilled.is_(True), self_served)).label("self"),
                 _flag(and_(has_due, fr_met, res_met)).label("sla_met"),
                 _flag(and_(has_due, or_(and_(fr_met, res_met), fr_missed, res_missed))).label(
                     "sla_decided"
@@ -250,6 +179,7 @@ class ReportQueries:
             func.count(base.c.frt),
             func.avg(base.c.rt),
             func.count(base.c.rt),
+            func.sum(base.c.self),
             func.avg(base.c.bfrt),
             func.count(base.c.bfrt),
         ]
@@ -265,7 +195,7 @@ class ReportQueries:
         if sql.pg:
             for r in rows:
                 for i, (name, _) in enumerate(_DURATIONS):
-                    percentiles[(r[0], name)] = (r[14 + 2 * i], r[15 + 2 * i])
+                    percentiles[(r[0], name)] = (r[15 + 2 * i], r[16 + 2 * i])
         elif by is None and hours is None and await self._has_sort_indexes():
             for name, n_col in _DURATIONS:
                 n = int(rows[0][n_col]) if rows and rows[0][n_col] else 0
@@ -295,12 +225,13 @@ class ReportQueries:
                 resolved=int(r[3] or 0),
                 resolved_first_contact=int(r[4] or 0),
                 auto_resolved=int(r[5] or 0),
+                self_served=int(r[12] or 0),
                 sla_met=int(r[6] or 0),
                 sla_decided=int(r[7] or 0),
                 first_response=DurationStats(_round(fp[0]), _round(fp[1]), _round(r[8]), r[9]),
                 resolution=DurationStats(_round(rp[0]), _round(rp[1]), _round(r[10]), r[11]),
                 bot_first_response=DurationStats(
-                    _round(bp[0]), _round(bp[1]), _round(r[12]), r[13]
+                    _round(bp[0]), _round(bp[1]), _round(r[13]), r[14]
                 ),
             )
         return out

@@ -24,6 +24,7 @@ from models import (
 
 from . import rows
 from . import tables as t
+from .dialogues import dialogue_to_json
 
 
 class _Repo:
@@ -184,7 +185,7 @@ class ConversationRepository(_Repo):
                 address=conversation.address,
                 state=conversation.state.value,
                 ticket_id=conversation.ticket_id,
-                dialogue=conversation.dialogue,
+                dialogue=dialogue_to_json(conversation.dialogue),
                 last_seq=0,
                 access_token_hash=access_token_hash,
                 created_at=now,
@@ -204,7 +205,7 @@ class ConversationRepository(_Repo):
                 "_id": conversation.id,
                 "state": conversation.state.value,
                 "ticket_id": conversation.ticket_id,
-                "dialogue": conversation.dialogue,
+                "dialogue": dialogue_to_json(conversation.dialogue),
                 "delivery_blocked": conversation.delivery_blocked,
                 "updated_at": now,
             },

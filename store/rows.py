@@ -25,6 +25,8 @@ from models import (
     TicketType,
 )
 
+from .dialogues import dialogue_from_json
+
 
 def customer(row: RowMapping) -> Customer:
     return Customer(
@@ -48,7 +50,7 @@ def conversation(row: RowMapping) -> Conversation:
         address=row["address"],
         state=ConversationState(row["state"]),
         ticket_id=row["ticket_id"],
-        dialogue=row["dialogue"],
+        dialogue=dialogue_from_json(row["dialogue"]),
         delivery_blocked=row["delivery_blocked"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -81,7 +83,7 @@ def message(row: RowMapping) -> Message:
     )
 
 
-# problem_id is not here: only the conditional link in store/reports.py sets it, so saving a
+# problem_id is not here: only the conditional link in store/problems.py sets it, so saving a
 # ticket loaded before a concurrent link can never undo the link.
 TICKET_MUTABLE = (
     "description",

@@ -256,14 +256,12 @@ agent_sessions = Table(
 
 # -- hand-off: login throttling, console notifications, ticket flags ------------------------
 
-login_failures = Table(
-    "login_failures",
+rate_counters = Table(  # abuse limits and login attempts (store/limits.py)
+    "rate_counters",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("email", String(320), nullable=False),
-    Column("ip", String(64), nullable=False),
-    _now_col("created_at"),
-    Index("ix_login_failures_email_ip_created", "email", "ip", "created_at"),
+    Column("subject", String(200), primary_key=True),
+    _now_col("window_start"),
+    Column("hits", Integer, nullable=False),
 )
 
 agent_notifications = Table(
@@ -380,4 +378,22 @@ macros = Table(
     Column("owner_id", Id, ForeignKey("agents.id")),  # NULL: shared with every agent
     _now_col("created_at"),
     _now_col("updated_at"),
+)
+
+articles = Table(  # the knowledge base (#13): help-centre articles the bot answers from
+    "articles",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(16), nullable=False, default="en"),
+    Column("tags", JSON),
+    Column("intents", JSON),
+    Column("published", Boolean, nullable=False, default=False),
+    Column("author", String(320)),
+    Column("translation_of", Id, ForeignKey("articles.id", ondelete="SET NULL")),
+    _now_col("created_at"),
+    _now_col("updated_at"),
+    Index("ix_articles_published_language", "published", "language"),
+    Index("ix_articles_translation_of", "translation_of"),
 )

@@ -6,16 +6,17 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .articles import ArticleRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
     HandoffQueryRepository,
-    LoginFailureRepository,
     NotificationRepository,
     TicketFlagRepository,
 )
+from .limits import RateCounterRepository
 from .outbox import OutboxRepository
-from .problem_queries import ProblemQueries
+from .problems import ProblemQueries
 from .reports import ReportQueries
 from .repositories import ConversationRepository, CustomerRepository, MessageRepository
 from .search import TicketSearch
@@ -50,7 +51,7 @@ class UnitOfWork:
         self.labels = TrainingLabelRepository(conn)
         # hand-off to agents
         self.sessions = AgentSessionRepository(conn)
-        self.login_failures = LoginFailureRepository(conn)
+        self.limits = RateCounterRepository(conn)  # abuse limits, login attempts
         self.notifications = NotificationRepository(conn)
         self.flags = TicketFlagRepository(conn)
         self.handoff = HandoffQueryRepository(conn)
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.search, self.tags = TicketSearch(conn), TagRepository(conn)
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
+        self.articles = ArticleRepository(conn)  # the knowledge base
         self._after_commit: list[Callable[[], None]] = []
 
     @property

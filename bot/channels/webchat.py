@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 MAX_PAYLOAD = 256
 MAX_WAIT = 30.0
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
@@ -96,8 +98,22 @@ async def _session(request: web.Request, websocket: bool = False) -> ChatSession
     return await backend.authenticate(request.match_info["session_id"], token)
 
 
+def parse_language(raw: bytes) -> str | None:
+    """The browser's language from an optional ``{"language": "fr-FR"}`` body, as ``fr``."""
+    body = parse_json(raw) if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise ValidationError('the body must be a JSON object like {"language": "fr-FR"}')
+    if "language" not in body:
+        return None
+    language = body["language"]
+    if not isinstance(language, str) or not LANGUAGE_TAG.match(language):
+        raise ValidationError('"language" must be a language tag such as "fr" or "de-AT"')
+    return language[:2].lower()
+
+
 async def create_session(request: web.Request) -> web.Response:
-    session_id, token = await request.app[BACKEND].create_session()
+    language = parse_language(await request.read())
+    session_id, token = await request.app[BACKEND].create_session(language)
     return web.json_response({"session_id": session_id, "token": token}, status=201)
 
 

@@ -16,6 +16,7 @@ import click
 from models import TicketFilter, TicketStatus, parse_ticket_id
 
 from .accounts import accounts
+from .articles import articles
 from .classifier import classifier
 from .common import FrontdeskGroup, database_option, run_async, settings_from, with_store
 from .report import report
@@ -242,5 +243,6 @@ def agents_list(as_json: bool, database_url: str | None) -> None:
 
 
 main.add_command(accounts)
+main.add_command(articles)
 main.add_command(report)
 main.add_command(classifier)

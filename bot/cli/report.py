@@ -50,6 +50,7 @@ def render_text(data: dict[str, Any]) -> str:
             f"{indent}CSAT                   mean {mean}, satisfied "
             f"{_fmt_share(csat['satisfied_share'])} ({csat['responses']} responses)",
             f"{indent}automation rate        {_fmt_share(m['automation_rate'])}",
+            f"{indent}self-service rate      {_fmt_share(m.get('self_service_rate'))}",
             f"{indent}SLA compliance         {_fmt_share(m['sla_compliance'])}",
         ]
 

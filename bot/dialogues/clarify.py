@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
 
 from classifier.base import Classifier
 from classifier.clarify import Clarification
-from models import Button, Prediction, Priority, TicketType
+from models import Button, Clarifying, Prediction
+from models.texts import N_, _
 
 from ..dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, Turn
 
-KIND = "clarify"
-"""``conversation.dialogue["kind"]`` while a clarifying question is open."""
 INTENT_PREFIX = "intent:"
 SOMETHING_ELSE = "intent:other"
 TALK_TO_A_PERSON = "intent:human"
@@ -28,9 +26,10 @@ OpenTicket = Callable[[Turn, Prediction, "str | None", "tuple[int, ...]"], Await
 
 
 class ClarifyingDialogue:
-    """Asks, reads the answer (a button or the problem in other words), then opens the ticket."""
+    """Asks, reads the answer (a button or the problem in other words), then opens the ticket.
+    The engine's driver for ``Clarifying``."""
 
-    kind = KIND
+    dialogues = (Clarifying,)
 
     def __init__(
         self, clarifier: Clarifier, classifier: Classifier, open_ticket: OpenTicket
@@ -51,27 +50,21 @@ class ClarifyingDialogue:
         turn: Turn,
         question: Clarification,
         prediction: Prediction,
-        dialogue: dict[str, Any] | None = None,
+        dialogue: Clarifying | None = None,
     ) -> None:
         """Offer the likeliest intents as buttons, or (fewer than two, or asked once
         already) ask the customer to say it in other words."""
-        state: dict[str, Any] = dialogue or {
-            "kind": KIND,
-            "text": turn.message.text,
-            "message_ids": [turn.message.id],
-            "prediction": _prediction_json(prediction),
-            "rephrased": False,
-        }
-        person = Button("Talk to a person", TALK_TO_A_PERSON)
+        state = dialogue or Clarifying(turn.message.text, (turn.message.id,), prediction)
+        person = Button(N_("Talk to a person"), TALK_TO_A_PERSON)
         if len(question.options) >= 2 and dialogue is None:
-            state["options"] = {o.intent: round(o.probability, 4) for o in question.options}
+            options = {o.intent: round(o.probability, 4) for o in question.options}
+            state = replace(state, options=options)
             buttons = tuple(Button(o.label, INTENT_PREFIX + o.intent) for o in question.options)
-            text = "I want to get this right. Which of these is closest to what you need?"
-            buttons = (*buttons, Button("Something else", SOMETHING_ELSE), person)
+            text = _("I want to get this right. Which of these is closest to what you need?")
+            buttons = (*buttons, Button(N_("Something else"), SOMETHING_ELSE), person)
         else:
-            state["rephrased"] = True
-            state["options"] = {}
-            text = (
+            state = replace(state, rephrased=True, options={})
+            text = _(
                 "Sorry, I'm not sure I understood. Could you describe it in other words, "
                 "in a sentence or two?"
             )
@@ -80,11 +73,18 @@ class ClarifyingDialogue:
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
         await turn.say(text, buttons=buttons)
 
-    async def on_answer(self, turn: Turn, dialogue: dict[str, Any], answer: str) -> None:
+    async def on_button(self, turn: Turn, payload: str) -> bool:
+        dialogue = turn.conversation.dialogue
+        if not isinstance(dialogue, Clarifying) or not payload.startswith(INTENT_PREFIX):
+            return False
+        await self.on_answer(turn, dialogue, payload)
+        return True
+
+    async def on_answer(self, turn: Turn, dialogue: Clarifying, answer: str) -> None:
         """A button of a clarifying question: open the ticket with the chosen intent (and keep
         the choice as a labelled example), ask to rephrase once, or hand off."""
-        original = _prediction_from(dialogue["prediction"])
-        options: dict[str, float] = dict(dialogue.get("options") or {})
+        original = dialogue.prediction
+        options = dialogue.options
         turn.conversation.dialogue = None
         if answer == TALK_TO_A_PERSON:
             chosen = self.clarifier.prediction_for(HUMAN_INTENT, original)
@@ -95,65 +95,40 @@ class ClarifyingDialogue:
             chosen = replace(chosen, confidence=options[intent])
             await self._open_from_clarify(turn, dialogue, chosen)
             assert turn.ticket is not None
-            await self.clarifier.record_answer(
-                turn.uow, str(dialogue["text"]), intent, turn.ticket.id
-            )
+            await self.clarifier.record_answer(turn.uow, dialogue.text, intent, turn.ticket.id)
         else:  # "Something else", or a button of an older question
             await self._rephrase_or_hand_off(turn, dialogue, original)
 
-    async def on_text(self, turn: Turn, dialogue: dict[str, Any]) -> None:
+    async def on_text(self, turn: Turn) -> bool:
         """Free text after a clarifying question: the problem said in other words."""
+        dialogue = turn.conversation.dialogue
+        if not isinstance(dialogue, Clarifying):
+            return False
+        await self._reworded(turn, dialogue)
+        return True
+
+    async def _reworded(self, turn: Turn, dialogue: Clarifying) -> None:
         prediction = turn.prediction or self._classifier.classify(turn.message.text)
         question = self.clarifier.question(prediction)
         if prediction.intent == GREETING_INTENT or (question is not None and question.ask):
-            dialogue = dict(dialogue, message_ids=[*dialogue["message_ids"], turn.message.id])
-            original = _prediction_from(dialogue["prediction"])
-            await self._rephrase_or_hand_off(turn, dialogue, original)
+            dialogue = replace(dialogue, message_ids=(*dialogue.message_ids, turn.message.id))
+            await self._rephrase_or_hand_off(turn, dialogue, dialogue.prediction)
             return
         turn.conversation.dialogue = None
-        description = f"{dialogue['text']}\n{turn.message.text}"
-        await self._open_ticket(
-            turn, prediction, description, tuple(int(i) for i in dialogue["message_ids"])
-        )
+        description = f"{dialogue.text}\n{turn.message.text}"
+        await self._open_ticket(turn, prediction, description, dialogue.message_ids)
 
     async def _rephrase_or_hand_off(
-        self, turn: Turn, dialogue: dict[str, Any], original: Prediction
+        self, turn: Turn, dialogue: Clarifying, original: Prediction
     ) -> None:
-        if not dialogue.get("rephrased"):
-            await self.ask(turn, Clarification(True, ()), original, dict(dialogue))
+        if not dialogue.rephrased:
+            await self.ask(turn, Clarification(True, ()), original, dialogue)
             return
         turn.conversation.dialogue = None
         await self._open_from_clarify(turn, dialogue, original)
 
     async def _open_from_clarify(
-        self, turn: Turn, dialogue: dict[str, Any], prediction: Prediction
+        self, turn: Turn, dialogue: Clarifying, prediction: Prediction
     ) -> None:
-        earlier = tuple(int(i) for i in dialogue["message_ids"] if int(i) != turn.message.id)
-        await self._open_ticket(turn, prediction, str(dialogue["text"]), earlier)
-
-
-def _prediction_json(prediction: Prediction) -> dict[str, Any]:
-    """A prediction as JSON, kept in ``conversation.dialogue`` while a question is open."""
-    return {
-        "intent": prediction.intent,
-        "type": prediction.type.value,
-        "priority": prediction.priority.value,
-        "confidence": prediction.confidence,
-        "team": prediction.team,
-        "fulfiller": prediction.fulfiller,
-        "alternatives": [list(a) for a in prediction.alternatives],
-        "language": prediction.language,
-    }
-
-
-def _prediction_from(data: dict[str, Any]) -> Prediction:
-    return Prediction(
-        intent=str(data["intent"]),
-        type=TicketType(data["type"]),
-        priority=Priority(data["priority"]),
-        confidence=float(data["confidence"]),
-        team=data.get("team"),
-        fulfiller=data.get("fulfiller"),
-        alternatives=tuple((str(i), float(p)) for i, p in data.get("alternatives") or ()),
-        language=data.get("language"),
-    )
+        earlier = tuple(i for i in dialogue.message_ids if i != turn.message.id)
+        await self._open_ticket(turn, prediction, dialogue.text, earlier)

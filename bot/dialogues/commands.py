@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from models import ConversationAction, TicketFilter, format_ticket_id
+from models.texts import STATUSES, _, joined, word
 
 from ..dialogue import Turn
 
@@ -20,13 +21,18 @@ async def on_command(turn: Turn, command: str, new_issue: NewIssue) -> None:
             TicketFilter(customer_ids=ids, open_only=True, limit=10)
         )
         if not open_tickets:
-            await turn.say("You have no open tickets.")
+            await turn.say(_("You have no open tickets."))
             return
         lines = [
-            f"{format_ticket_id(t.id)}: {t.status.value.replace('_', ' ')} - {t.description[:60]}"
+            _(
+                "{ticket}: {status} - {description}",
+                ticket=format_ticket_id(t.id),
+                status=word(STATUSES.get(t.status.value, t.status.value)),
+                description=t.description[:60],
+            )
             for t in open_tickets
         ]
-        await turn.say("Your open tickets:\n" + "\n".join(lines))
+        await turn.say(_("Your open tickets:\n{tickets}", tickets=joined(lines)))
     elif command in ("new", "ticket"):
         turn.conversation.ticket_id = None
         turn.conversation.dialogue = None
@@ -39,9 +45,11 @@ async def on_command(turn: Turn, command: str, new_issue: NewIssue) -> None:
             turn.ticket = None
             await new_issue(turn)
         else:
-            await turn.say("Sure, let's start a new ticket. What can I help you with?")
+            await turn.say(_("Sure, let's start a new ticket. What can I help you with?"))
     else:  # /start, /help and anything unknown
         await turn.say(
-            "Hi! I'm the support assistant. Describe your problem or request and I'll open "
-            "a ticket. Commands: /status lists your open tickets, /new starts a new ticket."
+            _(
+                "Hi! I'm the support assistant. Describe your problem or request and I'll open "
+                "a ticket. Commands: /status lists your open tickets, /new starts a new ticket."
+            )
         )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from models import Button
 from models.accounts import Account
+from models.texts import Text
 
 if TYPE_CHECKING:
     from .directory import AccountDirectory
@@ -48,9 +49,9 @@ class Fact:
     """
 
     name: str
-    prompt: str
+    prompt: Text
     parse: Callable[[str], str | None]
-    invalid: str
+    invalid: Text
     retries: int = 2
     ask_if: Callable[[Mapping[str, str]], bool] | None = None
     confirm_by_code: bool = False
@@ -99,18 +100,18 @@ class Outcome:
     """What the action achieved: the customer's words, the agents' notes and the effects."""
 
     kind: OutcomeKind
-    say: str
+    say: Text  # the customer's words (in their language); ``notes`` are the agents' (English)
     notes: str
     mails: tuple[Mail, ...] = ()
     reset_links: tuple[ResetLinkGrant, ...] = ()
     wait: timedelta | None = None  # WAITING: how long before an agent takes over
 
     @classmethod
-    def done(cls, say: str, notes: str, mails: tuple[Mail, ...] = ()) -> Outcome:
+    def done(cls, say: Text, notes: str, mails: tuple[Mail, ...] = ()) -> Outcome:
         return cls(OutcomeKind.DONE, say, notes, mails)
 
     @classmethod
-    def refused(cls, say: str, notes: str) -> Outcome:
+    def refused(cls, say: Text, notes: str) -> Outcome:
         return cls(OutcomeKind.REFUSED, say, notes)
 
 

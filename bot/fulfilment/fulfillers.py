@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from models import Button
 from models.accounts import AccountRole
+from models.texts import N_, Text, _
 
 from .base import (
     ActionContext,
@@ -28,12 +29,12 @@ from .entitlements import Entitlements
 RESET_LINK_TTL = timedelta(minutes=30)
 
 
-def _account_email(prompt: str) -> Fact:
+def _account_email(prompt: Text) -> Fact:
     return Fact(
         name="email",
         prompt=prompt,
         parse=parse_email,
-        invalid=(
+        invalid=_(
             "That doesn't look like an email address. Please type the email address you sign "
             "in with, like name@example.com."
         ),
@@ -49,8 +50,10 @@ class PasswordReset:
     title = "password reset"
     verification = Verification.RESET_LINK
     identity = _account_email(
-        "What is the email address of your account? I'll send a link to set a new password "
-        "to the address we have on file."
+        _(
+            "What is the email address of your account? I'll send a link to set a new password "
+            "to the address we have on file."
+        )
     )
     facts: tuple[Fact, ...] = ()
 
@@ -59,15 +62,18 @@ class PasswordReset:
         if ctx.directory.sends_own_reset_mail:
             await ctx.directory.request_password_reset(email, ctx.ticket_ref)
             return Outcome.done(
-                "If an account exists for that address, our account system has just emailed it "
-                "a link to set a new password. It may take a few minutes to arrive.",
+                _(
+                    "If an account exists for that address, our account system has just emailed "
+                    "it a link to set a new password. It may take a few minutes to arrive."
+                ),
                 "The account system was asked to mail a password-reset link to the address "
                 "on file.",
             )
-        say = (
+        say = _(
             "If an account exists for that address, I've emailed it a link to set a new "
-            f"password. The link works once and expires in {_minutes(RESET_LINK_TTL)} minutes. "
-            "I'll close this ticket as soon as the new password is set."
+            "password. The link works once and expires in {minutes} minutes. I'll close this "
+            "ticket as soon as the new password is set.",
+            minutes=_minutes(RESET_LINK_TTL),
         )
         if ctx.account is None:
             return Outcome(
@@ -100,8 +106,8 @@ class PasswordReset:
 
 def _parse_field(text: str) -> str | None:
     lowered = text.lower()
-    wants_email = bool(re.search(r"e-?mail|address", lowered))
-    wants_name = bool(re.search(r"\bname\b", lowered))
+    wants_email = bool(re.search(r"e-?mail|address|adresse|correo|courriel", lowered))
+    wants_name = bool(re.search(r"\b(name|nom|nombre)\b", lowered))
     if wants_email == wants_name:
         return None
     return "email" if wants_email else "name"
@@ -115,30 +121,33 @@ class AccountUpdate:
     title = "account details update"
     verification = Verification.EMAIL_CODE
     identity = _account_email(
-        "What is the email address of your account? I'll send a code there to make sure it's you."
+        _(
+            "What is the email address of your account? I'll send a code there to make sure "
+            "it's you."
+        )
     )
     facts: tuple[Fact, ...] = (
         Fact(
             name="field",
-            prompt=(
+            prompt=_(
                 "You're verified. What would you like to change: your name or your email address?"
             ),
             parse=_parse_field,
-            invalid='Please answer "name" or "email".',
-            buttons=(Button("Name", "name"), Button("Email address", "email")),
+            invalid=_('Please answer "name" or "email".'),
+            buttons=(Button(N_("Name"), "name"), Button(N_("Email address"), "email")),
         ),
         Fact(
             name="new_name",
-            prompt="What should the new name be?",
+            prompt=_("What should the new name be?"),
             parse=parse_name,
-            invalid="Please type the new name (at most 200 characters).",
+            invalid=_("Please type the new name (at most 200 characters)."),
             ask_if=lambda facts: facts.get("field") == "name",
         ),
         Fact(
             name="new_email",
-            prompt="What is the new email address? I'll send a code there to confirm it.",
+            prompt=_("What is the new email address? I'll send a code there to confirm it."),
             parse=parse_email,
-            invalid="That doesn't look like an email address. Please type the new address.",
+            invalid=_("That doesn't look like an email address. Please type the new address."),
             ask_if=lambda facts: facts.get("field") == "email",
             confirm_by_code=True,
         ),
@@ -147,19 +156,19 @@ class AccountUpdate:
     async def perform(self, ctx: ActionContext) -> Outcome:
         account = ctx.account
         if account is None:  # cannot happen after a verified code; refuse rather than guess
-            return Outcome.refused("I couldn't find the account any more.", "Account vanished.")
+            return Outcome.refused(_("I couldn't find the account any more."), "Account vanished.")
         if ctx.facts.get("field") == "name":
             new_name = ctx.facts["new_name"]
             await ctx.directory.update(account, name=new_name)
             return Outcome.done(
-                f"Done: the name on your account is now {new_name}.",
+                _("Done: the name on your account is now {name}.", name=new_name),
                 f"The account's name was changed from {account.name} to {new_name} after "
                 "verification by a code mailed to its address.",
             )
         new_email = ctx.facts["new_email"]
         if new_email == account.email:
             return Outcome.done(
-                "That is already the email address of your account, so nothing needed changing.",
+                _("That is already the email address of your account, so nothing needed changing."),
                 "No change: the new address equals the current one.",
             )
         await ctx.directory.update(account, email=new_email)
@@ -169,7 +178,7 @@ class AccountUpdate:
             "both addresses. If this was not you, reply to this mail at once.\n"
         )
         return Outcome.done(
-            f"Done: your account's email address is now {new_email}.",
+            _("Done: your account's email address is now {email}.", email=new_email),
             f"The account's email address was changed from {account.email} to {new_email}, "
             "confirmed with codes mailed to both the old and the new address.",
             mails=(
@@ -186,21 +195,23 @@ class AddTeamMember:
     title = "new team member"
     verification = Verification.EMAIL_CODE
     identity = _account_email(
-        "What is the email address of your own account? Only an administrator of your "
-        "organisation can add members; I'll send a code there to make sure it's you."
+        _(
+            "What is the email address of your own account? Only an administrator of your "
+            "organisation can add members; I'll send a code there to make sure it's you."
+        )
     )
     facts: tuple[Fact, ...] = (
         Fact(
             name="member_email",
-            prompt="You're verified. What is the email address of the person to add?",
+            prompt=_("You're verified. What is the email address of the person to add?"),
             parse=parse_email,
-            invalid="That doesn't look like an email address. Please type the new member's.",
+            invalid=_("That doesn't look like an email address. Please type the new member's."),
         ),
         Fact(
             name="member_name",
-            prompt="And their full name?",
+            prompt=_("And their full name?"),
             parse=parse_name,
-            invalid="Please type their name (at most 200 characters).",
+            invalid=_("Please type their name (at most 200 characters)."),
         ),
     )
 
@@ -208,14 +219,16 @@ class AddTeamMember:
         admin = ctx.account
         if admin is None or not admin.is_admin or admin.org is None:
             return Outcome.refused(
-                "Your account is not an administrator of an organisation, so I can't add "
-                "members myself.",
+                _(
+                    "Your account is not an administrator of an organisation, so I can't add "
+                    "members myself."
+                ),
                 "The verified account is not an organisation admin: nothing was changed.",
             )
         member_email, member_name = ctx.facts["member_email"], ctx.facts["member_name"]
         if await ctx.directory.find(member_email) is not None:
             return Outcome.refused(
-                "That address already has an account, so adding it needs a closer look.",
+                _("That address already has an account, so adding it needs a closer look."),
                 f"{member_email} already has an account: nothing was changed.",
             )
         await ctx.directory.add_member(
@@ -227,8 +240,13 @@ class AddTeamMember:
             "password reset with this email address.\n"
         )
         return Outcome.done(
-            f"Done: {member_name} ({member_email}) is now a member of {admin.org}. I've "
-            "emailed them how to sign in.",
+            _(
+                "Done: {name} ({email}) is now a member of {org}. I've emailed them how to "
+                "sign in.",
+                name=member_name,
+                email=member_email,
+                org=admin.org,
+            ),
             f"{member_name} <{member_email}> was added to {admin.org} as a member at the "
             f"request of verified admin {admin.email}.",
             mails=(Mail(member_email, f"You've been added to {admin.org}", welcome),),
@@ -245,20 +263,24 @@ class FeatureAccess:
     def __init__(self, entitlements: Entitlements) -> None:
         self.entitlements = entitlements
         self.identity = _account_email(
-            "What is the email address of your account? I'll send a code there to make sure "
-            "it's you."
+            _(
+                "What is the email address of your account? I'll send a code there to make "
+                "sure it's you."
+            )
         )
         self.facts: tuple[Fact, ...] = (
             Fact(
                 name="feature",
-                prompt=(
+                prompt=_(
                     "You're verified. Which feature do you need? I can grant these myself: "
-                    f"{entitlements.labels()}."
+                    "{features}.",
+                    features=entitlements.labels(),
                 ),
                 parse=self._parse_feature,
-                invalid=(
-                    f"I can only grant these features myself: {entitlements.labels()}. Which "
-                    'one do you need? (For anything else, type "agent".)'
+                invalid=_(
+                    "I can only grant these features myself: {features}. Which one do you "
+                    'need? (For anything else, type "agent".)',
+                    features=entitlements.labels(),
                 ),
                 prefill=True,
             ),
@@ -272,22 +294,28 @@ class FeatureAccess:
         account = ctx.account
         feature = self.entitlements.get(ctx.facts["feature"])
         if account is None or feature is None:
-            return Outcome.refused("I can't grant that myself.", "Unknown account or feature.")
+            return Outcome.refused(_("I can't grant that myself."), "Unknown account or feature.")
         if feature.key in account.features:
             return Outcome.done(
-                f"Your account already has {feature.label}; nothing needed changing.",
+                _(
+                    "Your account already has {feature}; nothing needed changing.",
+                    feature=feature.label,
+                ),
                 f"{account.email} already had {feature.label}.",
             )
         if account.role not in feature.roles:
             return Outcome.refused(
-                f"{feature.label} needs an administrator's approval for your account.",
+                _(
+                    "{feature} needs an administrator's approval for your account.",
+                    feature=feature.label,
+                ),
                 f"{feature.label} is limited to roles "
                 f"{', '.join(sorted(r.value for r in feature.roles))}; {account.email} is "
                 f"{account.role.value}: nothing was changed.",
             )
         await ctx.directory.grant_feature(account, feature.key)
         return Outcome.done(
-            f"Done: your account now has {feature.label}.",
+            _("Done: your account now has {feature}.", feature=feature.label),
             f"{feature.label} was granted to {account.email} per the entitlement list.",
         )
 

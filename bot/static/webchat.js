@@ -36,7 +36,8 @@
 
   async function ensureSession() {
     if (session) return;
-    session = await api("POST", "/api/chat/sessions");
+    const language = (navigator.language || "").match(/^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$/);
+    session = await api("POST", "/api/chat/sessions", language ? { language: language[0] } : {});
     localStorage.setItem(KEY, JSON.stringify(session));
   }
 

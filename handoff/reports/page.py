@@ -172,6 +172,7 @@ def metric_rows(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[
             lambda m: m["csat"]["satisfied_share"], _share),
         row("CSAT responses", "csat.responses", lambda m: m["csat"]["responses"], count),
         row("Automation rate", "automation_rate", lambda m: m["automation_rate"], _share),
+        row("Self-service rate", "self_service_rate", lambda m: m["self_service_rate"], _share),
         row("SLA compliance", "sla_compliance", lambda m: m["sla_compliance"], _share),
     ]  # fmt: skip
 

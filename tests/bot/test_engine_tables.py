@@ -10,10 +10,19 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.clarifying import CatalogClarifier
+from bot.dialogue import Turn
 from bot.engine import Engine
 from bot.ports import InboundEvent
 from classifier.catalog import load_catalog
-from models import ChannelKind, ConversationState, Prediction, SenderKind
+from models import (
+    ChannelKind,
+    Clarifying,
+    ConversationState,
+    Fulfilment,
+    Phase,
+    Prediction,
+    SenderKind,
+)
 from service.bus import EventBus
 from service.desk import Desk
 
@@ -119,7 +128,7 @@ async def test_first_contact_greeting_status_ticket_and_the_queue(chat: Chat) ->
 async def test_an_unsure_bot_asks_then_opens_the_ticket_the_customer_chose(chat: Chat) -> None:
     question = await chat.says("my workspace thing is acting weird")
     assert question == ["I want to get this right. Which of these is closest to what you need?"]
-    assert chat.store.conversation(chat.address).dialogue["kind"] == "clarify"  # type: ignore[index]
+    assert isinstance(chat.store.conversation(chat.address).dialogue, Clarifying)
     opened = await chat.says(payload="intent:login_failure")
     assert "opened ticket FD-1001" in opened[0]
     ticket = chat.store.rows.tickets[1]
@@ -191,3 +200,54 @@ async def test_an_old_button_and_a_request_for_a_person(chat: Chat) -> None:
     assert answer[0].startswith("Of course, I'll get you a human agent.")
     outbound = [m for m in chat.store.rows.messages.values() if m.sender is SenderKind.BOT]
     assert len(outbound) == 2
+
+
+class CrashReportDriver:
+    """A hand-written ``TicketDriver``: takes app crashes, asks for the app's version, then
+    hands the ticket to an agent. Shows that a new exchange plugs into the engine's router
+    without touching it."""
+
+    dialogues = (Fulfilment,)
+
+    def handles(self, prediction: Prediction) -> bool:
+        return prediction.intent == "app_crash"
+
+    async def start(self, turn: Turn) -> None:
+        turn.conversation.dialogue = Fulfilment("crash_report", Phase.ASK, "version")
+        await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
+        await turn.say("Which version of the app do you run?")
+
+    async def on_text(self, turn: Turn) -> bool:
+        await turn.say(f"Thanks, noted: {turn.message.text}.")
+        await turn.hand_off("crash report complete")
+        return True
+
+    async def on_button(self, turn: Turn, payload: str) -> bool:
+        return False
+
+
+# (customer says or presses, the answers, who owns the conversation afterwards)
+BOT = ConversationState.WITH_BOT
+CRASH_REPORT = [
+    ("The app crashes on start", ["opened ticket FD-1001", "Which version"], BOT),
+    ("csat:9:9:9", ["that button is no longer active"], BOT),
+    ("4.2.1", ["Thanks, noted: 4.2.1."], WAITING),
+]  # fmt: skip
+
+
+async def test_a_dialogue_driver_plugs_into_the_router(chat: Chat) -> None:
+    classifier = KeywordClassifier()
+    chat.engine = Engine(
+        chat.store,  # type: ignore[arg-type]
+        chat.desk,
+        classifier,
+        drivers=(CrashReportDriver(),),
+        workers=1,
+    )
+    for says, answers, owner in CRASH_REPORT:
+        is_button = says.startswith("csat:")
+        replies = await (chat.says(payload=says) if is_button else chat.says(says))
+        assert len(replies) == len(answers), (says, replies)
+        for reply, expected in zip(replies, answers, strict=True):
+            assert expected in reply, (says, reply)
+        assert chat.store.in_state(chat.address) is owner, says

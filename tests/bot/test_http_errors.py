@@ -32,7 +32,7 @@ CLOSED = "cannot resolve a ticket that is closed"
         (LoginRefused("wrong email or password"), 401, {"error": "wrong email or password"}, None),
         (Forbidden("managers only"), 403, {"error": "managers only"}, None),
         (RateLimited(0.3), 429, {"error": "you are sending messages too fast"}, "1"),
-        (LoginThrottled(90), 429, {"error": "too many failed logins; try again in 90 s"}, "90"),
+        (LoginThrottled(90), 429, {"error": "too many login attempts; try again in 90 s"}, "90"),
         (InvalidTransition("closed", "resolve"), 409, {"error": CLOSED, "status": "closed"}, None),
         (Conflict("opened elsewhere first"), 409, {"error": "opened elsewhere first"}, None),
         (ValidationError("the message is empty"), 400, {"error": "the message is empty"}, None),

@@ -211,6 +211,7 @@ EXPECTED: dict[str, Any] = {
     "escalation_rate": 1 / 6,
     "csat": {"mean": 3.0, "satisfied_share": 0.4, "responses": 5},
     "automation_rate": 1 / 6,
+    "self_service_rate": 0.0,
     "sla_compliance": 0.4,
 }
 

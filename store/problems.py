@@ -1,5 +1,5 @@
-"""Problem detection's queries (``uow.problems``): the incidents spike detection reads, the
-claim that keeps one open problem per intent, and the links between incidents and problems."""
+"""Problem detection's queries: the incidents spike detection reads, and the claim that keeps
+one open problem ticket per intent (``uow.problems``)."""
 
 from __future__ import annotations
 

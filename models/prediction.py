@@ -1,0 +1,26 @@
+"""The classifier's answer, as the rest of the domain reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .enums import Priority, TicketType
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the classifier thinks a text is about.
+
+    ``alternatives`` lists the next likeliest intents with their probabilities, best first, so
+    the bot can ask a clarifying question when ``confidence`` is low. ``language`` is the
+    text's language (ISO 639-1), ``None`` when too short or unsure to tell.
+    """
+
+    intent: str
+    type: TicketType
+    priority: Priority
+    confidence: float
+    team: str | None = None
+    fulfiller: str | None = None
+    alternatives: tuple[tuple[str, float], ...] = field(default=())
+    language: str | None = None

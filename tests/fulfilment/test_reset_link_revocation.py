@@ -1,0 +1,61 @@
+"""One reset link alive per account (issue #15, "Why" 4 and 8d): a newer link revokes the
+earlier ones, using one revokes the rest, and of concurrent submissions of one link exactly one
+sets the password."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service.passwords import verify_password
+
+from .conftest import LINK, Desk, DeskFactory
+
+
+async def mailed_link(desk: Desk, count: int) -> str:
+    customer = await desk.customer()
+    await customer.ask("I forgot my password and can't log in", count=2)
+    await customer.ask("carol@example.com")
+    bodies = await desk.mail.wait_for("carol@example.com", count=count)
+    link = LINK.search(bodies[count - 1])
+    assert link is not None, bodies[count - 1]
+    return link.group(0).replace(str(desk.fd.settings.base_url), "")
+
+
+def form(password: str) -> dict[str, str]:
+    return {"password": password, "confirm": password}
+
+
+async def test_a_newer_link_revokes_the_earlier_ones_and_using_it_revokes_the_rest(
+    make_desk: DeskFactory, database_url: str
+) -> None:
+    desk = await make_desk(database_url)
+    await desk.add_account("carol@example.com", "Carol")
+    first = await mailed_link(desk, 1)
+    assert (await desk.client.get(first)).status == 200
+    second = await mailed_link(desk, 2)
+    assert (await desk.client.get(first)).status == 410, "a newer link revokes the earlier one"
+    refused = await desk.client.post(first, data=form("0ld-Link-Passw0rd!"))
+    assert refused.status == 410
+    assert (await desk.client.post(second, data=form("N3w-Secret-Passw0rd!"))).status == 200
+    for used_or_revoked in (first, second):
+        assert (await desk.client.get(used_or_revoked)).status == 410
+    account = await desk.account("carol@example.com")
+    stored = await desk.fd.store.read(lambda uow: uow.accounts.password_hash(account.id))
+    assert stored and verify_password(stored, "N3w-Secret-Passw0rd!")
+
+
+async def test_concurrent_submissions_of_one_link_set_the_password_exactly_once(
+    make_desk: DeskFactory, database_url: str
+) -> None:
+    desk = await make_desk(database_url)
+    await desk.add_account("carol@example.com", "Carol")
+    link = await mailed_link(desk, 1)
+    passwords = [f"Parallel-Passw0rd-{i}!" for i in range(8)]
+    answers = await asyncio.gather(*(desk.client.post(link, data=form(p)) for p in passwords))
+    statuses = [a.status for a in answers]
+    assert sorted(statuses) == [200] + [410] * 7, statuses
+    winner = passwords[statuses.index(200)]
+    account = await desk.account("carol@example.com")
+    stored = await desk.fd.store.read(lambda uow: uow.accounts.password_hash(account.id))
+    assert stored and verify_password(stored, winner)
+    assert all(not verify_password(stored, p) for p in passwords if p != winner)
