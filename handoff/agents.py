@@ -74,6 +74,8 @@ def names_list(raw: object, field: str) -> tuple[str, ...]:
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValidationError(f'"{field}" must be a list of names')
+    if not isinstance(raw, str) and not all(i.strip() for i in items):
+        raise ValidationError(f'"{field}": a name cannot be empty')
     cleaned = [i.strip() for i in items if i.strip()]
     if any(len(i) > 64 for i in cleaned) or len(cleaned) > 50:
         raise ValidationError(f'"{field}": at most 50 names of at most 64 characters')
