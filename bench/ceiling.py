@@ -214,18 +214,24 @@ async def scrape(http: aiohttp.ClientSession, base: str) -> dict[str, float]:
     return found
 
 
-STATEMENTS = "frontdesk_sql_statements_total"
+WRITTEN = "frontdesk_sql_statements_total{connection=writer}"
+READ = "frontdesk_sql_statements_total{connection=reader}"
 PROCESSED = "frontdesk_messages_total{direction=in}"
 
 
 async def statements_per_message(base: str, customers: int) -> dict[str, float]:
-    """SQL statements for a first message, an acknowledged follow-up and a silent third one,
-    each from the customer's send until the message is processed and its replies delivered,
-    the customer's polls included and the ``/metrics`` scrapes' own reads taken out; median
-    over ``customers`` customers one after another (a background job's round lands in one)."""
-    counts: dict[str, list[float]] = {"first": [], "follow-up": [], "silent": []}
+    """SQL statements (the writer's, and reads) and commits for a first message, an
+    acknowledged follow-up and a silent third one, each from the customer's send until the
+    message is processed and its replies delivered, the customer's polls included and the
+    ``/metrics`` scrapes' own reads taken out; median over ``customers`` customers one after
+    another (a background job's round lands in one)."""
+    counts: dict[str, list[float]] = {
+        f"{kind} {what}": []
+        for kind in ("first", "follow-up", "silent")
+        for what in ("written", "read", "commits")
+    }
     async with aiohttp.ClientSession() as http:
-        values = [(await scrape(http, base))[STATEMENTS] for _ in range(6)]
+        values = [(await scrape(http, base))[READ] for _ in range(6)]
         per_scrape = min(b - a for a, b in itertools.pairwise(values))
         for i in range(customers):
             async with http.post(f"{base}/api/chat/sessions") as r:
@@ -257,14 +263,15 @@ async def statements_per_message(base: str, customers: int) -> dict[str, float]:
                     await asyncio.sleep(0.02)
                     now = await scrape(http, base)
                     scrapes += 1
-                    quiet = now[STATEMENTS] - last[STATEMENTS] == per_scrape
+                    quiet = now[READ] - last[READ] == per_scrape and now[WRITTEN] == last[WRITTEN]
                     done = now[PROCESSED] > before[PROCESSED]
                     if done and quiet and now.get("frontdesk_outbox_depth", 0) == 0:
                         break
                     last = now
-                used = now[STATEMENTS] - before[STATEMENTS] - per_scrape * scrapes
-                # the settling scrape that saw no change is part of the subtraction above
-                counts[kind].append(used)
+                counts[f"{kind} written"].append(now[WRITTEN] - before[WRITTEN])
+                counts[f"{kind} read"].append(now[READ] - before[READ] - per_scrape * scrapes)
+                commits = "frontdesk_store_commits_total"
+                counts[f"{kind} commits"].append(now[commits] - before[commits])
     return {kind: statistics.median(v) for kind, v in counts.items()}
 
 
@@ -299,6 +306,8 @@ def main() -> None:
         "FRONTDESK_DATA_DIR": str(tmp),
         "FRONTDESK_LOG_LEVEL": "WARNING",
         "FRONTDESK_CHAT_BURST": "1000",
+        "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",  # every client is 127.0.0.1
+        "FRONTDESK_LOGIN_ATTEMPTS_PER_IP": "0",
         "FRONTDESK_CHAT_RATE_PER_S": "1000",
     }
     noop = start_server([sys.executable, str(HERE / "noop_server.py")], env)
@@ -358,9 +367,14 @@ def report(
     texts_per_call = costs.get("frontdesk_classifier_texts_total", 0) / max(1, calls)
     print(f"Frontdesk under that load: {jobs_per_commit:.1f} writes per commit, "
           f"{texts_per_call:.1f} texts per classifier call")  # fmt: skip
-    print(f"SQL statements per message (median of {args.statement_customers} customers): "
-          f"first {statements['first']:.0f}, acknowledged follow-up "
-          f"{statements['follow-up']:.0f}, silent {statements['silent']:.0f}")  # fmt: skip
+    print(
+        f"SQL statements per message (median of {args.statement_customers} customers), "
+        "written in transactions + read (the customer's polls included):"
+    )
+    for kind in ("first", "follow-up", "silent"):
+        print(f"  {kind:<10} {statements[kind + ' written']:.0f} written in "
+              f"{statements[kind + ' commits']:.0f} transactions + "
+              f"{statements[kind + ' read']:.0f} read")  # fmt: skip
     print(f"open loop, {args.rate_seconds:g} s per rate, accepted -> reply visible:")
     print(f"{'offered/s':>10} {'server':<10} {'answered':>12} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'CPU ms/msg':>11} failed")  # fmt: skip

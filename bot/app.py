@@ -28,15 +28,18 @@ from models import (
     ChannelKind,
 )
 from models.sla import BusinessHours, SlaPolicy
+from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Periodic, periodic
 from store.database import Store
+from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
 from . import help_centre
 from .channels import webchat
+from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .delivery import DeliveryWorker
 from .dialogue import Clarifier
@@ -44,10 +47,12 @@ from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
 from .fulfilment.setup import fulfilment_driver
+from .http_client import parse_proxies, real_client
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
 from .knowledge_search import self_service
+from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
@@ -159,23 +164,22 @@ async def running(
             lease=timedelta(seconds=settings.processing_lease_s),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
+        mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
+        channels.update({"email": mail} if mail.smtp_port else {})
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
-        delivery = DeliveryWorker(
-            store, {name: ch.send for name, ch in channels.items()}, bus, desk.clock
-        )
+        senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
+        delivery = DeliveryWorker(store, senders, bus, desk.clock)
         fd = Frontdesk(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
-        metrics.count_store(lambda: (store.statements, store.batches, store.jobs))
+        metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
-        mail = mail_sender(settings)
-        delivery.add_sender("email", mail.send)
-        log.info("%s", mail.describe())
-        fd.webchat = WebChatSessions(
-            store, engine, bus, burst=settings.chat_burst, rate=settings.chat_rate_per_s
-        )
+        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
+        fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
+            rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
+        )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
         fd.jobs["sweep"] = await stack.enter_async_context(
@@ -218,6 +222,7 @@ async def running(
                 routing,
                 secure_cookies=settings.secure_cookies,
                 escalation_interval=settings.escalation_interval_s,
+                files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
             )
@@ -228,19 +233,16 @@ async def running(
 # -- mail and SLA ----------------------------------------------------------------------------
 
 
-def mail_sender(settings: Settings) -> SmtpMailSender | FileMailSender:
-    if settings.smtp_host:
-        return SmtpMailSender(
-            SmtpConfig(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.smtp_from,
-                user=settings.smtp_user,
-                password=settings.smtp_password,
-                starttls=settings.smtp_starttls,
-            )
-        )
-    return FileMailSender(settings.mail_dir, settings.smtp_from)
+def email_channel(s: Settings, store: Store) -> EmailChannel:
+    """Mail out by SMTP (or into ``mail/*.eml`` without a host); mail in when configured."""
+    transport: SmtpMailSender | FileMailSender = FileMailSender(s.mail_dir, s.smtp_from)
+    if s.smtp_host:
+        config = (s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_user, s.smtp_password)
+        transport = SmtpMailSender(SmtpConfig(*config, starttls=s.smtp_starttls))
+    channel = EmailChannel(transport, StoreMailThreads(store), s.smtp_from)
+    channel.smtp_host, channel.smtp_port = s.smtp_inbound_host, s.smtp_inbound_port
+    log.info("%s", channel.describe())  # where mail goes, and whether mail comes in
+    return channel
 
 
 def sla_policy(settings: Settings) -> SlaPolicy:
@@ -297,6 +299,8 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
             settings.discord_token,
             support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
+            api_url=settings.discord_api_url or None,
+            gateway_url=settings.discord_gateway_url or None,
             start_timeout=10.0,  # web chat starts serving after this, reachable or not
         )
     return platforms
@@ -313,10 +317,7 @@ def _discord_channel_id(raw: str) -> int | None:
 
 
 def engine_sink(engine: Engine) -> Callable[[Any], Any]:
-    async def sink(event: Any) -> None:
-        await engine.accept(event)
-
-    return sink
+    return engine.accept  # stores the event (and its files) and queues it
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -351,10 +352,9 @@ def create_app(
     classifier: Classifier | None = None,
     extra_channels: dict[str, Channel] | None = None,
 ) -> web.Application:
-    app = web.Application(
-        middlewares=[count_requests, errors_as_json, clean_request_text],  # hygiene: #15
-        client_max_size=256 * 1024,
-    )
+    first = real_client(parse_proxies(settings.trusted_proxies))  # the client's address: #15
+    hygiene = [first, count_requests, errors_as_json, clean_request_text]
+    app = web.Application(middlewares=hygiene, client_max_size=256 * 1024)
     app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
     app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
     platforms = chat_platforms(settings)  # built here: their webhook routes are mounted below

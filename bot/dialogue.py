@@ -44,7 +44,9 @@ class Turn:
         """Give the conversation to the agents' queue, keeping what was gathered (``reason``)."""
         if self.ticket is None:
             raise RuntimeError("hand_off needs a ticket")
-        await self.desk.hand_off(self.uow, self.conversation, self.ticket, reason)
+        await self.desk.hand_off(
+            self.uow, self.conversation, self.ticket, reason, customer=self.customer
+        )
 
 
 class DialogueDriver(Protocol):

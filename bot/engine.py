@@ -18,12 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from classifier.base import Classifier
 from models import (
+    Attachment,
     Conversation,
     ConversationState,
     Direction,
@@ -41,6 +42,7 @@ from .dialogues import commands, opening
 from .dialogues.csat import CsatDialogue
 from .dialogues.handed_off import HandedOff
 from .dialogues.self_service import SelfServiceDialogue
+from .inbound import find_or_open, store_message
 from .new_issue import NewIssue
 from .ports import InboundEvent
 from .recovery import Sweeper, apologise, with_retries
@@ -61,7 +63,9 @@ class Queued:
     (known when it was accepted), else the worker reads the message first."""
 
     message_id: int
+    conversation_id: int
     text: str | None = None
+    checked: bool = False  # whether it needs classifying is known (``text`` says)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,8 @@ class Accepted:
     conversation_id: int
     duplicate: bool = False
     classify: str | None = None
+    processed: bool = False  # handled in the transaction that stored it
+    files: tuple[Attachment, ...] = ()
 
 
 class Engine:
@@ -105,6 +111,7 @@ class Engine:
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         self._scheduled: set[int] = set()
+        self._pending: dict[int, int] = {}  # conversation id -> its messages queued here
         self.processed = 0
         self.lease = lease
         self.sweeper = Sweeper(store, desk.clock, lease, self._schedule)
@@ -135,65 +142,64 @@ class Engine:
 
     # -- inbound ------------------------------------------------------------------------------
 
-    async def accept(self, event: InboundEvent) -> Accepted:
-        """Store an inbound event durably, then queue it for processing.
+    async def accept(self, event: InboundEvent, files: tuple[Attachment, ...] = ()) -> Accepted:
+        """Store an inbound event (with ``files``, already kept by ``service.attachments``)
+        durably, then queue it. A redelivery (same channel and platform id) is dropped."""
 
-        A redelivered event (same channel and platform message id) is recognised and dropped.
-        """
-
-        async def store_it(uow: UnitOfWork) -> Accepted:
+        async def store_it(uow: UnitOfWork, inline: bool) -> Accepted:
             now = self.desk.clock()
-            customer = await uow.customers.get_or_create(
-                event.channel, event.user_id, now, event.display_name, event.language
-            )
-            conversation = await uow.conversations.current(event.channel, event.address)
-            if conversation is None or conversation.state is ConversationState.CLOSED:
-                conversation = await uow.conversations.add(
-                    Conversation(
-                        id=0,
-                        channel=event.channel,
-                        customer_id=customer.id,
-                        address=event.address,
-                    ),
-                    now,
-                )
-            text = event.text
-            if event.command:
-                text = f"/{event.command}" + (f" {event.text}" if event.text else "")
-            message = await uow.messages.add(
-                Message(
-                    id=0,
-                    conversation_id=conversation.id,
-                    seq=0,
-                    direction=Direction.INBOUND,
-                    sender=SenderKind.CUSTOMER,
-                    text=text,
-                    payload=event.payload,
-                    ticket_id=conversation.ticket_id,
-                    platform_message_id=event.platform_message_id,
-                ),
-                event.channel,
-                now,
-                processed=False,
-                claimed_until=now + self.lease,
+            conversation, customer, ticket = await find_or_open(uow, event, now)
+            probe = Message(0, conversation.id, 0, Direction.INBOUND, SenderKind.CUSTOMER,
+                            event.text, payload=event.payload)  # fmt: skip
+            needs = self._needs_prediction(probe, conversation) and not event.command
+            # Nothing to classify and nothing of this conversation's still queued here:
+            # handle it in this same transaction (one commit instead of two).
+            inline = inline and not needs and not self._pending.get(conversation.id)
+            message = await store_message(
+                uow, event, conversation, now, processed=inline, lease_until=now + self.lease
             )
             uow.after_commit(lambda: self.desk.bus.publish(conversation_topic(conversation.id)))
-            needs = self._needs_prediction(message, conversation)
-            return Accepted(message.id, conversation.id, classify=text if needs else None)
+            kept = tuple(
+                [
+                    await uow.attachments.add(
+                        replace(f, conversation_id=conversation.id, message_id=message.id), now
+                    )
+                    for f in files
+                ]
+            )
+            message.attachments = kept
+            if inline:
+                await self._route(Turn(uow, self.desk, conversation, customer, message, ticket))
+                return Accepted(message.id, conversation.id, processed=True, files=kept)
+            classify = message.text if needs else None
+            return Accepted(message.id, conversation.id, classify=classify, files=kept)
 
         try:
-            accepted = await self.store.write(store_it)
+            try:
+                accepted = await self.store.write(lambda uow: store_it(uow, True))
+            except DuplicateMessage:
+                raise
+            except Exception:  # a bug while handling it: store it, the worker apologises
+                log.exception("handling a %s message as it arrived failed", event.channel)
+                accepted = await self.store.write(lambda uow: store_it(uow, False))
         except DuplicateMessage:
             log.info("dropped redelivered %s update %s", event.channel, event.platform_message_id)
             return Accepted(0, 0, duplicate=True)
-        self._schedule(accepted.message_id, accepted.conversation_id, accepted.classify)
+        if accepted.processed:
+            self.processed += 1
+            return accepted
+        self._schedule(accepted.message_id, accepted.conversation_id, accepted.classify, True)
         return accepted
 
-    def _schedule(self, message_id: int, conversation_id: int, text: str | None = None) -> None:
+    def _schedule(
+        self, message_id: int, conversation_id: int, text: str | None = None, checked: bool = False
+    ) -> None:
         if message_id in self._scheduled:
             return
         self._scheduled.add(message_id)
-        self._queues[conversation_id % len(self._queues)].put_nowait(Queued(message_id, text))
+        self._pending[conversation_id] = self._pending.get(conversation_id, 0) + 1
+        queue = self._queues[conversation_id % len(self._queues)]
+        queue.put_nowait(Queued(message_id, conversation_id, text, checked))
 
     async def _work(self, queue: asyncio.Queue[Queued]) -> None:
         while True:
@@ -202,22 +208,28 @@ class Engine:
                 await with_retries(item.message_id, self._processing(item), self._apologise)
             finally:
                 self._scheduled.discard(item.message_id)
+                left = self._pending.pop(item.conversation_id, 1) - 1
+                if left:
+                    self._pending[item.conversation_id] = left
 
     def _processing(self, item: Queued) -> Callable[[], Awaitable[None]]:
-        return lambda: self.process(item.message_id, item.text)
+        return lambda: self.process(item.message_id, item.text, checked=item.checked)
 
     async def _apologise(self, message_id: int) -> None:
         await apologise(self.store, self.desk, message_id)
 
     # -- processing ---------------------------------------------------------------------------
 
-    async def process(self, message_id: int, text: str | None = None) -> None:
+    async def process(
+        self, message_id: int, text: str | None = None, *, checked: bool = False
+    ) -> None:
         """Handle one stored customer message (idempotent: a processed message is skipped).
 
         ``text`` is the message's text when the caller already knows it needs classifying;
+        ``checked`` says the caller knows whether it does (``text`` ``None``: it does not);
         otherwise (after a restart) the message is read first to find out.
         """
-        if text is None:
+        if text is None and not checked:
 
             async def peek(uow: UnitOfWork) -> tuple[Message, Conversation, bool]:
                 message = await uow.messages.get(message_id)
@@ -235,9 +247,10 @@ class Engine:
             article = await self.answers.prepare(text, prediction) if self.answers else None
 
         async def handle(uow: UnitOfWork) -> None:
-            if not await uow.messages.mark_processed(message_id, self.desk.clock()):
+            message = await uow.turns.take(message_id, self.desk.clock())
+            if message is None:
                 return  # done already, here or by another process
-            await self._handle(uow, message_id, prediction, article)
+            await self._handle(uow, message, prediction, article)
 
         await self.store.write(handle)
         self.processed += 1
@@ -250,17 +263,14 @@ class Engine:
     async def _handle(
         self,
         uow: UnitOfWork,
-        message_id: int,
+        message: Message,
         prediction: Prediction | None,
         article: ArticleMatch | None = None,
     ) -> None:
-        message = await uow.messages.get(message_id)
-        conversation = await uow.conversations.get(message.conversation_id)
-        customer = await uow.customers.get(conversation.customer_id)
+        conversation, customer, ticket = await uow.turns.of_conversation(message.conversation_id)
         if prediction is not None and prediction.language not in (None, customer.language):
             customer.language = str(prediction.language)  # the language they write in
             await uow.customers.set_language(customer.id, customer.language)
-        ticket = await uow.tickets.get(conversation.ticket_id) if conversation.ticket_id else None
         turn = Turn(uow, self.desk, conversation, customer, message, ticket, prediction, article)
         await self._route(turn)
 

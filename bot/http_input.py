@@ -17,6 +17,9 @@ from models.inputs import clean_text
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+UPLOAD_SUFFIX = "/attachments"
+"""File uploads (``POST .../attachments``) are read as a stream by their handler, which
+checks the text it reads: buffering them here would hold up to 10 MB per request."""
 
 
 def _refusal(message: str) -> web.Response:
@@ -31,7 +34,11 @@ async def clean_request_text(request: web.Request, handler: Handler) -> web.Stre
         for key, value in request.query.items():
             clean_text(key, "a query parameter name")
             clean_text(value, f"the query parameter {key!r}")
-        if request.method == "POST" and request.content_type in FORM_TYPES:
+        if (
+            request.method == "POST"
+            and request.content_type in FORM_TYPES
+            and not request.path.endswith(UPLOAD_SUFFIX)  # streamed and checked by its handler
+        ):
             try:
                 form = await request.post()  # cached: the handler's own post() reads it again
             except ValueError as exc:  # e.g. multipart/form-data without a boundary

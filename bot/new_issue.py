@@ -70,19 +70,7 @@ class NewIssue:
         """
         desk = turn.desk
         turn.prediction = prediction
-        ticket = await desk.open_ticket(
-            turn.uow,
-            turn.conversation,
-            turn.customer,
-            description or turn.message.text,
-            prediction,
-        )
-        turn.ticket = ticket
-        for message_id in (*earlier, turn.message.id):
-            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
-        if turn.article is not None and self.answers is not None:
-            await self.answers.offer(turn, turn.article)  # a knowledge-base answer (#13)
-            return
+        offering = turn.article is not None and self.answers is not None
         driver = next(
             (
                 d
@@ -91,6 +79,21 @@ class NewIssue:
             ),
             None,
         )
+        ticket = await desk.open_ticket(
+            turn.uow,
+            turn.conversation,
+            turn.customer,
+            description or turn.message.text,
+            prediction,
+            save_conversation=driver is not None or offering,  # else the hand-off saves it
+        )
+        turn.ticket = ticket
+        for message_id in (*earlier, turn.message.id):
+            await turn.uow.messages.attach_to_ticket(message_id, ticket.id)
+        if offering:
+            assert turn.article is not None and self.answers is not None
+            await self.answers.offer(turn, turn.article)  # a knowledge-base answer (#13)
+            return
         if driver is not None:
             await turn.say(opening.fulfilling(ticket))
             await desk.record_bot_response(turn.uow, ticket, fulfilling=True)

@@ -59,6 +59,7 @@ WEBCHAT_PATHS: dict[str, Any] = {
                     "The session and the bearer token for its other calls",
                 ),
                 **_errors(400),
+                "429": _json(ERROR, "Too many new sessions from this address; see Retry-After"),
             },
         }
     },
@@ -187,6 +188,11 @@ SCHEMAS: dict[str, Any] = {
             "sender": {"type": "string", "enum": ["customer", "bot", "agent", "system"]},
             "text": {"type": "string"},
             "buttons": {"type": "array", "items": {"$ref": "#/components/schemas/Button"}},
+            "attachments": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Attachment"},
+                "description": "Files sent with the message; fetch url with the bearer token",
+            },
             "created_at": {"type": "string", "format": "date-time"},
             "agent_name": {
                 "type": "string",
@@ -198,6 +204,18 @@ SCHEMAS: dict[str, Any] = {
                 "nullable": True,
                 "description": "A customer's pressed button: its payload (label: the button's)",
             },
+        },
+    },
+    "Attachment": {
+        "type": "object",
+        "required": ["id", "name", "content_type", "size", "url"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "content_type": {"type": "string", "description": "Sniffed from the content"},
+            "size": {"type": "integer"},
+            "url": {"type": "string"},
+            "thumbnail_url": {"type": "string", "nullable": True},
         },
     },
     "Health": {

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from models import Button, ChannelKind, Message, NotFound, NotSignedIn, TooFast
+from models import Attachment, Button, ChannelKind, Message, NotFound, NotSignedIn, TooFast
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +41,9 @@ class InboundEvent:
 class OutboundMessage:
     """What the front desk says to a customer, ready for a channel to deliver.
 
-    ``channel`` is a :class:`ChannelKind` value, or ``"email"`` for mail sent through the same
-    outbox (``extra`` then carries the subject).
+    ``channel`` is a :class:`ChannelKind` value. On ``"email"`` it is a mail: to a plain
+    address (codes, links: ``extra`` carries the subject) or, at a conversation's address, a
+    reply in that mail thread.
     """
 
     channel: str
@@ -99,6 +100,38 @@ class Channel(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class MailThread:
+    """How a reply in an email conversation is threaded: the ticket's ID for the subject, the
+    subject it answers, and the Message-IDs it replies to (newest last)."""
+
+    ticket: str | None
+    subject: str
+    references: tuple[str, ...] = ()
+
+    @property
+    def in_reply_to(self) -> str | None:
+        return self.references[-1] if self.references else None
+
+
+class MailThreads(Protocol):
+    """What the email channel asks the front desk about mail threads (``bot/mail_threads.py``).
+
+    A mail continues an email conversation only when it comes from that conversation's
+    customer: a guessed Message-ID or ticket ID from anyone else starts a thread of its own.
+    """
+
+    async def continued(
+        self, sender: str, ours: tuple[int, ...], theirs: tuple[str, ...], ticket: str | None
+    ) -> str | None:
+        """The address of the email conversation a mail from ``sender`` continues, or ``None``:
+        by the conversations named in our Message-IDs it answers (``ours``), the customer's
+        earlier mails it references (``theirs``), else the ticket ID in its subject."""
+
+    async def reply_headers(self, conversation_id: int) -> MailThread | None:
+        """How to thread a reply in this conversation; ``None`` if it is not an email one."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChatSession:
     """An authenticated web-chat session: its public id and the conversation behind it."""
 
@@ -125,14 +158,21 @@ class WrongToken(NotSignedIn):
 class RateLimited(TooFast):
     """A web-chat customer sends faster than the per-session limit allows (HTTP 429)."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(retry_after, "you are sending messages too fast")
+    def __init__(
+        self, retry_after: float, message: str = "you are sending messages too fast"
+    ) -> None:
+        super().__init__(retry_after, message)
 
 
 class WebChatBackend(Protocol):
     """What the web-chat routes need from the front desk (``bot/webchat_sessions.py``)."""
 
-    async def create_session(self, language: str | None = None) -> tuple[str, str]: ...
+    async def create_session(
+        self, language: str | None = None, client: str = "unknown"
+    ) -> tuple[str, str]:
+        """A new session for the client at address ``client``; raises ``RateLimited`` when
+        that address opened too many lately."""
+        ...
 
     async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
 
@@ -145,3 +185,13 @@ class WebChatBackend(Protocol):
     async def agent_names(self, messages: list[Message]) -> dict[int, str]:
         """The display names of the agents who wrote ``messages`` (the customer sees "Ann")."""
         ...
+
+    async def send_file(
+        self, session: ChatSession, text: str, name: str, data: bytes
+    ) -> tuple[int, tuple[Attachment, ...]]:
+        """A message with a file; raises ``FileTooLarge`` or ``UnsupportedFile``."""
+
+    async def file(
+        self, session: ChatSession, attachment_id: int, thumbnail: bool
+    ) -> tuple[Attachment, bytes, str]:
+        """A file of this session's conversation (bytes and their type), else ``NotFound``."""

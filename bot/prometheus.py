@@ -59,14 +59,21 @@ class _CostCounts(Collector):
     costs is these counters' growth divided by the messages handled (``bench/ceiling.py``)."""
 
     def __init__(self) -> None:
-        self.store: Callable[[], tuple[int, int, int]] = lambda: (0, 0, 0)
+        self.store: Callable[[], tuple[int, int, int, int]] = lambda: (0, 0, 0, 0)
         self.classifier_calls = 0
         self.classifier_texts = 0
 
     def collect(self) -> Iterator[CounterMetricFamily]:
-        statements, commits, jobs = self.store()
+        statements, written, commits, jobs = self.store()
+        family = CounterMetricFamily(
+            "frontdesk_sql_statements",
+            "SQL statements sent by this process, by connection (the writer's or a reader's).",
+            labels=["connection"],
+        )
+        family.add_metric(["writer"], written)
+        family.add_metric(["reader"], statements - written)
+        yield family
         for name, doc, value in (
-            ("frontdesk_sql_statements", "SQL statements sent by this process.", statements),
             ("frontdesk_store_commits", "Commits of the group-commit writer.", commits),
             ("frontdesk_store_jobs", "Writes carried by those commits.", jobs),
             ("frontdesk_classifier_calls", "Calls into the classifier.", self.classifier_calls),
@@ -111,8 +118,8 @@ class FrontdeskMetrics:
     def count_messages(self, source: Callable[[], tuple[int, int]]) -> None:
         self.messages.source = source
 
-    def count_store(self, source: Callable[[], tuple[int, int, int]]) -> None:
-        """``source()`` gives (SQL statements, commits, jobs committed) so far."""
+    def count_store(self, source: Callable[[], tuple[int, int, int, int]]) -> None:
+        """``source()`` gives (SQL statements, of them the writer's, commits, jobs) so far."""
         self.costs.store = source
 
     def timed(self, classifier: Classifier) -> Classifier:

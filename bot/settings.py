@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from .http_client import parse_proxies
+
 
 class SettingsError(ValueError):
     """A setting with a value Frontdesk cannot use."""
@@ -36,12 +38,17 @@ class Settings:
     discord_token: str = ""
     discord_support_channel_id: str = ""  # a channel where "ticket" threads are opened
     discord_sync_commands: bool = False  # register /ticket with Discord at start (once)
+    discord_api_url: str = ""  # REST base, e.g. a proxy's http://proxy:8080/api/v10
+    discord_gateway_url: str = ""  # gateway WebSocket, e.g. ws://proxy:8080/gateway
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_from: str = "support@localhost"
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # -- email as a channel (#14): mail a relay forwards here opens tickets
+    smtp_inbound_host: str = "127.0.0.1"
+    smtp_inbound_port: int = 0  # 0 = no inbound SMTP receiver
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
@@ -60,6 +67,8 @@ class Settings:
     sweep_interval_s: float = 10.0  # how often each process sweeps for such messages; 0 = never
     login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
     login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
+    sessions_per_ip_per_min: int = 20  # new web-chat sessions per client IP per minute; 0 = none
+    trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs)
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
 
     @property
@@ -73,6 +82,10 @@ class Settings:
     @property
     def mail_dir(self) -> Path:
         return Path(self.data_dir) / "mail"
+
+    @property
+    def files_dir(self) -> Path:
+        return Path(self.data_dir) / "files"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -123,4 +136,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**coerced).with_overrides(**overrides)
     if not 0 < settings.port < 65536:
         raise SettingsError(f"port must be 1..65535, not {settings.port}")
+    try:
+        parse_proxies(settings.trusted_proxies)
+    except ValueError as exc:
+        raise SettingsError(f"FRONTDESK_TRUSTED_PROXIES: {exc}") from None
     return settings

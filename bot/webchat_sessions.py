@@ -14,18 +14,35 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from models import ChannelKind, Conversation, Message
+from models import Attachment, ChannelKind, Conversation, Message, NotFound, UnsupportedFile
 from service.bus import EventBus, conversation_topic
 
 from .ports import ChatSession, InboundEvent, RateLimited, UnknownSession, WrongToken
 
 if TYPE_CHECKING:
+    from service.attachments import Files
     from store.database import Store
     from store.unit_of_work import UnitOfWork
 
     from .engine import Engine
+
+
+def _event(
+    session: ChatSession, text: str, payload: str | None, client_message_id: str | None
+) -> InboundEvent:
+    unique = client_message_id or uuid.uuid4().hex
+    return InboundEvent(
+        channel=ChannelKind.WEB,
+        platform_message_id=f"{session.session_id}:{unique}",
+        user_id=session.session_id,
+        address=session.session_id,
+        text=text,
+        payload=payload,
+    )
+
 
 POLL_SLICE = 2.0  # re-read the store at least this often, for changes made by other processes
 
@@ -62,21 +79,41 @@ class WebChatSessions:
     """Satisfies :class:`bot.ports.WebChatBackend` on the store and the engine."""
 
     def __init__(
-        self, store: Store, engine: Engine, bus: EventBus, *, burst: int, rate: float
+        self,
+        store: Store,
+        engine: Engine,
+        bus: EventBus,
+        files: Files | None = None,
+        *,
+        burst: int,
+        rate: float,
+        sessions_per_ip_per_min: int = 0,
     ) -> None:
+        self.sessions_per_ip_per_min = sessions_per_ip_per_min  # 0 = no limit
+        self.files = files
         self.store = store
         self.engine = engine
         self.bus = bus
         self.limiter = TokenBucket(burst, rate)
         self._auth_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
 
-    async def create_session(self, language: str | None = None) -> tuple[str, str]:
-        """A new session; ``language`` is the browser's (the bot speaks it where it can)."""
+    async def create_session(
+        self, language: str | None = None, client: str = "unknown"
+    ) -> tuple[str, str]:
+        """A new session; ``language`` is the browser's (the bot speaks it where it can). One
+        client address may open ``sessions_per_ip_per_min`` a minute (counted in the database,
+        so the limit holds across processes), else RateLimited: without it, one session per
+        message would bypass the per-session send rate."""
         session_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(32)
 
         async def create(uow: UnitOfWork) -> None:
             now = self.engine.desk.clock()
+            if self.sessions_per_ip_per_min > 0:
+                count = await uow.limits.hit(f"session:ip:{client}", now, timedelta(minutes=1))
+                if count.over(self.sessions_per_ip_per_min):
+                    wait = (count.window_ends - now).total_seconds()
+                    raise RateLimited(wait, "too many new chats from your address; wait a minute")
             customer = await uow.customers.get_or_create(
                 ChannelKind.WEB, session_id, now, "Web visitor", language
             )
@@ -116,24 +153,44 @@ class WebChatSessions:
         payload: str | None,
         client_message_id: str | None,
     ) -> int:
+        self._take(session)
+        accepted = await self.engine.accept(_event(session, text, payload, client_message_id))
+        return accepted.message_id
+
+    def _take(self, session: ChatSession) -> None:
         wait = self.limiter.take(session.session_id)
         if wait > 0:
             raise RateLimited(wait)
-        accepted = await self.engine.accept(
-            InboundEvent(
-                channel=ChannelKind.WEB,
-                platform_message_id=(
-                    f"{session.session_id}:{client_message_id}"
-                    if client_message_id
-                    else f"{session.session_id}:{uuid.uuid4().hex}"
-                ),
-                user_id=session.session_id,
-                address=session.session_id,
-                text=text,
-                payload=payload,
-            )
-        )
-        return accepted.message_id
+
+    async def send_file(
+        self, session: ChatSession, text: str, name: str, data: bytes
+    ) -> tuple[int, tuple[Attachment, ...]]:
+        if self.files is None:
+            raise UnsupportedFile("this front desk keeps no files")
+        self._take(session)
+        kept = await self.files.keep(name, data)
+        accepted = await self.engine.accept(_event(session, text, None, None), (kept,))
+        return accepted.message_id, accepted.files
+
+    async def file(
+        self, session: ChatSession, attachment_id: int, thumbnail: bool
+    ) -> tuple[Attachment, bytes, str]:
+        """Only files of a conversation at this session's address (its customer's own, or
+        what agents sent them); anything else is "no such file", never "not yours"."""
+
+        async def find(uow: UnitOfWork) -> Attachment:
+            attachment = await uow.attachments.get(attachment_id)
+            conversation = await uow.conversations.get(attachment.conversation_id)
+            ours = conversation.channel is ChannelKind.WEB
+            if not ours or conversation.address != session.session_id:
+                raise NotFound("no such file")
+            return attachment
+
+        attachment = await self.store.read(find)
+        if self.files is None:
+            raise NotFound("no such file")
+        data, content_type = await self.files.read(attachment, thumbnail)
+        return attachment, data, content_type
 
     async def agent_names(self, messages: list[Message]) -> dict[int, str]:
         ids = {m.agent_id for m in messages if m.agent_id is not None}

@@ -41,6 +41,7 @@ from service.error_status import status_of
 
 from .api import SERVICES, add_api_routes, authenticate, csrf_ok, services, set_session_cookie
 from .auth import SESSION_COOKIE, LoginRefused, LoginThrottled
+from .files_api import add_file_routes
 from .knowledge_api import add_knowledge_routes, suggestions
 from .macros import previews as macro_previews
 from .queue import QueueQuery
@@ -361,6 +362,7 @@ def add_routes(app: web.Application) -> None:
     app.on_shutdown.append(stop_streams)
     add_api_routes(app)
     add_workspace_routes(app)  # macros, merge, problem link
+    add_file_routes(app)  # attachments (#14)
     add_knowledge_routes(app)  # articles (#13)
     r = app.router
     r.add_get("/console", home)

@@ -146,7 +146,9 @@ class Router:
             "channel": ticket.channel.value,
             "language": language,
         }
-        tags = frozenset(await uow.tags.of(ticket.id))
+        # a rule on tags needs the ticket's tags; without one the read is skipped
+        uses_tags = any(r.tags for r in self.config.rules)
+        tags = frozenset(await uow.tags.of(ticket.id)) if uses_tags else frozenset()
         rule = self.config.rule_for(facts, tags)
         team = rule.team if rule else ticket.team or self.catalog_team(ticket.intent)
         team = team or self.config.default_team
@@ -164,6 +166,8 @@ class Router:
         if ticket.assignee_id is not None:
             return None
         online = await uow.handoff.online_agents(now - ONLINE_WINDOW)
+        if not online:
+            return None
         agent = pick_agent(online, await uow.tickets.open_count_by_assignee(), team)
         if agent is None:
             return None

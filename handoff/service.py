@@ -15,6 +15,7 @@ from .escalation import EscalationScheduler
 from .routing import RoutingConfig
 
 if TYPE_CHECKING:
+    from service.attachments import Files
     from service.bus import EventBus
     from service.desk import Desk
     from store.database import Store
@@ -32,6 +33,7 @@ class HandoffServices:
     scheduler: EscalationScheduler
     routing: RoutingConfig
     secure_cookies: bool = False
+    files: Files | None = None  # attachments' storage (#14)
 
 
 @contextlib.asynccontextmanager
@@ -42,6 +44,7 @@ async def handoff_running(
     *,
     secure_cookies: bool = False,
     escalation_interval: float = 30.0,
+    files: Files | None = None,
     login_attempts_per_account: int = 5,
     login_attempts_per_ip: int = 30,
 ) -> AsyncIterator[HandoffServices]:
@@ -61,6 +64,7 @@ async def handoff_running(
         scheduler=scheduler,
         routing=routing,
         secure_cookies=secure_cookies,
+        files=files,
     )
     async with periodic("escalation", scheduler.interval, scheduler.sweep, immediately=True):
         yield services

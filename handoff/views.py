@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from models import (
     Agent,
+    Attachment,
     CsatResponse,
     Customer,
     Message,
@@ -126,7 +127,21 @@ def message_json(message: Message) -> dict[str, Any]:
         "buttons": [{"label": b.label, "payload": b.payload} for b in message.buttons],
         "internal": message.internal,
         "agent_id": message.agent_id,
+        "attachments": [attachment_json(a) for a in message.attachments],
         "created_at": iso(message.created_at),
+    }
+
+
+def attachment_json(attachment: Attachment) -> dict[str, Any]:
+    """A file as agents see it: ``url`` is fetched with the agent's session."""
+    url = f"/api/agent/attachments/{attachment.id}"
+    return {
+        "id": attachment.id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": url,
+        "thumbnail_url": f"{url}?thumbnail=1" if attachment.thumbnail_key else None,
     }
 
 

@@ -23,6 +23,7 @@ from .dialogues import (
 )
 from .entities import (
     Agent,
+    Attachment,
     Button,
     Conversation,
     CsatResponse,
@@ -48,6 +49,7 @@ from .errors import (
     Conflict,
     DomainError,
     DuplicateMessage,
+    FileTooLarge,
     Forbidden,
     InvalidTicketId,
     InvalidTransition,
@@ -55,6 +57,7 @@ from .errors import (
     NotSignedIn,
     StoreUnavailable,
     TooFast,
+    UnsupportedFile,
     ValidationError,
 )
 from .lifecycle import TRANSITIONS, TicketAction, action_for_target, allowed_actions, next_status
@@ -67,6 +70,7 @@ __all__ = [
     "AccessError",
     "Agent",
     "AgentRole",
+    "Attachment",
     "Button",
     "ChannelKind",
     "Clarifying",
@@ -83,6 +87,7 @@ __all__ = [
     "Direction",
     "DomainError",
     "DuplicateMessage",
+    "FileTooLarge",
     "Forbidden",
     "Fulfilment",
     "InvalidConversationMove",
@@ -107,6 +112,7 @@ __all__ = [
     "TicketStatus",
     "TicketType",
     "TooFast",
+    "UnsupportedFile",
     "ValidationError",
     "action_for_target",
     "allowed_actions",

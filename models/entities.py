@@ -65,6 +65,29 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a customer or an agent sent with a message.
+
+    ``content_type`` was sniffed from the content, never taken from the name; ``key`` is where
+    the file storage keeps it (``thumbnail_key`` a small PNG of an image, when there is one).
+    """
+
+    id: int
+    conversation_id: int
+    message_id: int | None
+    name: str
+    content_type: str
+    size: int
+    key: str
+    thumbnail_key: str | None = None
+    created_at: datetime | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxBody:
     """What one outbox row says: a chat message (``sender`` set) or a mail (``subject`` set).
 
@@ -76,6 +99,7 @@ class OutboxBody:
     sender: str | None = None
     subject: str | None = None
     ticket: str | None = None
+    attachments: tuple[int, ...] = ()  # attachment ids sent with the message
 
     @property
     def extra(self) -> dict[str, str]:
@@ -134,6 +158,7 @@ class Message:
     ticket_id: int | None = None
     platform_message_id: str | None = None
     created_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(slots=True)

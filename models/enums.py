@@ -11,6 +11,7 @@ class ChannelKind(StrEnum):
     WEB = "web"
     TELEGRAM = "telegram"
     DISCORD = "discord"
+    EMAIL = "email"
 
 
 class ConversationState(StrEnum):

@@ -56,6 +56,14 @@ class DuplicateMessage(DomainError):
     """An inbound platform message stored before: a redelivery, to be dropped."""
 
 
+class FileTooLarge(DomainError):
+    """An uploaded file over the size limit (HTTP 413)."""
+
+
+class UnsupportedFile(DomainError):
+    """A file whose content is not a type we accept, whatever its name says (HTTP 415)."""
+
+
 class StoreUnavailable(Exception):
     """The database cannot serve now (connection lost, refused, disk full, read-only): nothing
     was written; try again in ``retry_after`` seconds (HTTP 503).

@@ -9,12 +9,14 @@ can neither lose them nor send them twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from models import (
+    Attachment,
     Button,
+    ChannelKind,
     Conversation,
     ConversationAction,
     ConversationState,
@@ -80,12 +82,15 @@ class Desk:
         internal: bool = False,
         ticket_id: int | None = None,
         language: str | None = None,
+        files: tuple[Attachment, ...] = (),
     ) -> Message:
         """Store a message to the customer and queue its delivery (internal notes stay put).
 
         A :class:`~models.texts.Text` (every bot text) and the button labels are said in the
         customer's language (``language``, else read from the customer); a plain string (an
-        agent's words) is kept as written.
+        agent's words) is kept as written. ``files`` are attachments already kept by
+        ``service.attachments.Files``: their rows are written here, and the outbox row names
+        them so each channel sends them natively.
         """
         now = self.clock()
         if isinstance(text, Text) or buttons:
@@ -110,18 +115,32 @@ class Desk:
             conversation.channel,
             now,
         )
-        if not internal:
+        message.attachments = tuple(
+            [
+                await uow.attachments.add(
+                    replace(f, conversation_id=conversation.id, message_id=message.id), now
+                )
+                for f in files
+            ]
+        )
+        # Web chat reads the committed message itself (long poll, WebSocket): an outbox row
+        # would only be leased and marked sent by the delivery worker, two more transactions
+        # per reply for nothing. Platform channels keep the outbox and its delivery lease.
+        delivered_by_worker = not internal and conversation.channel is not ChannelKind.WEB
+        if delivered_by_worker:
+            ids = tuple(f.id for f in message.attachments)
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                OutboxBody(text, buttons, sender=sender.value),
+                OutboxBody(text, buttons, sender=sender.value, attachments=ids),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,
             )
         topic = conversation_topic(conversation.id)
         uow.after_commit(lambda: self.bus.publish(topic, message.seq))
-        uow.after_commit(lambda: self.bus.publish(OUTBOX_TOPIC))
+        if delivered_by_worker:
+            uow.after_commit(lambda: self.bus.publish(OUTBOX_TOPIC))
         self.ticket_changed(uow, message.ticket_id)
         return message
 
@@ -138,7 +157,11 @@ class Desk:
         customer: Customer,
         description: str,
         prediction: Prediction,
+        *,
+        save_conversation: bool = True,
     ) -> Ticket:
+        """Open a ticket on ``conversation`` (its ``ticket_id`` set; saved unless the caller
+        saves the conversation itself later in the same unit of work)."""
         now = self.clock()
         ticket = Ticket(
             id=0,
@@ -160,7 +183,8 @@ class Desk:
         await uow.tickets.add(ticket)
         await link_follow_up(uow, ticket, conversation.ticket_id)  # after a closed one
         conversation.ticket_id = ticket.id
-        await uow.conversations.save(conversation, now)
+        if save_conversation:
+            await uow.conversations.save(conversation, now)
         await uow.events.add(
             TicketEvent(
                 ticket_id=ticket.id,
@@ -246,9 +270,18 @@ class Desk:
             await self.record_first_response(uow, ticket)
 
     async def hand_off(
-        self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, reason: str
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        ticket: Ticket,
+        reason: str,
+        *,
+        customer: Customer | None = None,
     ) -> None:
-        """Put the conversation in the agents' queue; the bot stays silent from now on."""
+        """Put the conversation in the agents' queue; the bot stays silent from now on.
+
+        ``customer`` (the conversation's, when the caller has it) spares a read for routing.
+        """
         now = self.clock()
         old = conversation.move(ConversationAction.HAND_OFF)
         conversation.dialogue = None
@@ -265,7 +298,8 @@ class Desk:
             )
         )
         if self.router is not None and ticket.status.is_open:
-            customer = await uow.customers.get(conversation.customer_id)
+            if customer is None or customer.id != conversation.customer_id:
+                customer = await uow.customers.get(conversation.customer_id)
             await self.router.route(uow, self, ticket, customer.language)
         self.ticket_changed(uow, ticket.id)
 

@@ -10,6 +10,8 @@ HTTP edge: the JSON answers (``bot/http_errors.py``) and the console's HTML page
 | ``TooFast`` (``RateLimited``, a throttled login) | 429 with ``Retry-After`` |
 | ``InvalidTransition`` | 409, naming the current ``status`` |
 | ``Conflict`` | 409 |
+| ``FileTooLarge`` | 413 |
+| ``UnsupportedFile`` | 415 |
 | any other ``DomainError`` (``ValidationError``...) | 400 |
 """
 
@@ -18,11 +20,13 @@ from __future__ import annotations
 from models import (
     Conflict,
     DomainError,
+    FileTooLarge,
     Forbidden,
     InvalidTransition,
     NotFound,
     NotSignedIn,
     TooFast,
+    UnsupportedFile,
 )
 
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
@@ -32,6 +36,8 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (TooFast, 429),
     (InvalidTransition, 409),
     (Conflict, 409),
+    (FileTooLarge, 413),
+    (UnsupportedFile, 415),
     (DomainError, 400),
 )
 

@@ -38,6 +38,8 @@ def _outbox_json(body: OutboxBody) -> dict[str, Any]:
         "text": body.text,
         "buttons": [{"label": b.label, "payload": b.payload} for b in body.buttons],
     }
+    if body.attachments:
+        data["attachments"] = list(body.attachments)
     return data | body.extra
 
 
@@ -51,6 +53,7 @@ def _outbox_body(data: dict[str, Any]) -> OutboxBody:
         sender=text("sender"),
         subject=text("subject"),
         ticket=text("ticket"),
+        attachments=tuple(int(a) for a in data.get("attachments") or ()),
     )
 
 

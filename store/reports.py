@@ -48,7 +48,7 @@ QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
 FRT_DAYS = "julianday(coalesce(first_response_at, resolved_at)) - julianday(created_at)"
 RESOLUTION_DAYS = "julianday(resolved_at) - julianday(created_at)"
-BOT_FRT_DAYS = "julianday(bot_first_response_at) - julianday(created_at)"  # migration 0010
+BOT_FRT_DAYS = "julianday(bot_first_response_at) - julianday(created_at)"  # migration 0011
 SORT_INDEXES = {
     "frt": ("ix_tickets_frt_days", FRT_DAYS),
     "rt": ("ix_tickets_resolution_days", RESOLUTION_DAYS),

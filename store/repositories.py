@@ -24,6 +24,7 @@ from models import (
 
 from . import rows
 from . import tables as t
+from .attachments import with_files
 from .dialogues import dialogue_to_json
 
 
@@ -60,10 +61,6 @@ _NEXT_SEQ = (
 )
 _INSERT_MESSAGE = insert(t.messages).returning(t.messages.c.id)
 _MESSAGE_BY_ID = select(t.messages).where(t.messages.c.id == bindparam("id"))
-_MESSAGE_BY_PLATFORM_ID = select(t.messages.c.id).where(
-    t.messages.c.channel == bindparam("channel"),
-    t.messages.c.platform_message_id == bindparam("pid"),
-)
 _MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
 _MARK_PROCESSED = (
@@ -101,13 +98,7 @@ class CustomerRepository(_Repo):
         """
         existing = await self.find(channel, external_id)
         if existing is not None:
-            if display_name and display_name != existing.display_name:
-                existing.display_name = display_name
-                await self.conn.execute(
-                    update(t.customers)
-                    .where(t.customers.c.id == existing.id)
-                    .values(display_name=display_name)
-                )
+            await self.follow_profile(existing, display_name)
             return existing
         customer = Customer(
             id=0,
@@ -133,6 +124,13 @@ class CustomerRepository(_Repo):
             raise Conflict(f"{channel.value} user {external_id} was created concurrently") from exc
         customer.id = result.scalar_one()
         return customer
+
+    async def follow_profile(self, customer: Customer, display_name: str = "") -> None:
+        """Keep the platform's display name (people rename themselves)."""
+        if display_name and display_name != customer.display_name:
+            customer.display_name = display_name
+            query = update(t.customers).where(t.customers.c.id == customer.id)
+            await self.conn.execute(query.values(display_name=display_name))
 
     async def set_language(self, customer_id: int, language: str) -> None:
         """The language the customer writes in (ISO 639-1, detected from their messages)."""
@@ -243,9 +241,7 @@ class MessageRepository(_Repo):
 
         Raises :class:`DuplicateMessage` for a platform message id seen before on the channel.
         """
-        pid = message.platform_message_id
-        if pid is not None and await self.platform_id_exists(channel, pid):
-            raise DuplicateMessage(pid)
+        pid = message.platform_message_id  # a redelivery breaks the unique key: see below
         seq = await ConversationRepository(self.conn).next_seq(message.conversation_id)
         try:
             result = await self.conn.execute(
@@ -274,10 +270,6 @@ class MessageRepository(_Repo):
         message.seq = seq
         message.created_at = now
         return message
-
-    async def platform_id_exists(self, channel: ChannelKind, platform_message_id: str) -> bool:
-        params = {"channel": channel.value, "pid": platform_message_id}
-        return (await self.conn.execute(_MESSAGE_BY_PLATFORM_ID, params)).first() is not None
 
     async def get(self, message_id: int) -> Message:
         row = (await self.conn.execute(_MESSAGE_BY_ID, {"id": message_id})).mappings().first()
@@ -358,7 +350,8 @@ class MessageRepository(_Repo):
         if not include_internal:
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.seq).limit(limit)
-        return [rows.message(r) for r in (await self.conn.execute(query)).mappings()]
+        rows_ = (await self.conn.execute(query)).mappings()
+        return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def for_ticket(self, ticket: Ticket, include_internal: bool = True) -> list[Message]:
         """The ticket's transcript: its messages, and the conversation's while it is current."""
@@ -374,7 +367,8 @@ class MessageRepository(_Repo):
         if not include_internal:
             query = query.where(t.messages.c.internal.is_(False))
         query = query.order_by(t.messages.c.conversation_id, t.messages.c.seq)
-        return [rows.message(r) for r in (await self.conn.execute(query)).mappings()]
+        rows_ = (await self.conn.execute(query)).mappings()
+        return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def count_customer_since_reply(self, ticket_id: int) -> int:
         """Customer messages on a ticket after the last agent or bot message (nagging detector)."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .articles import ArticleRepository
+from .attachments import AttachmentRepository
 from .fulfilment import AccountRepository, FulfilmentRepository
 from .handoff_repositories import (
     AgentSessionRepository,
@@ -15,6 +16,7 @@ from .handoff_repositories import (
     TicketFlagRepository,
 )
 from .limits import RateCounterRepository
+from .mail_threads import MailThreadQueries
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
 from .reports import ReportQueries
@@ -27,6 +29,7 @@ from .ticket_repositories import (
     TicketRepository,
 )
 from .training_labels import TrainingLabelRepository
+from .turns import TurnRepository
 from .workspace import (
     MacroRepository,
     PresenceRepository,
@@ -43,6 +46,7 @@ class UnitOfWork:
         self.customers = CustomerRepository(conn)
         self.conversations = ConversationRepository(conn)
         self.messages = MessageRepository(conn)
+        self.turns = TurnRepository(conn)  # a message's conversation, customer, ticket at once
         self.tickets = TicketRepository(conn)
         self.events = EventRepository(conn)
         self.agents = AgentRepository(conn)
@@ -62,6 +66,8 @@ class UnitOfWork:
         self.search, self.tags = TicketSearch(conn), TagRepository(conn)
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
+        self.mail = MailThreadQueries(conn)  # email threading (#14)
+        self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
         self.articles = ArticleRepository(conn)  # the knowledge base
         self._after_commit: list[Callable[[], None]] = []
 

@@ -83,6 +83,9 @@ class Customers(_Repo):
         self.rows.customers[customer.id] = customer
         return copy.deepcopy(customer)
 
+    async def follow_profile(self, customer: Customer, display_name: str = "") -> None:
+        return None  # the tables' customers never rename themselves
+
     async def set_language(self, customer_id: int, language: str) -> None:
         self.rows.customers[customer_id].language = language
 
@@ -112,6 +115,31 @@ class Conversations(_Repo):
     async def save(self, conversation: Conversation, now: datetime) -> None:
         conversation.updated_at = now
         self.rows.conversations[conversation.id] = copy.deepcopy(conversation)
+
+
+class Turns(_Repo):
+    async def take(self, message_id: int, now: datetime) -> Message | None:
+        if message_id in self.rows.processed:
+            return None
+        self.rows.processed.add(message_id)
+        return copy.deepcopy(self.rows.messages[message_id])
+
+    async def at(
+        self, channel: ChannelKind, address: str
+    ) -> tuple[Conversation, Customer, Ticket | None] | None:
+        conversation = await Conversations(self.rows).current(channel, address)
+        if conversation is None:
+            return None
+        return await self.of_conversation(conversation.id)
+
+    async def of_conversation(
+        self, conversation_id: int
+    ) -> tuple[Conversation, Customer, Ticket | None]:
+        conversation = await Conversations(self.rows).get(conversation_id)
+        customer = copy.deepcopy(self.rows.customers[conversation.customer_id])
+        ticket_id = conversation.ticket_id
+        ticket = copy.deepcopy(self.rows.tickets[ticket_id]) if ticket_id else None
+        return conversation, customer, ticket
 
 
 class Messages(_Repo):
@@ -243,6 +271,7 @@ class MemoryUnitOfWork:
         self.customers = Customers(rows)
         self.conversations = Conversations(rows)
         self.messages = Messages(rows)
+        self.turns = Turns(rows)
         self.tickets = Tickets(rows)
         self.events = Events(rows)
         self.outbox = Outbox(rows)

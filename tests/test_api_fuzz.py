@@ -80,6 +80,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "FRONTDESK_DATABASE_URL": f"sqlite+aiosqlite:///{data}/frontdesk.db",
         "FRONTDESK_DATA_DIR": str(data),
         "FRONTDESK_CHAT_BURST": "100000",  # the fuzzer is not the abuse it limits
+        "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",
+        "FRONTDESK_LOGIN_ATTEMPTS_PER_IP": "0",
         "FRONTDESK_ESCALATION_INTERVAL_S": "0",
         "FRONTDESK_SPIKE_CHECK_INTERVAL_S": "0",
     }

@@ -28,7 +28,9 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 
 from bot.channels.discord_events import (
     event_from_button,
@@ -91,8 +93,11 @@ class DiscordChannel:
         ticket_ack: str = TICKET_ACK,
         ticket_failed: str = TICKET_FAILED,
         sync_commands: bool = False,
+        api_url: str | None = None,
+        gateway_url: str | None = None,
     ) -> None:
-        self._token = token
+        self._token, self._urls = token, (api_url.rstrip("/") if api_url else None, gateway_url)
+        self._saved_urls: tuple[str, yarl.URL] | None = None
         self._support_channel_id = support_channel_id
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -123,6 +128,7 @@ class DiscordChannel:
         """
         if self._task is not None:
             raise RuntimeError("DiscordChannel already started")
+        self._point_at(*self._urls)
         self._sink = sink
         self._first_attempt = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="discord-channel")
@@ -144,6 +150,17 @@ class DiscordChannel:
             await client.close()
         self._healthy = False
         self._sink = None
+        if self._saved_urls is not None:  # as before start: the next client starts clean
+            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved_urls
+            self._saved_urls = None
+
+    def _point_at(self, api_url: str | None, gateway_url: str | None) -> None:
+        """REST calls to ``api_url`` (``…/api/v10``), the gateway at ``gateway_url`` (a proxy, a
+        local fake); discord.py reads both from class attributes: process-wide until stop."""
+        if api_url or gateway_url:
+            self._saved_urls = (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+            discord.http.Route.BASE = api_url or discord.http.Route.BASE
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url or self._saved_urls[1])
 
     async def send(self, message: OutboundMessage) -> None:
         """Send escaped text (no markdown, no pings) split at 2,000 characters; buttons last."""

@@ -10,8 +10,10 @@ problem is temporary (the delivery worker retries with backoff). Bodies are neve
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -19,22 +21,69 @@ from pathlib import Path
 
 import aiosmtplib
 
-from bot.ports import ChannelPermanentError, ChannelTemporaryError, OutboundMessage
+from bot.ports import ChannelPermanentError, ChannelTemporaryError, MailThread, OutboundMessage
 
 log = logging.getLogger(__name__)
 
+THREAD_MARK = "#"
+"""An email conversation's address is ``customer@example.com#<thread token>``."""
+_OUR_ID = re.compile(r"^<fd\.c(\d+)\.o\d+@[^>]*>$")
 
-def compose(message: OutboundMessage, sender: str) -> EmailMessage:
+
+def thread_address(sender: str, message_id: str) -> str:
+    """The conversation address of a new mail thread: its customer and a token of its first
+    Message-ID (one customer may have several threads, each its own ticket)."""
+    token = hashlib.sha256(message_id.encode()).hexdigest()[:12]
+    return f"{sender[:180]}{THREAD_MARK}{token}"
+
+
+def recipient(address: str) -> str:
+    """Where a mail to ``address`` (a conversation's, or a plain address) goes."""
+    head, mark, token = address.rpartition(THREAD_MARK)
+    return head if mark and len(token) == 12 else address
+
+
+def conversation_of(message_id: str) -> int | None:
+    """The conversation id in one of our own Message-IDs (``<fd.c12.o34@desk>``), else None."""
+    found = _OUR_ID.match(message_id)
+    return int(found.group(1)) if found else None
+
+
+def reply_subject(thread: MailThread) -> str:
+    subject = thread.subject.strip() or "Your support request"
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return f"{subject} [{thread.ticket}]" if thread.ticket else subject
+
+
+def compose(
+    message: OutboundMessage, sender: str, thread: MailThread | None = None
+) -> EmailMessage:
+    """The mail for ``message``; with ``thread`` a reply in an email conversation (threading
+    headers, the ticket ID in the subject, ``Auto-Submitted`` on the bot's own words)."""
     mail = EmailMessage()
     mail["From"] = sender
-    mail["To"] = message.address
-    mail["Subject"] = message.extra.get("subject", "A message from support")
+    mail["To"] = recipient(message.address)
     mail["Date"] = formatdate(localtime=False)
-    domain = sender.rsplit("@", 1)[-1] or "frontdesk"
-    mail["Message-ID"] = (
-        f"<outbox-{message.outbox_id}@{domain}>" if message.outbox_id else make_msgid()
-    )
-    mail.set_content(message.text)
+    domain = sender.rsplit("@", 1)[-1].strip("> ") or "frontdesk"
+    if thread is not None and message.conversation_id:
+        mail["Subject"] = reply_subject(thread)
+        mail["Message-ID"] = f"<fd.c{message.conversation_id}.o{message.outbox_id}@{domain}>"
+        if thread.in_reply_to:
+            mail["In-Reply-To"] = thread.in_reply_to
+            mail["References"] = " ".join(thread.references)
+        if message.extra.get("sender") in ("bot", "system"):
+            mail["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots do not answer
+    else:
+        mail["Subject"] = message.extra.get("subject", "A message from support")
+        mail["Message-ID"] = (
+            f"<outbox-{message.outbox_id}@{domain}>" if message.outbox_id else make_msgid()
+        )
+    text = message.text
+    if message.buttons:
+        text += "\n\n" + "\n".join(f"- {b.label}" for b in message.buttons)
+        text += "\n(reply with your choice)"
+    mail.set_content(text)
     return mail
 
 
@@ -59,10 +108,14 @@ class SmtpMailSender:
         return f"mail goes to the SMTP server {self.config.host}:{self.config.port}"
 
     async def send(self, message: OutboundMessage) -> None:
+        await self.send_mail(compose(message, self.config.sender), message.outbox_id)
+
+    async def send_mail(self, mail: EmailMessage, outbox_id: int = 0) -> None:
+        """Deliver a composed mail; raises only ``ChannelSendError`` subclasses."""
         cfg = self.config
         try:
             await aiosmtplib.send(
-                compose(message, cfg.sender),
+                mail,
                 hostname=cfg.host,
                 port=cfg.port,
                 username=cfg.user or None,
@@ -97,12 +150,15 @@ class FileMailSender:
         return f"no SMTP configured (FRONTDESK_SMTP_HOST): mails are written to {self.directory}/"
 
     async def send(self, message: OutboundMessage) -> None:
+        await self.send_mail(compose(message, self.sender), message.outbox_id)
+
+    async def send_mail(self, mail: EmailMessage, outbox_id: int = 0) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{message.outbox_id:08d}.eml" if message.outbox_id else make_msgid()[1:-1]
+            name = f"{outbox_id:08d}.eml" if outbox_id else make_msgid()[1:-1]
             target = self.directory / name
             temporary = target.with_suffix(".tmp")
-            temporary.write_bytes(bytes(compose(message, self.sender)))
+            temporary.write_bytes(bytes(mail))
             os.replace(temporary, target)  # atomic: a redelivery rewrites the same file
         except OSError as exc:
             raise ChannelTemporaryError(f"cannot write the mail file: {exc.strerror}") from exc

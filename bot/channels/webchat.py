@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import re
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from bot.ports import (
     ChatSession,
@@ -24,12 +25,22 @@ from bot.ports import (
     RateLimited,
     WebChatBackend,
 )
-from models import ChannelKind, Message, NotSignedIn, SenderKind, ValidationError
-from models.inputs import parse_json
+from models import (
+    Attachment,
+    ChannelKind,
+    FileTooLarge,
+    Message,
+    NotFound,
+    NotSignedIn,
+    SenderKind,
+    ValidationError,
+)
+from models.inputs import clean_text, parse_json
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
+MAX_FILE = 10 * 1024 * 1024  # as service.attachments.MAX_BYTES, which checks it again
 MAX_PAYLOAD = 256
 MAX_WAIT = 30.0
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$")
@@ -55,7 +66,9 @@ class WebChatChannel:
         return True
 
 
-def message_json(message: Message, agent_names: Mapping[int, str] | None = None) -> dict[str, Any]:
+def message_json(
+    message: Message, session_id: str, agent_names: Mapping[int, str] | None = None
+) -> dict[str, Any]:
     """A message as the widget reads it: an agent's with their display name (``agent_name``),
     a pressed button with its ``payload`` (the widget shows the label it offered)."""
     names = agent_names or {}
@@ -64,9 +77,23 @@ def message_json(message: Message, agent_names: Mapping[int, str] | None = None)
         "sender": message.sender.value,
         "text": message.text,
         "buttons": [{"label": b.label, "payload": b.payload} for b in message.buttons],
+        "attachments": [attachment_json(a, session_id) for a in message.attachments],
         "created_at": message.created_at.isoformat() if message.created_at else None,
         "agent_name": names.get(message.agent_id) if message.agent_id is not None else None,
         "payload": message.payload if message.sender is SenderKind.CUSTOMER else None,
+    }
+
+
+def attachment_json(attachment: Attachment, session_id: str) -> dict[str, Any]:
+    """A file as the customer sees it: ``url`` is fetched with the session's bearer token."""
+    url = f"/api/chat/sessions/{session_id}/attachments/{attachment.id}"
+    return {
+        "id": attachment.id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": url,
+        "thumbnail_url": f"{url}?thumbnail=1" if attachment.thumbnail_key else None,
     }
 
 
@@ -113,7 +140,8 @@ def parse_language(raw: bytes) -> str | None:
 
 async def create_session(request: web.Request) -> web.Response:
     language = parse_language(await request.read())
-    session_id, token = await request.app[BACKEND].create_session(language)
+    client = request.remote or "unknown"  # the real client's, behind a trusted proxy
+    session_id, token = await request.app[BACKEND].create_session(language, client)
     return web.json_response({"session_id": session_id, "token": token}, status=201)
 
 
@@ -174,8 +202,8 @@ async def get_messages(request: web.Request) -> web.Response:
     wait = _query_number(request, "wait", 0, 0, MAX_WAIT)
     backend = request.app[BACKEND]
     found = await backend.messages(session, after, wait)
-    names = await backend.agent_names(found)
-    return web.json_response({"messages": [message_json(m, names) for m in found]})
+    names, sid = await backend.agent_names(found), session.session_id
+    return web.json_response({"messages": [message_json(m, sid, names) for m in found]})
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -192,7 +220,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             found = await backend.messages(session, after, 10.0)
             names = await backend.agent_names(found)
             for message in found:
-                await ws.send_json(message_json(message, names))
+                await ws.send_json(message_json(message, session.session_id, names))
                 after = max(after, message.seq)
 
     task = asyncio.create_task(pump())
@@ -214,6 +242,91 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
+async def post_attachment(request: web.Request) -> web.Response:
+    """A message with one file: multipart/form-data, field ``file`` and optional ``text``.
+
+    The file is read as a stream and never held beyond ``MAX_FILE`` bytes: a bigger one is
+    read to its end (so the client hears the answer) and refused with 413.
+    """
+    session = await _session(request)
+    if (request.content_length or 0) > MAX_FILE + MAX_TEXT * 4 + 64 * 1024:
+        raise FileTooLarge(f"the file is larger than {MAX_FILE // 1048576} MB")
+    try:
+        reader = await request.multipart()
+    except (AssertionError, ValueError, KeyError) as exc:
+        raise ValidationError("send the file as multipart/form-data (field 'file')") from exc
+    text, name, data, too_big = "", None, bytearray(), False
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise ValidationError("nested multipart bodies are not accepted")
+        if part.name == "file" and name is None:
+            name = part.filename or "file"
+            while chunk := await part.read_chunk(256 * 1024):
+                if len(data) + len(chunk) > MAX_FILE:
+                    too_big = True  # keep reading to the end, keep nothing
+                else:
+                    data.extend(chunk)
+        elif part.name == "text":
+            raw = await _bounded(part, MAX_TEXT * 4)
+            text = clean_text(raw.decode("utf-8", "replace"), "the text").strip()
+        else:
+            await _bounded(part, 0)
+    if name is None:
+        raise ValidationError("the form needs a 'file' field")
+    if too_big:
+        raise FileTooLarge(f"the file is larger than {MAX_FILE // 1048576} MB")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(f"the message is longer than {MAX_TEXT:,} characters")
+    message_id, files = await request.app[BACKEND].send_file(
+        session, text, clean_text(name, "the file name"), bytes(data)
+    )
+    return web.json_response(
+        {
+            "message_id": message_id,
+            "attachments": [attachment_json(f, session.session_id) for f in files],
+        },
+        status=202,
+    )
+
+
+async def _bounded(part: BodyPartReader, limit: int) -> bytes:
+    """A form field's bytes, at most ``limit`` kept (the rest is read and dropped)."""
+    kept = bytearray()
+    while chunk := await part.read_chunk(64 * 1024):
+        kept.extend(chunk[: max(0, limit - len(kept))])
+    return bytes(kept)
+
+
+async def get_attachment(request: web.Request) -> web.Response:
+    """One file of the session's conversation, to its customer only (bearer token)."""
+    session = await _session(request)
+    try:
+        attachment_id = int(request.match_info["attachment_id"])
+    except ValueError:
+        raise NotFound("no such file") from None
+    thumbnail = request.query.get("thumbnail") in ("1", "true")
+    attachment, data, content_type = await request.app[BACKEND].file(
+        session, attachment_id, thumbnail
+    )
+    return file_response(attachment, data, content_type)
+
+
+def file_response(attachment: Attachment, data: bytes, content_type: str) -> web.Response:
+    """A kept file: its sniffed type; images and PDF shown inline, other files downloaded."""
+    inline = content_type.startswith("image/") or content_type == "application/pdf"
+    disposition = "inline" if inline else "attachment"
+    quoted = urllib.parse.quote(attachment.name)
+    return web.Response(
+        body=data,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quoted}",
+            "Cache-Control": "private, max-age=3600",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
 async def widget_page(request: web.Request) -> web.Response:
     return web.FileResponse(STATIC / "webchat.html")  # type: ignore[return-value]
 
@@ -225,4 +338,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/chat/sessions/{session_id}/messages", post_message)
     app.router.add_get("/api/chat/sessions/{session_id}/messages", get_messages)
     app.router.add_get("/api/chat/sessions/{session_id}/ws", websocket)
+    app.router.add_post("/api/chat/sessions/{session_id}/attachments", post_attachment)
+    app.router.add_get(
+        "/api/chat/sessions/{session_id}/attachments/{attachment_id}", get_attachment
+    )
     app.router.add_static("/static/", STATIC, name="static")

@@ -23,7 +23,7 @@ async def while_waiting(turn: Turn) -> bool:
     there is no ticket to file it on (the engine then treats it as a new issue)."""
     if turn.ticket is None:
         return False
-    await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+    await file_on_ticket(turn)
     await customer_replied(turn)
     if not isinstance(turn.conversation.dialogue, QueueAcknowledged):
         turn.conversation.dialogue = QueueAcknowledged()
@@ -43,9 +43,17 @@ async def while_with_agent(turn: Turn) -> None:
     """The agent owns the conversation: the bot only files the message on the ticket."""
     if turn.ticket is None:
         return
-    await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+    await file_on_ticket(turn)
     await customer_replied(turn)
     turn.desk.ticket_changed(turn.uow, turn.ticket.id)
+
+
+async def file_on_ticket(turn: Turn) -> None:
+    """The message belongs to the ticket (stored with it already when it was current then)."""
+    assert turn.ticket is not None
+    if turn.message.ticket_id != turn.ticket.id:
+        await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+        turn.message.ticket_id = turn.ticket.id
 
 
 async def customer_replied(turn: Turn) -> None:
@@ -75,7 +83,7 @@ class HandedOff:
         """Released back to the bot, yet the ticket is still open: keep the customer with it."""
         if turn.ticket is None or not turn.ticket.status.is_open:
             return False
-        await turn.uow.messages.attach_to_ticket(turn.message.id, turn.ticket.id)
+        await file_on_ticket(turn)
         await customer_replied(turn)
         await turn.say(opening.added_to_ticket(turn.ticket.id))
         await turn.hand_off("customer wrote again on an open ticket")

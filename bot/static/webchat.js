@@ -53,6 +53,7 @@
     const pressed = message.payload ? labels.get(message.payload) || "(button pressed)" : "";
     text.textContent = message.text || pressed;
     item.appendChild(text);
+    if (message.attachments && message.attachments.length) item.appendChild(files(message.attachments));
     if (message.buttons && message.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
@@ -72,6 +73,54 @@
     }
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+  }
+
+  // Files are fetched with the session's token (an <img src> cannot send it), then shown
+  // from a blob: images inline (their thumbnail), anything else as a link that saves it.
+  async function blobUrl(url) {
+    const response = await fetch(url, { headers: { Authorization: "Bearer " + session.token } });
+    if (!response.ok) throw new Error(response.statusText);
+    return URL.createObjectURL(await response.blob());
+  }
+
+  function files(attachments) {
+    const box = document.createElement("div");
+    box.className = "files";
+    for (const file of attachments) {
+      const link = document.createElement("a");
+      link.className = "file";
+      link.href = "#";
+      link.textContent = "📎 " + file.name;
+      link.addEventListener("click", async (event) => {
+        event.preventDefault();
+        try {
+          const save = document.createElement("a");
+          save.href = await blobUrl(file.url);
+          save.download = file.name;
+          save.click();
+        } catch (e) { showError("The file could not be opened: " + e.message); }
+      });
+      if (file.thumbnail_url) {
+        const image = document.createElement("img");
+        image.alt = file.name;
+        blobUrl(file.thumbnail_url).then((u) => { image.src = u; }).catch(() => {});
+        link.textContent = "";
+        link.appendChild(image);
+      }
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  async function sendFile(file) {
+    const data = new FormData();
+    data.append("text", input.value.trim());
+    data.append("file", file);
+    const response = await fetch(`/api/chat/sessions/${session.session_id}/attachments`, {
+      method: "POST", headers: { Authorization: "Bearer " + session.token }, body: data,
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || response.statusText);
   }
 
   async function poll() {
@@ -114,6 +163,21 @@
       input.value = "";
     } catch (e) {
       showError(e.status === 429 ? `Slow down a little: try again in ${e.retryAfter || 1} s.` : e.message);
+    }
+  });
+  const picker = document.getElementById("file");
+  picker.addEventListener("change", async () => {
+    if (!picker.files.length) return;
+    showError("");
+    try {
+      await ensureSession();
+      poll();
+      await sendFile(picker.files[0]);
+      input.value = "";
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      picker.value = "";
     }
   });
   input.addEventListener("keydown", (event) => {

@@ -133,10 +133,25 @@
     return data;
   }
 
+  // a reply with a file: multipart to the form's data-upload (the file's type is checked there)
+  async function upload(form, picked) {
+    const data = new FormData();
+    data.append("text", form.querySelector("textarea").value);
+    const internal = form.querySelector("[name=internal]");
+    data.append("internal", internal && internal.checked ? "true" : "false");
+    data.append("file", picked.files[0]);
+    const response = await fetch(form.dataset.upload, {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body: data,
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.error || response.statusText);
+    picked.value = "";
+  }
+
   function formBody(form) {
     const body = {};
     for (const el of form.elements) {
-      if (!el.name) continue;
+      if (!el.name || el.type === "file") continue;
       if (el.type === "checkbox") body[el.name] = el.checked;
       else if (el.type === "number") body[el.name] = el.value === "" ? null : Number(el.value);
       else if (el.name === "assignee") body[el.name] = el.value ? Number(el.value) : null;
@@ -178,8 +193,10 @@
     if (submit) submit.disabled = true;
     try {
       const body = formBody(form);
+      const picked = form.dataset.upload && form.querySelector("input[type=file]");
       try {
-        await call(form.dataset.api, body);
+        if (picked && picked.files.length) await upload(form, picked);
+        else await call(form.dataset.api, body);
       } catch (err) {
         // someone else owns the ticket: ask, then take it over (managers may)
         if (!(err.data && err.data.owner) || !confirm(err.message + "\n\nTake the ticket over and send?")) throw err;

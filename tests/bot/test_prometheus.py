@@ -75,7 +75,8 @@ async def test_cost_counters_grow_with_a_message(
     settings = load_settings(environ={}, database_url=sqlite_url, data_dir=str(tmp_path))
     app = create_app(settings, classifier=trained_classifier)
     names = (
-        "frontdesk_sql_statements_total",
+        "frontdesk_sql_statements_total{connection=writer}",
+        "frontdesk_sql_statements_total{connection=reader}",
         "frontdesk_store_commits_total",
         "frontdesk_store_jobs_total",
         "frontdesk_classifier_calls_total",
@@ -84,8 +85,13 @@ async def test_cost_counters_grow_with_a_message(
     async with TestClient(TestServer(app)) as client:
 
         async def counters() -> dict[str, float]:
-            got = samples(await (await client.get("/metrics")).text())
-            return {name: got[(name, ())] for name in names}
+            got = {
+                name + ("{" + ",".join(f"{k}={v}" for k, v in labels) + "}" if labels else ""): n
+                for (name, labels), n in samples(
+                    await (await client.get("/metrics")).text()
+                ).items()
+            }
+            return {name: got[name] for name in names}
 
         before = await counters()
         session = await (await client.post("/api/chat/sessions")).json()
@@ -104,6 +110,8 @@ async def test_cost_counters_grow_with_a_message(
     assert grown["frontdesk_store_jobs_total"] >= 2
     assert grown["frontdesk_store_commits_total"] >= 1
     assert grown["frontdesk_store_jobs_total"] >= grown["frontdesk_store_commits_total"]
-    assert grown["frontdesk_sql_statements_total"] > grown["frontdesk_store_jobs_total"]
+    written = grown["frontdesk_sql_statements_total{connection=writer}"]
+    assert written > grown["frontdesk_store_jobs_total"]
+    assert grown["frontdesk_sql_statements_total{connection=reader}"] >= 1  # the polls
     assert grown["frontdesk_classifier_calls_total"] >= 1
     assert grown["frontdesk_classifier_texts_total"] >= 1

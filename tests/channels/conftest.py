@@ -107,13 +107,10 @@ TELEGRAM_TEST_OPTIONS: dict[str, Any] = {
 
 
 @pytest.fixture
-async def discord_fake(
-    logged_errors: ErrorCollector, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[FakeDiscord]:
-    """The fake Discord, with discord.py redirected to it for this test only."""
+async def discord_fake(logged_errors: ErrorCollector) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord; channels reach it through their ``api_url``/``gateway_url``."""
     fake = FakeDiscord()
     await fake.start()
-    fake.redirect(monkeypatch)
     yield fake
     await fake.stop()
 
@@ -135,7 +132,8 @@ async def discord_channels(
     built: list[DiscordChannel] = []
 
     def build(**options: Any) -> DiscordChannel:
-        channel = DiscordChannel("fake-discord-token", **{**DISCORD_TEST_OPTIONS, **options})
+        options = {**DISCORD_TEST_OPTIONS, **discord_fake.urls, **options}
+        channel = DiscordChannel("fake-discord-token", **options)
         built.append(channel)
         return channel
 

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import discord
-import pytest
-import yarl
 from aiohttp import WSMsgType, web
 
 JSON = dict[str, Any]
@@ -107,14 +104,14 @@ class FakeDiscord:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
-    def redirect(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Send discord.py's REST calls and gateway connection here (tests only)."""
-        monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{self.port}/api/v10")
-        monkeypatch.setattr(
-            discord.gateway.DiscordWebSocket,
-            "DEFAULT_GATEWAY",
-            yarl.URL(f"ws://127.0.0.1:{self.port}/gateway"),
-        )
+    @property
+    def urls(self) -> dict[str, str]:
+        """Where discord.py should go instead of Discord: the channel's ``api_url`` and
+        ``gateway_url`` (``FRONTDESK_DISCORD_API_URL`` / ``…_GATEWAY_URL``)."""
+        return {
+            "api_url": f"http://127.0.0.1:{self.port}/api/v10",
+            "gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+        }
 
     async def stop(self) -> None:
         for ws in list(self._sockets):

@@ -279,8 +279,7 @@ async def test_an_unreachable_discord_does_not_block_start_and_is_retried(
 ) -> None:
     fake = FakeDiscord()
     fake.port = free_port()  # nothing listens there yet
-    fake.redirect(monkeypatch)
-    channel = DiscordChannel("fake-discord-token", **DISCORD_TEST_OPTIONS)
+    channel = DiscordChannel("fake-discord-token", **DISCORD_TEST_OPTIONS, **fake.urls)
     try:
         await asyncio.wait_for(channel.start(sink), 2)
         assert not channel.healthy

@@ -17,10 +17,12 @@ VPN = "I cannot connect to the VPN since this morning, the whole office is offli
 ESCAPED_TICKET_ID = re.compile(r"FD\\?-\d+")  # the adapter escapes markdown
 
 
-async def on_discord(desks: StartDesk, database_url: str) -> LiveDesk:
+async def on_discord(desks: StartDesk, database_url: str, discord: FakeDiscord) -> LiveDesk:
     return await desks(
         database_url,
         discord_token="fake-discord-token",
+        discord_api_url=discord.urls["api_url"],
+        discord_gateway_url=discord.urls["gateway_url"],
         discord_support_channel_id=SUPPORT_CHANNEL_ID,
     )
 
@@ -46,7 +48,7 @@ def buttons_of(call: RestCall) -> list[dict[str, Any]]:
 async def test_a_dm_customer_is_helped_by_an_agent_and_rates_the_help_with_a_button(
     discord_fake: FakeDiscord, database_url: str, desks: StartDesk
 ) -> None:
-    desk = await on_discord(desks, database_url)
+    desk = await on_discord(desks, database_url, discord_fake)
     async with desk.http().get("/healthz") as r:
         assert await r.json() == {"status": "ok", "channels": {"web": "up", "discord": "up"}}
     dm = discord_fake.dm_channel_id()
@@ -81,7 +83,7 @@ async def test_a_dm_customer_is_helped_by_an_agent_and_rates_the_help_with_a_but
 async def test_a_support_channel_message_becomes_a_thread_where_the_whole_story_happens(
     discord_fake: FakeDiscord, sqlite_url: str, desks: StartDesk
 ) -> None:
-    desk = await on_discord(desks, sqlite_url)
+    desk = await on_discord(desks, sqlite_url, discord_fake)
 
     first = await discord_fake.inject_guild_message(VPN)
     await discord_fake.wait_for_call("POST", f"/messages/{first['id']}/threads")
@@ -117,7 +119,7 @@ async def test_a_support_channel_message_becomes_a_thread_where_the_whole_story_
 async def test_ticket_in_a_server_opens_a_private_thread_and_a_429_is_sat_out(
     discord_fake: FakeDiscord, sqlite_url: str, desks: StartDesk
 ) -> None:
-    await on_discord(desks, sqlite_url)
+    await on_discord(desks, sqlite_url, discord_fake)
     discord_fake.rate_limit_next(retry_after=1.0)
     loop = asyncio.get_running_loop()
     started = loop.time()

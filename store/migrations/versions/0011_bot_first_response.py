@@ -4,8 +4,8 @@
 fulfils the request itself); the bot's acknowledgement of a handed-off ticket is reported apart
 as ``bot_first_response_time``. SQLite gets an index on the duration, like migration 0005.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from alembic import op
 
 import store.tables
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

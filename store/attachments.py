@@ -1,0 +1,111 @@
+"""Files sent with messages: the ``attachments`` table (its rows; the bytes live in the file
+storage, ``store/files.py``) and its repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from models import Attachment, Message, NotFound
+
+from .tables import Id, UTCDateTime, metadata
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("conversation_id", Id, ForeignKey("conversations.id"), nullable=False),
+    Column("message_id", Id, ForeignKey("messages.id")),
+    Column("name", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("storage_key", String(200), nullable=False),
+    Column("thumbnail_key", String(200)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_attachments_message_id", "message_id"),
+)
+
+
+def attachment(row: RowMapping) -> Attachment:
+    return Attachment(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        message_id=row["message_id"],
+        name=row["name"],
+        content_type=row["content_type"],
+        size=row["size"],
+        key=row["storage_key"],
+        thumbnail_key=row["thumbnail_key"],
+        created_at=row["created_at"],
+    )
+
+
+class AttachmentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, file: Attachment, now: datetime) -> Attachment:
+        result = await self.conn.execute(
+            insert(attachments)
+            .values(
+                conversation_id=file.conversation_id,
+                message_id=file.message_id,
+                name=file.name[:255],
+                content_type=file.content_type,
+                size=file.size,
+                storage_key=file.key,
+                thumbnail_key=file.thumbnail_key,
+                created_at=now,
+            )
+            .returning(attachments.c.id)
+        )
+        return Attachment(
+            id=result.scalar_one(),
+            conversation_id=file.conversation_id,
+            message_id=file.message_id,
+            name=file.name[:255],
+            content_type=file.content_type,
+            size=file.size,
+            key=file.key,
+            thumbnail_key=file.thumbnail_key,
+            created_at=now,
+        )
+
+    async def attach(self, attachment_ids: Iterable[int], message_id: int) -> None:
+        ids = list(attachment_ids)
+        if ids:
+            query = update(attachments).where(attachments.c.id.in_(ids))
+            await self.conn.execute(query.values(message_id=message_id))
+
+    async def get(self, attachment_id: int) -> Attachment:
+        query = select(attachments).where(attachments.c.id == attachment_id)
+        row = (await self.conn.execute(query)).mappings().first()
+        if row is None:
+            raise NotFound("no such file")
+        return attachment(row)
+
+    async def of_messages(self, message_ids: Iterable[int]) -> dict[int, list[Attachment]]:
+        ids = list(message_ids)
+        found: dict[int, list[Attachment]] = {}
+        for start in range(0, len(ids), 500):
+            query = (
+                select(attachments)
+                .where(attachments.c.message_id.in_(ids[start : start + 500]))
+                .order_by(attachments.c.id)
+            )
+            for row in (await self.conn.execute(query)).mappings():
+                found.setdefault(row["message_id"], []).append(attachment(row))
+        return found
+
+
+async def with_files(conn: AsyncConnection, found: list[Message]) -> list[Message]:
+    """Fill in each message's attachments (one query; none when nothing was found)."""
+    if found:
+        files = await AttachmentRepository(conn).of_messages(m.id for m in found)
+        for message in found:
+            message.attachments = tuple(files.get(message.id, ()))
+    return found

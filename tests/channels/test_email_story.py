@@ -1,0 +1,198 @@
+"""Email end to end: a real SMTP client (aiosmtplib) mails the front desk's inbound receiver,
+an agent answers on the API, the answer reaches a real SMTP server (aiosmtpd) threaded, and the
+customer's answer to that threads back into the same ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from email.message import EmailMessage
+
+import aiosmtplib
+import pytest
+
+from bot.channels.email import EmailChannel
+from models import ChannelKind, SenderKind
+from tests.channels.live import LiveDesk, StartDesk, customer_said, eventually, ticket_id_in
+from tests.channels.mail_sink import MailSink, body, mail_sink
+
+SUPPORT = "support@desk.test"
+RAVI = "ravi@example.com"
+PROBLEM = (
+    "Hi,\n\nsince your update this morning none of us can log in, the page just reloads.\n\nRavi"
+)
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[MailSink]:
+    async with mail_sink() as running:
+        yield running
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def on_email(desks: StartDesk, database_url: str, sink: MailSink) -> tuple[LiveDesk, int]:
+    inbound = free_port()
+    desk = await desks(
+        database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        smtp_from=f"Support <{SUPPORT}>",
+        smtp_inbound_port=inbound,
+    )
+    return desk, inbound
+
+
+def mail(frm: str, subject: str, text: str, message_id: str, **headers: str) -> EmailMessage:
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"], m["Message-ID"] = frm, SUPPORT, subject, message_id
+    for name, value in headers.items():
+        m[name.replace("_", "-")] = value
+    m.set_content(text)
+    return m
+
+
+async def send(port: int, message: EmailMessage, sender: str | None = None) -> None:
+    await aiosmtplib.send(message, hostname="127.0.0.1", port=port, sender=sender, timeout=10)
+
+
+async def test_a_mail_opens_one_ticket_and_the_conversation_threads_both_ways(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    desk, inbound = await on_email(desks, database_url, sink)
+    async with desk.http().get("/healthz") as r:
+        assert (await r.json())["channels"] == {"web": "up", "email": "up"}
+    first = mail(
+        "Ravi Kumar <ravi@example.com>",
+        "Cannot log in since the update",
+        PROBLEM,
+        "<first-1@example.com>",
+    )
+    await send(inbound, first)
+    await send(inbound, first)  # a relay's retry: the same Message-ID
+
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+    assert str(ack["Subject"]) == f"Re: Cannot log in since the update [{tid}]"
+    assert ack["In-Reply-To"] == "<first-1@example.com>"
+    assert ack["Auto-Submitted"] == "auto-replied"  # the bot's words: robots must not answer
+    assert "human agent" in body(ack)
+    tickets = await desk.tickets()
+    assert [t.channel for t in tickets] == [ChannelKind.EMAIL]
+    customer = await desk.customer(ChannelKind.EMAIL, RAVI)
+    assert customer.display_name == "Ravi Kumar"
+
+    ann = await desk.agent("ann@example.com")
+    await ann.claim(tid)
+    await ann.reply(tid, "Hi Ravi, we rolled back the login change; please try once more.")
+    reply = await sink.wait_for(RAVI, lambda m: "rolled back" in body(m))
+    assert str(reply["Subject"]) == f"Re: Cannot log in since the update [{tid}]"
+    assert reply["In-Reply-To"] == "<first-1@example.com>"
+    assert reply["Auto-Submitted"] is None  # a person wrote this one
+    assert str(reply["From"]) == f"Support <{SUPPORT}>"
+
+    answer = mail(
+        RAVI,
+        f"Re: {reply['Subject']}",
+        "I can log in again, thank you.\n\nOn Mon, Ann wrote:\n> Hi Ravi, we rolled back",
+        "<second-2@example.com>",
+        In_Reply_To=str(reply["Message-ID"]),
+        References=f"<first-1@example.com> {reply['Message-ID']}",
+    )
+    await send(inbound, answer)
+    await eventually(lambda: customer_said(desk, tid, "I can log in again"))
+    said = [m.text for m in (await desk.details(tid)).messages if m.sender is SenderKind.CUSTOMER]
+    assert said[-1] == "I can log in again, thank you."  # the quoted history is cut
+    assert len(await desk.tickets()) == 1
+
+    await ann.reply(tid, "Glad to hear it.")
+    again = await sink.wait_for(RAVI, lambda m: "Glad to hear" in body(m))
+    assert again["In-Reply-To"] == "<second-2@example.com>"
+    assert "<first-1@example.com>" in str(again["References"])
+
+
+async def test_the_ticket_id_in_the_subject_threads_only_for_its_customer(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    desk, inbound = await on_email(desks, database_url, sink)
+    await send(
+        inbound, mail(RAVI, "Export broken", "The PDF export crashes the app.", "<a@example.com>")
+    )
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+
+    # a new mail (no threading headers) naming the ticket: the same customer, the same ticket
+    await send(
+        inbound, mail(RAVI, f"About {tid}", "It also crashes on PNG export.", "<b@example.com>")
+    )
+    await eventually(lambda: customer_said(desk, tid, "PNG export"))
+    # someone else naming it gets a ticket of their own
+    await send(
+        inbound,
+        mail(
+            "eve@example.net",
+            f"[{tid}] hello",
+            "The PDF export crashes for me too.",
+            "<c@example.net>",
+        ),
+    )
+    await sink.wait_for("eve@example.net", lambda m: "FD-" in str(m["Subject"]))
+    assert len(await desk.tickets()) == 2
+    assert not await customer_said(desk, tid, "crashes for me too")
+
+
+async def test_automatic_mail_opens_nothing_and_gets_no_answer(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    desk, inbound = await on_email(desks, database_url, sink)
+    text = "I am away until Monday."
+    automatic = [
+        mail(
+            RAVI,
+            "Automatic reply: out of office",
+            text,
+            "<ooo@example.com>",
+            Auto_Submitted="auto-replied",
+        ),
+        mail(RAVI, "Newsletter", text, "<news@example.com>", Precedence="bulk"),
+        mail("MAILER-DAEMON@mx.example.com", "Undelivered Mail", text, "<dsn@example.com>"),
+        mail(SUPPORT, "Re: your ticket", text, "<self@desk.test>"),
+        mail(RAVI, "Autoreply", text, "<x@example.com>", X_Autoreply="yes"),
+    ]
+    for message in automatic:
+        await send(inbound, message)
+    await send(inbound, mail(RAVI, "Bounce", text, "<bounce@example.com>"), sender="")
+    await asyncio.sleep(0.5)
+    assert await desk.tickets() == []
+    assert sink.mails == []
+
+
+async def test_an_html_mail_becomes_text_and_a_flood_is_cut(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    desk, inbound = await on_email(desks, database_url, sink)
+    channel = desk.fd.channels["email"]
+    assert isinstance(channel, EmailChannel)
+    html = mail(RAVI, "Broken export", "", "<html@example.com>")
+    html.set_content(
+        "<html><body><p>The <b>PDF export</b> crashes the app.</p><p>Ravi</p></body></html>",
+        subtype="html",
+    )
+    await send(inbound, html)
+    await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    [ticket] = await desk.tickets()
+    assert "The **PDF export** crashes the app." in ticket.description
+    assert "<b>" not in ticket.description
+
+    flood = channel.flood
+    flood.limit = 3
+    for n in range(5):
+        await send(
+            inbound, mail("bot@spam.example", f"Offer {n}", "Buy now.", f"<spam{n}@spam.example>")
+        )
+    assert channel.received == 1 + 3
