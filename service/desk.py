@@ -245,12 +245,6 @@ class Desk:
             await self.transition(uow, ticket, TicketAction.UNASSIGN, actor, detail=reason)
         return ticket
 
-    async def agent_joined(self, uow: UnitOfWork, conversation: Conversation, name: str) -> None:
-        """Tell the customer, on their own channel, who answers them from now on."""
-        await self.say(
-            uow, conversation, f"{name} joined the conversation.", sender=SenderKind.SYSTEM
-        )
-
     async def record_first_response(self, uow: UnitOfWork, ticket: Ticket) -> None:
         """The team's first reply: an agent's, or the bot's when it fulfils the request."""
         if ticket.first_response_at is None:
@@ -325,8 +319,9 @@ class Desk:
         old = conversation.move(ConversationAction.TAKE_OVER)
         conversation.dialogue = None
         await uow.conversations.save(conversation, now)
-        if joined:
-            await self.agent_joined(uow, conversation, joined)
+        if joined:  # the customer is told who answers them from now on
+            text = f"{joined} joined the conversation."
+            await self.say(uow, conversation, text, sender=SenderKind.SYSTEM)
         await uow.events.add(
             TicketEvent(
                 ticket.id,
