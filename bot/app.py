@@ -12,7 +12,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 
@@ -51,6 +50,7 @@ from .http_client import parse_proxies, real_client
 from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
+from .inbound_files import sink_with_files
 from .knowledge_search import self_service
 from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
@@ -169,14 +169,14 @@ async def running(
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
-        delivery = DeliveryWorker(store, senders, bus, desk.clock)
+        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
+        delivery = DeliveryWorker(store, senders, bus, desk.clock, files=files)
         fd = Frontdesk(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
-        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
         fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
             rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
         )  # fmt: skip
@@ -212,7 +212,7 @@ async def running(
             periodic("auto-close", close_every, closer.close_due, immediately=True)
         )
         for name, channel in channels.items():
-            await channel.start(engine_sink(engine))
+            await channel.start(sink_with_files(engine, files))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
         fd.handoff = await stack.enter_async_context(
@@ -314,10 +314,6 @@ def _discord_channel_id(raw: str) -> int | None:
             f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
         )
     return int(raw)
-
-
-def engine_sink(engine: Engine) -> Callable[[Any], Any]:
-    return engine.accept  # stores the event (and its files) and queues it
 
 
 # -- HTTP -------------------------------------------------------------------------------------

@@ -16,17 +16,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from models import TicketEvent
+from models import Attachment, TicketEvent
 from service.bus import OUTBOX_TOPIC, EventBus
 
 from .ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelSendError,
+    FileData,
     OutboundMessage,
 )
 
 if TYPE_CHECKING:
+    from service.attachments import Files
     from store.database import Store
     from store.outbox import OutboxItem
     from store.unit_of_work import UnitOfWork
@@ -60,7 +62,9 @@ class DeliveryWorker:
         *,
         batch: int = 200,
         idle_wait: float = 2.0,
+        files: Files | None = None,
     ) -> None:
+        self.files = files
         self.store = store
         self.senders = dict(senders)
         self.bus = bus
@@ -126,7 +130,7 @@ class DeliveryWorker:
                 results.append((item, ChannelRateLimited(0.0, "waiting for an earlier message")))
                 continue
             try:
-                await self.senders[item.channel](_outbound(item))
+                await self.senders[item.channel](_outbound(item, await self._files(item)))
                 results.append((item, None))
             except ChannelSendError as exc:
                 failed = exc
@@ -136,6 +140,21 @@ class DeliveryWorker:
                 failed = ChannelSendError(f"{type(exc).__name__}: {exc}")
                 results.append((item, failed))
         return results
+
+    async def _files(self, item: OutboxItem) -> tuple[FileData, ...]:
+        """The bytes of the files an outbox row names (none on web chat: it reads the store)."""
+        if not item.body.attachments or self.files is None or item.channel == "web":
+            return ()
+        ids = item.body.attachments
+
+        async def rows(uow: UnitOfWork) -> list[Attachment]:
+            return [await uow.attachments.get(i) for i in ids]
+
+        loaded = []
+        for found in await self.store.read(rows):
+            data, content_type = await self.files.read(found)
+            loaded.append(FileData(found.name, content_type, data))
+        return tuple(loaded)
 
     async def _record(
         self, uow: UnitOfWork, item: OutboxItem, error: ChannelSendError | None
@@ -180,8 +199,9 @@ class DeliveryWorker:
             )
 
 
-def _outbound(item: OutboxItem) -> OutboundMessage:
+def _outbound(item: OutboxItem, files: tuple[FileData, ...] = ()) -> OutboundMessage:
     return OutboundMessage(
+        files=files,
         channel=item.channel,
         address=item.address,
         text=item.body.text,

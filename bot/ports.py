@@ -18,6 +18,17 @@ from models import Attachment, Button, ChannelKind, Message, NotFound, NotSigned
 
 
 @dataclass(frozen=True, slots=True)
+class FileData:
+    """A file crossing the port: what a customer sent (fetched by the channel from its
+    platform), or what the front desk sends (loaded from the file storage for the channel).
+    ``content_type`` is the platform's claim inbound (the front desk sniffs it again)."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class InboundEvent:
     """Something a customer did on a platform: a text, a button press or a command.
 
@@ -35,6 +46,7 @@ class InboundEvent:
     command: str | None = None
     display_name: str = ""
     language: str | None = None
+    files: tuple[FileData, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,7 @@ class OutboundMessage:
     message_id: int | None = None
     conversation_id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    files: tuple[FileData, ...] = ()  # each channel sends them natively
 
 
 InboundSink = Callable[[InboundEvent], Awaitable[None]]

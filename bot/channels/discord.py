@@ -28,15 +28,19 @@ from typing import Any
 
 import aiohttp
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
 
 from bot.channels.discord_events import (
     event_from_button,
     event_from_message,
     event_from_ticket,
     render,
+)
+from bot.channels.discord_transport import (
+    SavedUrls,
+    as_discord_files,
+    point_discord_at,
+    with_files,
 )
 from bot.ports import (
     ChannelPermanentError,
@@ -97,7 +101,7 @@ class DiscordChannel:
         gateway_url: str | None = None,
     ) -> None:
         self._token, self._urls = token, (api_url.rstrip("/") if api_url else None, gateway_url)
-        self._saved_urls: tuple[str, yarl.URL] | None = None
+        self._saved_urls: SavedUrls | None = None
         self._support_channel_id = support_channel_id
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -128,7 +132,7 @@ class DiscordChannel:
         """
         if self._task is not None:
             raise RuntimeError("DiscordChannel already started")
-        self._point_at(*self._urls)
+        self._saved_urls = point_discord_at(*self._urls)
         self._sink = sink
         self._first_attempt = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="discord-channel")
@@ -151,16 +155,8 @@ class DiscordChannel:
         self._healthy = False
         self._sink = None
         if self._saved_urls is not None:  # as before start: the next client starts clean
-            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved_urls
+            point_discord_at(*self._saved_urls)
             self._saved_urls = None
-
-    def _point_at(self, api_url: str | None, gateway_url: str | None) -> None:
-        """REST calls to ``api_url`` (``…/api/v10``), the gateway at ``gateway_url`` (a proxy, a
-        local fake); discord.py reads both from class attributes: process-wide until stop."""
-        if api_url or gateway_url:
-            self._saved_urls = (discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
-            discord.http.Route.BASE = api_url or discord.http.Route.BASE
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url or self._saved_urls[1])
 
     async def send(self, message: OutboundMessage) -> None:
         """Send escaped text (no markdown, no pings) split at 2,000 characters; buttons last."""
@@ -173,7 +169,7 @@ class DiscordChannel:
             raise ChannelPermanentError(f"not a Discord channel id: {message.address!r}") from None
         view = _view(message.buttons)
         parts = render(message.text) if message.text.strip() else []
-        if not parts and view is None:
+        if not parts and view is None and not message.files:
             raise ChannelPermanentError("Discord cannot send an empty message")
         target = client.get_partial_messageable(channel_id)
         for index, part in enumerate(parts or [""]):
@@ -182,6 +178,7 @@ class DiscordChannel:
                 await target.send(
                     content=part or None,
                     view=view if last and view is not None else discord.utils.MISSING,
+                    files=as_discord_files(message.files) if last else discord.utils.MISSING,
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
             except discord.RateLimited as exc:
@@ -265,14 +262,15 @@ class DiscordChannel:
     async def _on_message(self, client: discord.Client, message: discord.Message) -> None:
         if message.author.bot or message.type not in _CUSTOMER_MESSAGE_TYPES:
             return
-        if not message.content.strip():
-            return  # attachments only, or content withheld (Message Content intent off)
+        if not message.content.strip() and not message.attachments:
+            return  # content withheld (Message Content intent off)
         try:
-            address = await self._message_address(message)
-            if address is None:
+            if (address := await self._message_address(message)) is None:
                 return
             assert self._sink is not None
-            await self._sink(event_from_message(message, address=address))
+            await self._sink(
+                await with_files(event_from_message(message, address=address), message)
+            )
         except Exception:
             logger.exception("Discord message %s could not be stored", message.id)
 

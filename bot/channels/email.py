@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.ports import InboundEvent, InboundSink, MailThreads, OutboundMessage
+from bot.ports import FileData, InboundEvent, InboundSink, MailThreads, OutboundMessage
 from models import ChannelKind
 
 from .email_parsing import InboundMail, read_mail
@@ -159,7 +159,7 @@ class EmailChannel:
         ours = tuple(c for r in mail.references if (c := conversation_of(r)) is not None)
         address = await self.threads.continued(mail.sender, ours, mail.references, mail.ticket)
         new_thread = address is None
-        text = mail.text(new_thread=new_thread) or "(an empty mail)"
+        text = mail.text(new_thread=new_thread) or ("" if mail.attachments else "(an empty mail)")
         return InboundEvent(
             channel=ChannelKind.EMAIL,
             platform_message_id=mail.platform_id,
@@ -167,6 +167,7 @@ class EmailChannel:
             address=address or thread_address(mail.sender, mail.message_id),
             text=text[:MAX_TEXT],
             display_name=mail.display_name[:200],
+            files=tuple(FileData(f.name, f.content_type, f.data) for f in mail.attachments),
         )
 
     # -- outbound -----------------------------------------------------------------------------

@@ -84,6 +84,11 @@ def compose(
         text += "\n\n" + "\n".join(f"- {b.label}" for b in message.buttons)
         text += "\n(reply with your choice)"
     mail.set_content(text)
+    for file in message.files:  # agents' files, as attachments
+        maintype, _, subtype = file.content_type.partition("/")
+        mail.add_attachment(
+            file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.name
+        )
     return mail
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import logging
 import warnings
@@ -30,7 +31,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -44,13 +45,15 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram_events import event_from_update
+from bot.channels.telegram_events import event_from_update, file_refs
 from bot.channels.text import split_text, utf16_len
 from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
     ChannelSendError,
     ChannelTemporaryError,
+    FileData,
+    InboundEvent,
     InboundSink,
     OutboundMessage,
 )
@@ -66,6 +69,7 @@ MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 """Longest ``callback_data`` of an inline button, in bytes."""
 ALLOWED_UPDATES = ("message", "callback_query")
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 class TelegramChannel:
@@ -111,6 +115,7 @@ class TelegramChannel:
         self._bot = Bot(
             token,
             base_url=base_url or DEFAULT_BASE_URL,
+            base_file_url=_file_url(base_url or DEFAULT_BASE_URL),
             request=HTTPXRequest(
                 connection_pool_size=8,
                 read_timeout=request_timeout,
@@ -213,9 +218,11 @@ class TelegramChannel:
             raise ChannelPermanentError(f"not a Telegram chat id: {message.address!r}") from None
         markup = _keyboard(message.buttons)
         parts = split_text(message.text, MESSAGE_LIMIT, measure=utf16_len)
-        if not any(part.strip() for part in parts):
+        if not any(part.strip() for part in parts) and not message.files:
             raise ChannelPermanentError("Telegram cannot send an empty message")
-        for index, part in enumerate(parts):
+        for file in message.files:  # agents' files first, then the words about them
+            await self._send_file(chat_id, file)
+        for index, part in enumerate(parts if message.text.strip() else []):
             last = index == len(parts) - 1
             try:
                 await self._bot.send_message(
@@ -226,6 +233,19 @@ class TelegramChannel:
             except RuntimeError as exc:  # the HTTP client is shut down: not started yet
                 raise ChannelTemporaryError("Telegram channel is not running") from exc
             self._healthy = True
+
+    async def _send_file(self, chat_id: int, file: FileData) -> None:
+        try:
+            if file.content_type in ("image/png", "image/jpeg", "image/gif", "image/webp"):
+                await self._bot.send_photo(chat_id=chat_id, photo=file.data, filename=file.name)
+            else:
+                await self._bot.send_document(
+                    chat_id=chat_id, document=file.data, filename=file.name
+                )
+        except TelegramError as exc:
+            raise self._send_error(exc) from exc
+        except RuntimeError as exc:
+            raise ChannelTemporaryError("Telegram channel is not running") from exc
 
     async def _run(self, first_attempt: asyncio.Event) -> None:
         """Connect, then poll (or, with a webhook, finish), retrying with capped backoff."""
@@ -293,6 +313,8 @@ class TelegramChannel:
         if event is None:
             logger.debug("Telegram update %s ignored", update.update_id)
             return
+        if update.message is not None and file_refs(update.message):
+            event = await self._with_files(event, update.message)
         assert self._sink is not None
         await self._sink(event)
         if update.callback_query is not None:
@@ -300,6 +322,23 @@ class TelegramChannel:
                 await update.callback_query.answer()
             except TelegramError as exc:  # too old, already answered: only a spinner
                 logger.warning("answerCallbackQuery failed: %s", exc)
+
+    async def _with_files(self, event: InboundEvent, message: Message) -> InboundEvent:
+        """Download a message's photo or document (bots may fetch up to 20 MB; we keep 10)."""
+        files, notes = [], []
+        for file_id, name, claimed, size in file_refs(message):
+            if size > MAX_FILE_BYTES:
+                notes.append(f"[{name} was not kept: larger than {MAX_FILE_BYTES // 2**20} MB]")
+                continue
+            try:
+                found = await self._bot.get_file(file_id)
+                data = bytes(await found.download_as_bytearray())
+            except TelegramError as exc:
+                notes.append(f"[{name} could not be fetched from Telegram: {exc}]")
+                continue
+            files.append(FileData(name, claimed, data))
+        text = "\n".join([event.text, *notes]).strip()
+        return dataclasses.replace(event, text=text, files=tuple(files))
 
     def _send_error(self, exc: TelegramError) -> ChannelSendError:
         if isinstance(exc, RetryAfter):
@@ -337,6 +376,12 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _file_url(base_url: str) -> str:
+    """Where files are downloaded: ``…/bot`` becomes ``…/file/bot`` (as on api.telegram.org)."""
+    root, _, last = base_url.rstrip("/").rpartition("/")
+    return f"{root}/file/{last}"
 
 
 def _valid_secret(secret: str) -> bool:

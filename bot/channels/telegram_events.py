@@ -2,8 +2,9 @@
 
 Only private chats are served: an update from a group, supergroup or channel translates to
 ``None`` and is dropped, because a support conversation must not be read by other members.
-Edited messages, messages without text or caption (stickers, photos without a caption) and
-other update kinds also translate to ``None``.
+Edited messages, messages without text, caption, photo or document (stickers, locations) and
+other update kinds also translate to ``None``; photos and documents are listed by
+:func:`file_refs` for the adapter to download.
 
 ``platform_message_id`` is ``message:<chat id>:<message id>`` for messages (message ids are
 unique within a chat) and ``callback:<callback query id>`` for button presses. Both are the same
@@ -59,8 +60,9 @@ def _from_message(message: Message) -> InboundEvent | None:
     if message.chat.type != Chat.PRIVATE or user is None or user.is_bot:
         return None
     text = message.text if message.text is not None else message.caption
-    if text is None:
+    if text is None and not file_refs(message):
         return None
+    text = text or ""
     command, text = parse_command(text)
     return InboundEvent(
         channel=ChannelKind.TELEGRAM,
@@ -72,6 +74,21 @@ def _from_message(message: Message) -> InboundEvent | None:
         display_name=display_name(user),
         language=user.language_code,
     )
+
+
+def file_refs(message: Message) -> list[tuple[str, str, str, int]]:
+    """``(file_id, name, claimed type, size)`` of what a message carries: a photo's largest
+    size, and a document. The adapter downloads them (``getFile``)."""
+    found = []
+    if message.photo:
+        largest = message.photo[-1]
+        size = largest.file_size or 0
+        found.append((largest.file_id, f"photo-{message.message_id}.jpg", "image/jpeg", size))
+    if message.document is not None:
+        doc = message.document
+        name = doc.file_name or f"document-{message.message_id}"
+        found.append((doc.file_id, name, doc.mime_type or "", doc.file_size or 0))
+    return found
 
 
 def _from_callback_query(query: CallbackQuery) -> InboundEvent | None:

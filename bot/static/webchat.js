@@ -12,6 +12,9 @@
   let session = JSON.parse(localStorage.getItem(KEY) || "null");
   let seen = 0;
   let polling = false;
+  let pollAbort = null;  // "New chat" aborts the parked long poll, so the new one starts at once
+  const LIMIT = 4000;
+  const limitBox = document.getElementById("limit");
   const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "Support" };
   const labels = new Map(); // payload -> the label of the button that offered it
 
@@ -20,10 +23,10 @@
     errorBox.hidden = !text;
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, signal) {
     const headers = { "Content-Type": "application/json" };
     if (session) headers.Authorization = "Bearer " + session.token;
-    const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const response = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined, signal });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       const err = new Error(data.error || response.statusText);
@@ -126,25 +129,32 @@
   async function poll() {
     if (polling || !session) return;
     polling = true;
-    while (session) {
+    const mine = session;
+    pollAbort = new AbortController();
+    const signal = pollAbort.signal;
+    while (session === mine && !signal.aborted) {
       try {
-        const data = await api("GET", `/api/chat/sessions/${session.session_id}/messages?after=${seen}&wait=25`);
+        const data = await api("GET", `/api/chat/sessions/${session.session_id}/messages?after=${seen}&wait=25`, null, signal);
+        if (session !== mine) break;
         dot.classList.add("ok");
         statusText.textContent = "online";
         for (const m of data.messages) {
           if (m.seq > seen) { render(m); seen = m.seq; }
         }
       } catch (e) {
+        if (signal.aborted || session !== mine) break;
         dot.classList.remove("ok");
         statusText.textContent = "reconnecting…";
         if (e.status === 401 || e.status === 404) { reset(); break; }
         await new Promise((r) => setTimeout(r, 2000));
       }
     }
-    polling = false;
+    if (session === mine || !session) polling = false;
   }
 
   function reset() {
+    if (pollAbort) pollAbort.abort();
+    polling = false;
     localStorage.removeItem(KEY);
     session = null;
     seen = 0;
@@ -155,12 +165,14 @@
     event.preventDefault();
     const text = input.value.trim();
     if (!text) return;
+    if (text.length > LIMIT) { checkLimit(); input.focus(); return; }
     showError("");
     try {
       await ensureSession();
       poll();
       await api("POST", `/api/chat/sessions/${session.session_id}/messages`, { text });
       input.value = "";
+      checkLimit();
     } catch (e) {
       showError(e.status === 429 ? `Slow down a little: try again in ${e.retryAfter || 1} s.` : e.message);
     }
@@ -180,6 +192,15 @@
       picker.value = "";
     }
   });
+  // A paste over the limit is kept whole and said so before sending (no silent cut).
+  function checkLimit() {
+    const over = input.value.trim().length - LIMIT;
+    limitBox.hidden = over <= 0;
+    limitBox.textContent = over > 0
+      ? `Your message is ${input.value.trim().length.toLocaleString()} characters; the limit is ${LIMIT.toLocaleString()}. Shorten it by ${over.toLocaleString()} or attach it as a file (📎).`
+      : "";
+  }
+  input.addEventListener("input", checkLimit);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });

@@ -46,6 +46,7 @@ class RestCall:
     path: str
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded: file name -> content
 
 
 def user(user_id: str = CUSTOMER_ID, name: str = "ada", global_name: str | None = "Ada") -> JSON:
@@ -67,6 +68,7 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self.calls: list[RestCall] = []
+        self.cdn: dict[str, bytes] = {}  # attachments customers sent, by id
         self.identified = 0
         self.threads: dict[str, JSON] = {}
         self._ids = itertools.count(1_200_000_000_000_000_000)
@@ -83,6 +85,7 @@ class FakeDiscord:
     async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id}/{name}", self._cdn)
         api = "/api/v10"
         app.router.add_get(f"{api}/users/@me", self._me)
         app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
@@ -132,12 +135,25 @@ class FakeDiscord:
     def dm_channel_id(self, user_id: str = CUSTOMER_ID) -> str:
         return str(int(user_id) + 10_000)
 
-    async def inject_dm(self, content: str, *, author: JSON | None = None) -> JSON:
+    async def inject_dm(
+        self,
+        content: str,
+        *,
+        author: JSON | None = None,
+        files: tuple[tuple[str, str, bytes], ...] = (),
+    ) -> JSON:
+        """A DM, with ``files`` as ``(name, content type, bytes)`` served by this fake's CDN."""
         author = author or user()
-        return await self.dispatch(
-            "MESSAGE_CREATE",
-            self._message(self.dm_channel_id(author["id"]), content, author),
-        )
+        message = self._message(self.dm_channel_id(author["id"]), content, author)
+        for name, content_type, data in files:
+            file_id = str(next(self._ids))
+            self.cdn[file_id] = data
+            url = f"http://127.0.0.1:{self.port}/attachments/{file_id}/{name}"
+            message["attachments"].append(
+                {"id": file_id, "filename": name, "size": len(data), "url": url,
+                 "proxy_url": url, "content_type": content_type}
+            )  # fmt: skip
+        return await self.dispatch("MESSAGE_CREATE", message)
 
     async def inject_guild_message(
         self, content: str, *, channel_id: str = SUPPORT_CHANNEL_ID, author: JSON | None = None
@@ -315,13 +331,17 @@ class FakeDiscord:
 
     async def _record(self, request: web.Request) -> RestCall:
         body: Any = None
+        uploads: dict[str, bytes] = {}
         if request.content_type == "application/json":
             body = await request.json()
         elif request.content_type.startswith("multipart/"):
             form = await request.post()
             raw = form.get("payload_json")
             body = json.loads(raw) if isinstance(raw, str) else None
-        call = RestCall(request.method, request.path, body, dict(request.query))
+            for value in form.values():
+                if isinstance(value, web.FileField):
+                    uploads[value.filename] = value.file.read()
+        call = RestCall(request.method, request.path, body, dict(request.query), uploads)
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -354,12 +374,17 @@ class FakeDiscord:
             }
         )
 
+    async def _cdn(self, request: web.Request) -> web.Response:
+        data = self.cdn.get(request.match_info["id"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
+
     async def _create_message(self, request: web.Request) -> web.Response:
         call = await self._record(request)
         failure = self._failure("create_message")
         if failure is not None:
             return failure
-        message = self._message(request.match_info["channel_id"], call.body["content"], BOT_USER)
+        content = call.body.get("content") or ""
+        message = self._message(request.match_info["channel_id"], content, BOT_USER)
         message["components"] = call.body.get("components", [])
         return _json(message)
 

@@ -63,6 +63,7 @@ class FakeTelegram:
         self._stopping = False
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
 
     @property
     def base_url(self) -> str:
@@ -72,6 +73,7 @@ class FakeTelegram:
         """Listen on 127.0.0.1 (``port`` 0 picks a free one); returns :attr:`base_url`."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -123,6 +125,29 @@ class FakeTelegram:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self.inject_update({"message": message})
+
+    async def inject_file(
+        self, kind: str, data: bytes, *, caption: str | None = None, name: str = "", mime: str = ""
+    ) -> JSON:
+        """The user sends a photo (``kind="photo"``: a small and a large size) or a document."""
+        user = self.user(4242, "Ada", "Lovelace", "en")
+        file_id = f"{kind}-{len(self.files) + 1}"
+        self.files[file_id] = data
+        message: JSON = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": 4242, "type": "private", "first_name": "Ada"},
+            "from": user,
+        }
+        one = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(data)}
+        if kind == "photo":
+            small = {**one, "file_id": "thumb-" + file_id, "width": 90, "height": 60}
+            message["photo"] = [small, {**one, "width": 640, "height": 400}]
+        else:
+            message["document"] = {**one, "file_name": name, "mime_type": mime}
+        if caption is not None:
+            message["caption"] = caption
         return await self.inject_update({"message": message})
 
     async def inject_callback(
@@ -259,6 +284,42 @@ class FakeTelegram:
             return _reply(status, {"ok": False, "error_code": status, "description": result})
         return _reply(200, {"ok": True, "result": result})
 
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
+
+    async def _api_getFile(self, params: JSON) -> tuple[int, Any]:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            return 400, "Bad Request: invalid file_id"
+        size = len(self.files[file_id])
+        path = f"documents/{file_id}"
+        return 200, {
+            "file_id": file_id,
+            "file_unique_id": "u",
+            "file_size": size,
+            "file_path": path,
+        }
+
+    async def _api_sendPhoto(self, params: JSON) -> tuple[int, Any]:
+        return await self._sent_file(params, "photo")
+
+    async def _api_sendDocument(self, params: JSON) -> tuple[int, Any]:
+        return await self._sent_file(params, "document")
+
+    async def _sent_file(self, params: JSON, kind: str) -> tuple[int, Any]:
+        one = {"file_id": f"sent-{kind}", "file_unique_id": "s", "width": 1, "height": 1}
+        message: JSON = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+            kind: [one] if kind == "photo" else one,
+        }
+        return 200, message
+
     async def _api_getMe(self, params: JSON) -> tuple[int, Any]:
         return 200, BOT_USER
 
@@ -315,7 +376,10 @@ _JSON_FIELDS = frozenset({"reply_markup", "allowed_updates", "entities", "link_p
 
 
 def _decode(key: str, value: object) -> Any:
-    """Form fields hold strings; the library JSON-encodes objects and lists."""
+    """Form fields hold strings; the library JSON-encodes objects and lists; an uploaded file
+    is recorded as ``{"filename", "data"}``."""
+    if isinstance(value, web.FileField):
+        return {"filename": value.filename, "data": value.file.read()}
     return json.loads(value) if key in _JSON_FIELDS and isinstance(value, str) else value
 
 

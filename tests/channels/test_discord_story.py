@@ -136,3 +136,36 @@ async def test_ticket_in_a_server_opens_a_private_thread_and_a_429_is_sat_out(
     assert loop.time() - started >= 1.0  # the first attempt got 429 and discord.py waited
     assert len(discord_fake.calls_to("POST", f"/channels/{thread}/messages")) == 2
     assert "ticket" in ack.body["content"]
+
+
+async def test_a_screenshot_in_a_dm_reaches_the_agent_and_the_agents_pdf_reaches_the_dm(
+    discord_fake: FakeDiscord, sqlite_url: str, desks: StartDesk
+) -> None:
+    import aiohttp
+
+    from tests.bot.test_attachments import PDF, png
+
+    desk = await on_discord(desks, sqlite_url, discord_fake)
+    dm = discord_fake.dm_channel_id()
+    image = png(48, 32)
+    await discord_fake.inject_dm(CRASH, files=(("crash.png", "image/png", image),))
+    ack = await discord_fake.wait_for_call("POST", "/messages", posted_to(dm, "FD"), within=20)
+    tid = ticket_id_of(ack)
+
+    ann = await desk.agent("ann@example.com")
+    ticket = await ann.ticket(tid)
+    [file] = [a for m in ticket["messages"] for a in m["attachments"]]
+    assert (file["name"], file["content_type"]) == ("crash.png", "image/png")
+    async with ann.http.get(file["url"]) as r:
+        assert await r.read() == image
+
+    await ann.claim(tid)
+    form = aiohttp.FormData()
+    form.add_field("text", "The fix is attached.")
+    form.add_field("file", PDF, filename="fix.pdf", content_type="application/pdf")
+    async with ann.http.post(
+        f"/api/agent/tickets/{tid}/attachments", data=form, headers={"X-CSRF-Token": ann.csrf}
+    ) as r:
+        assert r.status == 201, await r.text()
+    sent = await discord_fake.wait_for_call("POST", "/messages", posted_to(dm, "fix is attached"))
+    assert sent.files == {"fix.pdf": PDF}

@@ -9,6 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 
+import aiohttp
 import aiosmtplib
 import pytest
 
@@ -196,3 +197,37 @@ async def test_an_html_mail_becomes_text_and_a_flood_is_cut(
             inbound, mail("bot@spam.example", f"Offer {n}", "Buy now.", f"<spam{n}@spam.example>")
         )
     assert channel.received == 1 + 3
+
+
+async def test_files_travel_by_mail_both_ways(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    from tests.bot.test_attachments import PDF, png
+
+    desk, inbound = await on_email(desks, database_url, sink)
+    image = png(64, 48)
+    first = mail(RAVI, "Export broken", "The export shows this error.", "<files@example.com>")
+    first.add_attachment(image, maintype="image", subtype="png", filename="error.png")
+    first.add_attachment(
+        b"MZ\x90\x00" + b"\x00" * 64, maintype="image", subtype="png", filename="x.png"
+    )
+    await send(inbound, first)
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+    [message] = [m for m in (await desk.details(tid)).messages if m.sender is SenderKind.CUSTOMER]
+    assert [(a.name, a.content_type) for a in message.attachments] == [("error.png", "image/png")]
+    assert "[x.png was not kept: files of type application/x-msdownload" in message.text
+
+    ann = await desk.agent("ann@example.com")
+    await ann.claim(tid)
+    form = aiohttp.FormData()
+    form.add_field("text", "The fix is attached.")
+    form.add_field("file", PDF, filename="fix.pdf", content_type="application/pdf")
+    async with ann.http.post(
+        f"/api/agent/tickets/{tid}/attachments", data=form, headers={"X-CSRF-Token": ann.csrf}
+    ) as r:
+        assert r.status == 201, await r.text()
+    reply = await sink.wait_for(RAVI, lambda m: "fix is attached" in body(m))
+    [pdf] = list(reply.iter_attachments())
+    assert (pdf.get_filename(), pdf.get_content_type()) == ("fix.pdf", "application/pdf")
+    assert pdf.get_payload(decode=True) == PDF

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
+
 from bot.app import FRONTDESK
 from models import ChannelKind, TicketStatus
 from models.accounts import AccountRole
@@ -321,3 +323,42 @@ class WebCustomer:
                     if fragment in m["text"]:
                         return str(m["text"])
         raise AssertionError(f"no {fragment!r} in {self.texts}")
+
+
+async def test_a_photo_reaches_the_agent_and_the_agents_pdf_reaches_the_chat(
+    telegram: FakeTelegram, sqlite_url: str, desks: StartDesk
+) -> None:
+    from tests.bot.test_attachments import PDF, png
+
+    desk = await on_telegram(telegram, desks, sqlite_url)
+    await telegram.inject_message(CRASH)
+    tid = ticket_id_in((await telegram.wait_for_call("sendMessage", says("FD-"))).params["text"])
+    image = png(64, 40)
+    sent_photo = await telegram.inject_file("photo", image, caption="This is the error")
+    photo_name = f"photo-{sent_photo['message']['message_id']}.jpg"
+    await telegram.inject_file("document", b"MZ\x90\x00" * 30, name="tool.exe", mime="image/png")
+    await eventually(lambda: customer_said(desk, tid, "tool.exe"))
+
+    ann = await desk.agent("ann@example.com")
+    ticket = await ann.ticket(tid)
+    files = [a for m in ticket["messages"] for a in m["attachments"]]
+    assert [(f["name"], f["content_type"]) for f in files] == [(photo_name, "image/png")]
+    photo = next(m for m in ticket["messages"] if m["attachments"])
+    assert photo["text"] == "This is the error"
+    async with ann.http.get(files[0]["url"]) as r:
+        assert r.status == 200 and await r.read() == image
+    refused = [m["text"] for m in ticket["messages"] if "tool.exe" in m["text"]]
+    assert refused == ["[tool.exe was not kept: files of type application/x-msdownload are "
+                       "not accepted: send images, PDF, text or logs]"]  # fmt: skip
+
+    await ann.claim(tid)
+    form = aiohttp.FormData()
+    form.add_field("text", "The fix is attached.")
+    form.add_field("file", PDF, filename="fix.pdf", content_type="application/pdf")
+    async with ann.http.post(
+        f"/api/agent/tickets/{tid}/attachments", data=form, headers={"X-CSRF-Token": ann.csrf}
+    ) as r:
+        assert r.status == 201, await r.text()
+    sent = await telegram.wait_for_call("sendDocument")
+    assert sent.params["document"] == {"filename": "fix.pdf", "data": PDF}
+    await telegram.wait_for_call("sendMessage", says("The fix is attached."))
