@@ -116,13 +116,15 @@ def clarifier_for(classifier: Classifier, desk: Desk) -> Clarifier:
     return CatalogClarifier(load_catalog(), classifier, desk.clock)
 
 
-def add_models_page(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows."""
+def add_admin_pages(app: web.Application, settings: Settings) -> None:
+    """The console's Models page on the registry the server follows, then the Agents page."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff.model_admin import ModelAdmin, add_models_page
+    from handoff import agents_admin, model_admin
 
-    add_models_page(app, ModelAdmin(ModelRegistry(settings.model_dir), load_catalog()))
+    admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
+    model_admin.add_models_page(app, admin)
+    agents_admin.add_agents_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -277,8 +279,7 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
     if settings.telegram_token:
         from .channels.telegram import TelegramChannel
 
-        # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs carry the token
         try:
             telegram = TelegramChannel(
                 settings.telegram_token,
@@ -391,5 +392,5 @@ def create_app(
     help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
-    add_models_page(app, settings)
+    add_admin_pages(app, settings)
     return app

@@ -96,10 +96,11 @@ class NewIssue:
             return
         if driver is not None:
             await turn.say(opening.fulfilling(ticket))
-            await desk.record_first_response(turn.uow, ticket)
+            await desk.record_bot_response(turn.uow, ticket, fulfilling=True)
             await driver.start(turn)
             return
         due = ticket.first_response_due or desk.clock()
         promise = first_reply_promise(desk.sla, ticket.priority, due, desk.clock())
         await turn.say(opening.handed_to_agents(ticket, promise, prediction.intent == HUMAN_INTENT))
+        await desk.record_bot_response(turn.uow, ticket)
         await turn.hand_off(f"{prediction.intent} needs an agent")

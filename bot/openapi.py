@@ -194,6 +194,16 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Files sent with the message; fetch url with the bearer token",
             },
             "created_at": {"type": "string", "format": "date-time"},
+            "agent_name": {
+                "type": "string",
+                "nullable": True,
+                "description": "An agent's message: the agent's display name",
+            },
+            "payload": {
+                "type": "string",
+                "nullable": True,
+                "description": "A customer's pressed button: its payload (label: the button's)",
+            },
         },
     },
     "Attachment": {

@@ -195,6 +195,10 @@ class WebChatBackend(Protocol):
 
     async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...
 
+    async def agent_names(self, messages: list[Message]) -> dict[int, str]:
+        """The display names of the agents who wrote ``messages`` (the customer sees "Ann")."""
+        ...
+
     async def send_file(
         self, session: ChatSession, text: str, name: str, data: bytes
     ) -> tuple[int, tuple[Attachment, ...]]:

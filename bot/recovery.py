@@ -144,6 +144,7 @@ async def apologise(store: Store, desk: Desk, message_id: int) -> None:
             )
         await uow.messages.attach_to_ticket(message.id, ticket.id)
         await desk.say(uow, conversation, APOLOGY)
+        await desk.record_bot_response(uow, ticket)
         await desk.hand_off(uow, conversation, ticket, "the bot failed on this message")
 
     try:

@@ -192,6 +192,16 @@ class WebChatSessions:
         data, content_type = await self.files.read(attachment, thumbnail)
         return attachment, data, content_type
 
+    async def agent_names(self, messages: list[Message]) -> dict[int, str]:
+        ids = {m.agent_id for m in messages if m.agent_id is not None}
+        if not ids:
+            return {}
+
+        async def read(uow: UnitOfWork) -> dict[int, str]:
+            return {i: (await uow.agents.get(i)).name for i in sorted(ids)}
+
+        return await self.store.read(read)
+
     async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]:
         """Messages after ``after``; long-polls up to ``wait`` seconds while there are none."""
         deadline = asyncio.get_running_loop().time() + wait

@@ -91,7 +91,7 @@ class AgentActions:
                 await request_approval(uow, self.desk, agent, ticket, "change request taken over")
             elif ticket.status is TicketStatus.ASSIGNED:
                 await self.desk.transition(uow, ticket, TicketAction.START, actor)
-            await self.desk.take_over(uow, ticket, actor, agent.email, now)
+            await self.desk.take_over(uow, ticket, actor, agent.email, now, joined=agent.name)
             return ticket
 
         return await self.store.write(work)

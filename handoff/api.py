@@ -16,7 +16,7 @@ from aiohttp import web
 from models import AgentRole, Forbidden, NotSignedIn, ValidationError, parse_ticket_id
 from models.inputs import INT64_MAX, INT64_MIN, bounded_int, parse_json
 
-from .agents import create_agent
+from .agents import MAX_CAPACITY, create_agent, names_list
 from .auth import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -33,7 +33,6 @@ from .views import agent_json, ticket_summary
 SERVICES = web.AppKey("handoff_services", HandoffServices)
 SESSION: web.RequestKey[Any] = web.RequestKey("handoff_session", object)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_CAPACITY = 1000  # tickets one agent may hold; the column is an integer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -279,9 +278,7 @@ async def list_agents(request: web.Request) -> web.Response:
 async def add_agent(request: web.Request) -> web.Response:
     body = await json_body(request)
     require_role(request[SESSION].agent, AgentRole.ADMIN, "manage agents")
-    teams = body.get("teams") or ["support"]
-    if not isinstance(teams, list) or not all(isinstance(t, str) and t for t in teams):
-        raise ValidationError('"teams" must be a list of team names')
+    teams = names_list(body.get("teams") or ["support"], "teams")
     capacity = bounded_int(body.get("capacity", 5), '"capacity"', 1, MAX_CAPACITY)
     for name in ("email", "name", "password"):
         if not isinstance(body.get(name), str):

@@ -138,10 +138,18 @@ async def link_problem(
             raise ValidationError(
                 f'{found.public_id} is a {found.type.value}, not a problem: PATCH its "type" first'
             )
-        if ticket.type is TicketType.PROBLEM:
-            raise ValidationError(f"{ticket.public_id} is a problem itself")
         if ticket.problem_id == found.id:
             return ticket
+        # A customer's ticket the classifier typed "problem" (a recurring issue) may still be
+        # filed under the team's problem record; only a problem others hang on cannot, and a
+        # problem filed under another one cannot take incidents: links stay one level deep.
+        if await uow.problems.linked(ticket.id):
+            raise Conflict(f"tickets are linked to {ticket.public_id}: unlink them first")
+        if found.problem_id is not None:
+            raise Conflict(
+                f"{found.public_id} is linked to {format_ticket_id(found.problem_id)}; "
+                "link to that problem instead"
+            )
         if ticket.problem_id is not None:
             raise Conflict(
                 f"{ticket.public_id} is linked to {format_ticket_id(ticket.problem_id)}; "

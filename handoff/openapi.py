@@ -258,7 +258,9 @@ AGENT_PATHS: dict[str, Any] = {
     "/api/agent/tickets/{ticket_id}/approve": {
         "parameters": [TICKET_ID],
         "post": _action(
-            "Approve (manager or admin); the customer is told", "approveTicket", REASON
+            "Approve (manager or admin); the customer is told, with the reason as written",
+            "approveTicket",
+            REASON,
         ),
     },
     "/api/agent/tickets/{ticket_id}/reject": {
@@ -343,7 +345,10 @@ AGENT_SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
             "teams": {"type": "array", "items": {"type": "string"}},
+            "skills": {"type": "array", "items": {"type": "string"}},
             "capacity": {"type": "integer"},
+            "online": {"type": "boolean"},
+            "active": {"type": "boolean"},
         },
     },
     "AgentTicket": {
@@ -370,9 +375,11 @@ AGENT_SCHEMAS: dict[str, Any] = {
 
 
 def _add_workspace() -> None:  # search, tags, macros, merge, problem links (#12)
+    from .agents_openapi import AGENTS_PATHS
     from .workspace_openapi import extend
 
     extend(AGENT_PATHS, AGENT_SCHEMAS)
+    AGENT_PATHS.update(AGENTS_PATHS)
 
 
 _add_workspace()

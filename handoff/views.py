@@ -87,6 +87,7 @@ def agent_json(agent: Agent) -> dict[str, Any]:
         "skills": list(agent.skills),
         "capacity": agent.capacity,
         "online": agent.online,
+        "active": agent.active,
     }
 
 

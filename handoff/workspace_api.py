@@ -16,6 +16,7 @@ from models.inputs import parse_row_id
 from .api import SESSION, agent_endpoint, json_body, services, summary, ticket_id_of
 from .macros import MacroBook, macro_json
 from .merge import link_problem, merge, unlink_problem
+from .report_api import report
 
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 PRESENCES = ("available", "away")
@@ -110,6 +111,7 @@ def add_workspace_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/favicon.ico", favicon)
     r.add_get("/api/agent/me/presence", presence)
+    r.add_get("/api/agent/report", report)
     r.add_patch("/api/agent/me/presence", presence)
     r.add_get("/api/agent/macros", list_macros)
     r.add_post("/api/agent/macros", create_macro)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import Priority, TicketStatus
+from models.metrics import GROUPINGS
 
 SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -217,6 +218,68 @@ WORKSPACE_PATHS["/api/agent/me/presence"] = {
         ),
         "responses": {"200": PRESENCE, **_errors(e400="Bad input", e401="Not logged in")},
     },
+}
+
+DURATION = {
+    "type": "object",
+    "properties": {
+        name: {"type": "number", "nullable": True} for name in ("median_s", "p90_s", "mean_s")
+    }
+    | {"count": {"type": "integer"}},
+    "required": ["median_s", "p90_s", "mean_s", "count"],
+}
+_DAY = {
+    "type": "string",
+    "format": "date",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "example": "2026-03-01",
+}
+WORKSPACE_PATHS["/api/agent/report"] = {
+    "get": {
+        "summary": "The support metrics (managers and admins; docs/metrics.md): the team's first "
+        "response (an agent's first reply on handed-off tickets) and the bot's apart",
+        "operationId": "getReport",
+        "security": SECURITY,
+        "parameters": [
+            {
+                "name": "since",
+                "in": "query",
+                "schema": _DAY,
+                "description": "Default: until - 30 days",
+            },
+            {"name": "until", "in": "query", "schema": _DAY, "description": "Inclusive day"},
+            {
+                "name": "by",
+                "in": "query",
+                "schema": {"type": "string", "enum": list(GROUPINGS)},
+                "description": "Add a breakdown",
+            },
+        ],
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "properties": {
+                        "first_response_time": DURATION,
+                        "bot_first_response_time": DURATION,
+                        "resolution_time": DURATION,
+                        "volume": {"type": "integer"},
+                        "period": {"type": "object"},
+                        "breakdown": {"type": "object"},
+                    },
+                    "required": [
+                        "first_response_time",
+                        "bot_first_response_time",
+                        "resolution_time",
+                        "volume",
+                        "period",
+                    ],
+                },
+                "The report",
+            ),
+            **_errors(e400="Not a date, or since after until", e401="Not logged in", e403="Agents"),
+        },
+    }
 }
 
 WORKSPACE_SCHEMAS: dict[str, Any] = {

@@ -183,6 +183,7 @@ class Ticket:
     problem_id: int | None = None
     created_at: datetime | None = None
     first_response_at: datetime | None = None
+    bot_first_response_at: datetime | None = None  # the bot's first reply on the ticket
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     first_response_due: datetime | None = None

@@ -21,6 +21,7 @@ GROUPINGS = ("type", "priority", "channel", "team", "agent", "tag")
 under each of its tags)."""
 METRIC_KEYS = (
     "first_response_time",
+    "bot_first_response_time",
     "resolution_time",
     "first_contact_resolution_rate",
     "volume",
@@ -124,6 +125,7 @@ class TicketCounts:
     sla_decided: int = 0
     first_response: DurationStats = DurationStats()
     resolution: DurationStats = DurationStats()
+    bot_first_response: DurationStats = DurationStats()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,7 @@ class TicketMetrics:
         c = self.counts
         return {
             "first_response_time": c.first_response.as_json(),
+            "bot_first_response_time": c.bot_first_response.as_json(),
             "resolution_time": c.resolution.as_json(),
             "first_contact_resolution_rate": rate(c.resolved_first_contact, c.resolved),
             "volume": c.volume,

@@ -246,9 +246,22 @@ class Desk:
         return ticket
 
     async def record_first_response(self, uow: UnitOfWork, ticket: Ticket) -> None:
+        """The team's first reply: an agent's, or the bot's when it fulfils the request."""
         if ticket.first_response_at is None:
             ticket.first_response_at = self.clock()
             await uow.tickets.save(ticket)
+
+    async def record_bot_response(
+        self, uow: UnitOfWork, ticket: Ticket, *, fulfilling: bool = False
+    ) -> None:
+        """The bot's first reply on the ticket, reported apart from the team's first response
+        (``bot_first_response_time``, docs/metrics.md); when the bot fulfils the request itself
+        (``fulfilling``), its reply is the team's first response too."""
+        if ticket.bot_first_response_at is None:
+            ticket.bot_first_response_at = self.clock()
+            await uow.tickets.save(ticket)
+        if fulfilling:
+            await self.record_first_response(uow, ticket)
 
     async def hand_off(
         self,
@@ -285,10 +298,18 @@ class Desk:
         self.ticket_changed(uow, ticket.id)
 
     async def take_over(
-        self, uow: UnitOfWork, ticket: Ticket, actor: str, detail: str | None, now: datetime
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        actor: str,
+        detail: str | None,
+        now: datetime,
+        *,
+        joined: str | None = None,
     ) -> None:
         """An agent takes the ticket's conversation from the bot or the queue; the bot goes
-        silent. Nothing changes when the conversation has moved on to another ticket."""
+        silent, and with ``joined`` (the agent's name) the customer is told who answers now.
+        Nothing changes when the conversation has moved on to another ticket."""
         conversation = await uow.conversations.get(ticket.conversation_id)
         if (
             conversation.ticket_id != ticket.id
@@ -298,6 +319,9 @@ class Desk:
         old = conversation.move(ConversationAction.TAKE_OVER)
         conversation.dialogue = None
         await uow.conversations.save(conversation, now)
+        if joined:  # the customer is told who answers them from now on
+            text = f"{joined} joined the conversation."
+            await self.say(uow, conversation, text, sender=SenderKind.SYSTEM)
         await uow.events.add(
             TicketEvent(
                 ticket.id,

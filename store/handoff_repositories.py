@@ -64,6 +64,12 @@ class AgentSessionRepository(_Repo):
             delete(t.agent_sessions).where(t.agent_sessions.c.token_hash == token_hash)
         )
 
+    async def delete_for_agent(self, agent_id: int) -> None:
+        """Sign an agent out everywhere (a password reset, a deactivation)."""
+        await self.conn.execute(
+            delete(t.agent_sessions).where(t.agent_sessions.c.agent_id == agent_id)
+        )
+
     async def delete_expired(self, now: datetime) -> None:
         await self.conn.execute(
             delete(t.agent_sessions).where(t.agent_sessions.c.expires_at <= now)

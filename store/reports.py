@@ -48,10 +48,14 @@ QUANTILES = (0.5, 0.9)
 # SQLite expression indexes of migration 0005 (keep identical, or SQLite will not use them).
 FRT_DAYS = "julianday(coalesce(first_response_at, resolved_at)) - julianday(created_at)"
 RESOLUTION_DAYS = "julianday(resolved_at) - julianday(created_at)"
+BOT_FRT_DAYS = "julianday(bot_first_response_at) - julianday(created_at)"  # migration 0011
 SORT_INDEXES = {
     "frt": ("ix_tickets_frt_days", FRT_DAYS),
     "rt": ("ix_tickets_resolution_days", RESOLUTION_DAYS),
+    "bfrt": ("ix_tickets_bot_frt_days", BOT_FRT_DAYS),
 }
+# (name, the column of the grouped row holding how many tickets have the duration)
+_DURATIONS = (("frt", 9), ("rt", 11), ("bfrt", 14))
 _DURATION_DIGITS = 3  # julianday is a double: sub-millisecond digits are noise
 
 
@@ -140,11 +144,14 @@ class ReportQueries:
         )
         frt = sql.duration(T.c.created_at, responded_at, hours)
         rt = sql.duration(T.c.created_at, T.c.resolved_at, hours)
+        bfrt = sql.duration(T.c.created_at, T.c.bot_first_response_at, hours)
+        durations = {"frt": frt, "rt": rt, "bfrt": bfrt}
         base = (
             select(
                 self.group_expression(by).label("grp"),
                 frt.label("frt"),
                 rt.label("rt"),
+                bfrt.label("bfrt"),
                 _flag(T.c.escalated.is_(True)).label("escalated"),
                 _flag(resolved).label("resolved"),
                 _flag(and_(resolved, T.c.resolution_count <= 1, not_(reopened))).label("fcr"),
@@ -173,11 +180,13 @@ class ReportQueries:
             func.avg(base.c.rt),
             func.count(base.c.rt),
             func.sum(base.c.self),
+            func.avg(base.c.bfrt),
+            func.count(base.c.bfrt),
         ]
         if sql.pg:
             columns += [
-                func.percentile_cont(q).within_group(col)
-                for col in (base.c.frt, base.c.rt)
+                func.percentile_cont(q).within_group(base.c[name])
+                for name, _ in _DURATIONS
                 for q in (0.5, 0.9)
             ]
         await self._sort_in_memory()
@@ -185,17 +194,18 @@ class ReportQueries:
         percentiles: dict[tuple[Any, str], tuple[Any, Any]] = {}
         if sql.pg:
             for r in rows:
-                percentiles[(r[0], "frt")] = (r[13], r[14])
-                percentiles[(r[0], "rt")] = (r[15], r[16])
+                for i, (name, _) in enumerate(_DURATIONS):
+                    percentiles[(r[0], name)] = (r[15 + 2 * i], r[16 + 2 * i])
         elif by is None and hours is None and await self._has_sort_indexes():
-            for name, n_col in (("frt", 9), ("rt", 11)):
+            for name, n_col in _DURATIONS:
                 n = int(rows[0][n_col]) if rows and rows[0][n_col] else 0
                 if n:
                     percentiles[(rows[0][0], name)] = await self._walk_percentiles(name, period, n)
         else:
             where = _in_period(sql, period)
             grp = self.group_expression(by)
-            for name, duration, n_col in (("frt", frt, 9), ("rt", rt, 11)):
+            for name, n_col in _DURATIONS:
+                duration = durations[name]
                 sizes = {r[0]: int(r[n_col]) for r in rows if r[n_col]}
                 lean = (
                     select(grp.label("grp"), duration.label("d"))
@@ -208,6 +218,7 @@ class ReportQueries:
         for r in rows:
             fp = percentiles.get((r[0], "frt"), (None, None))
             rp = percentiles.get((r[0], "rt"), (None, None))
+            bp = percentiles.get((r[0], "bfrt"), (None, None))
             out[r[0]] = TicketCounts(
                 volume=int(r[1]),
                 escalated=int(r[2] or 0),
@@ -219,6 +230,9 @@ class ReportQueries:
                 sla_decided=int(r[7] or 0),
                 first_response=DurationStats(_round(fp[0]), _round(fp[1]), _round(r[8]), r[9]),
                 resolution=DurationStats(_round(rp[0]), _round(rp[1]), _round(r[10]), r[11]),
+                bot_first_response=DurationStats(
+                    _round(bp[0]), _round(bp[1]), _round(r[13]), r[14]
+                ),
             )
         return out
 
@@ -235,8 +249,8 @@ class ReportQueries:
     async def _has_sort_indexes(self) -> bool:
         names = [name for name, _ in SORT_INDEXES.values()]
         query = text(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN (:a, :b)"
-        ).bindparams(a=names[0], b=names[1])
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN :names"
+        ).bindparams(bindparam("names", names, expanding=True))
         return int((await self.conn.execute(query)).scalar_one()) == len(names)
 
     async def _walk_percentiles(

@@ -151,6 +151,7 @@ tickets = Table(
     Column("resolution_count", Integer, nullable=False, default=0),
     _now_col("created_at"),
     _now_col("first_response_at", nullable=True),
+    _now_col("bot_first_response_at", nullable=True),
     _now_col("resolved_at", nullable=True),
     _now_col("closed_at", nullable=True),
     _now_col("first_response_due", nullable=True),

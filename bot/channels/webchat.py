@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from models import (
     Message,
     NotFound,
     NotSignedIn,
+    SenderKind,
     ValidationError,
 )
 from models.inputs import clean_text, parse_json
@@ -64,7 +66,12 @@ class WebChatChannel:
         return True
 
 
-def message_json(message: Message, session_id: str) -> dict[str, Any]:
+def message_json(
+    message: Message, session_id: str, agent_names: Mapping[int, str] | None = None
+) -> dict[str, Any]:
+    """A message as the widget reads it: an agent's with their display name (``agent_name``),
+    a pressed button with its ``payload`` (the widget shows the label it offered)."""
+    names = agent_names or {}
     return {
         "seq": message.seq,
         "sender": message.sender.value,
@@ -72,6 +79,8 @@ def message_json(message: Message, session_id: str) -> dict[str, Any]:
         "buttons": [{"label": b.label, "payload": b.payload} for b in message.buttons],
         "attachments": [attachment_json(a, session_id) for a in message.attachments],
         "created_at": message.created_at.isoformat() if message.created_at else None,
+        "agent_name": names.get(message.agent_id) if message.agent_id is not None else None,
+        "payload": message.payload if message.sender is SenderKind.CUSTOMER else None,
     }
 
 
@@ -191,9 +200,10 @@ async def get_messages(request: web.Request) -> web.Response:
     session = await _session(request)
     after = int(_query_number(request, "after", 0, 0, 2**53))
     wait = _query_number(request, "wait", 0, 0, MAX_WAIT)
-    found = await request.app[BACKEND].messages(session, after, wait)
-    sid = session.session_id
-    return web.json_response({"messages": [message_json(m, sid) for m in found]})
+    backend = request.app[BACKEND]
+    found = await backend.messages(session, after, wait)
+    names, sid = await backend.agent_names(found), session.session_id
+    return web.json_response({"messages": [message_json(m, sid, names) for m in found]})
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -207,8 +217,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     async def pump() -> None:
         nonlocal after
         while not ws.closed:
-            for message in await backend.messages(session, after, 10.0):
-                await ws.send_json(message_json(message, session.session_id))
+            found = await backend.messages(session, after, 10.0)
+            names = await backend.agent_names(found)
+            for message in found:
+                await ws.send_json(message_json(message, session.session_id, names))
                 after = max(after, message.seq)
 
     task = asyncio.create_task(pump())

@@ -33,12 +33,15 @@ def render_text(data: dict[str, Any]) -> str:
 
     def block(m: dict[str, Any], indent: str = "") -> list[str]:
         frt, rt, csat = m["first_response_time"], m["resolution_time"], m["csat"]
+        bot = m["bot_first_response_time"]
         mean = "-" if csat["mean"] is None else f"{csat['mean']:.2f}"
         return [
             f"{indent}volume                 {m['volume']}",
             f"{indent}first response time    median {_fmt_seconds(frt['median_s'])}, "
             f"p90 {_fmt_seconds(frt['p90_s'])}, mean {_fmt_seconds(frt['mean_s'])} "
             f"({frt['count']} tickets)",
+            f"{indent}bot's first response   median {_fmt_seconds(bot['median_s'])}, "
+            f"p90 {_fmt_seconds(bot['p90_s'])} ({bot['count']} tickets)",
             f"{indent}resolution time        median {_fmt_seconds(rt['median_s'])}, "
             f"p90 {_fmt_seconds(rt['p90_s'])}, mean {_fmt_seconds(rt['mean_s'])} "
             f"({rt['count']} tickets)",

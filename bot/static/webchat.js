@@ -15,7 +15,8 @@
   let pollAbort = null;  // "New chat" aborts the parked long poll, so the new one starts at once
   const LIMIT = 4000;
   const limitBox = document.getElementById("limit");
-  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "System" };
+  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "Support" };
+  const labels = new Map(); // payload -> the label of the button that offered it
 
   function showError(text) {
     errorBox.textContent = text;
@@ -48,17 +49,19 @@
     item.className = "msg " + message.sender;
     item.dataset.seq = message.seq;
     const who = document.createElement("small");
-    who.textContent = names[message.sender] || message.sender;
+    who.textContent = message.agent_name || names[message.sender] || message.sender;
     item.appendChild(who);
     const text = document.createElement("div");
     text.className = "text";
-    text.textContent = message.text || (message.sender === "customer" ? "(button pressed)" : "");
+    const pressed = message.payload ? labels.get(message.payload) || "(button pressed)" : "";
+    text.textContent = message.text || pressed;
     item.appendChild(text);
     if (message.attachments && message.attachments.length) item.appendChild(files(message.attachments));
     if (message.buttons && message.buttons.length) {
       const row = document.createElement("div");
       row.className = "buttons";
       for (const button of message.buttons) {
+        labels.set(button.payload, button.label);
         const b = document.createElement("button");
         b.type = "button";
         b.textContent = button.label;

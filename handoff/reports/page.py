@@ -39,15 +39,18 @@ async def nobody_signed_in(request: web.Request) -> AgentRole | None:
 
 
 ROLE_OF: web.AppKey[RoleOf] = web.AppKey("reports_role_of")
-Render = Callable[[web.Request, str, dict[str, Any]], Awaitable[web.Response]]
+Render = Callable[..., Awaitable[web.Response]]
+"""``(request, template, context, status=200)``: renders a page."""
 
 
 async def render_standalone(
-    request: web.Request, template: str, context: dict[str, Any]
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
 ) -> web.Response:
     """The default: the page alone; the console swaps in its own renderer (nav bar, session)."""
     return web.Response(
-        text=_TEMPLATES.get_template(template).render(**context), content_type="text/html"
+        text=_TEMPLATES.get_template(template).render(**context),
+        content_type="text/html",
+        status=status,
     )
 
 
@@ -149,6 +152,10 @@ def metric_rows(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[
             lambda m: m["first_response_time"]["p90_s"], _seconds),
         row("First response, mean", "first_response_time.mean_s",
             lambda m: m["first_response_time"]["mean_s"], _seconds),
+        row("Bot's first reply, median", "bot_first_response_time.median_s",
+            lambda m: m["bot_first_response_time"]["median_s"], _seconds),
+        row("Bot's first reply, 90th percentile", "bot_first_response_time.p90_s",
+            lambda m: m["bot_first_response_time"]["p90_s"], _seconds),
         row("Resolution, median", "resolution_time.median_s",
             lambda m: m["resolution_time"]["median_s"], _seconds),
         row("Resolution, 90th percentile", "resolution_time.p90_s",
@@ -171,10 +178,26 @@ def metric_rows(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[
 
 
 async def reports_page(request: web.Request) -> web.Response:
-    await _authorize(request)
+    """The page; a refusal (not signed in, not a manager, a bad date range) is a page of the
+    console too, with its status and a way back, not a bare line of text."""
     config = request.app[_CONFIG]
     now = config["clock"]()
-    period, by = _period(request, now), _by(request)
+    try:
+        await _authorize(request)
+        period, by = _period(request, now), _by(request)
+    except web.HTTPClientError as exc:
+        bad_input = exc.status == 400
+        return await request.app[RENDER](
+            request,
+            "error.html",
+            {
+                "title": "Reports",
+                "error": exc.text,
+                "back": config["prefix"] if bad_input else "/console/login",
+                "back_label": "The last 30 days" if bad_input else "Sign in",
+            },
+            status=exc.status,
+        )
     store = config["store_of"](request)
     hours = config["hours"]
     current = await store.read(lambda uow: build_report(uow, period, now, by=by, hours=hours))

@@ -122,7 +122,7 @@
       method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body || {}),
+      body: method === "GET" ? undefined : JSON.stringify(body || {}),
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
@@ -153,6 +153,7 @@
     for (const el of form.elements) {
       if (!el.name || el.type === "file") continue;
       if (el.type === "checkbox") body[el.name] = el.checked;
+      else if (el.type === "number") body[el.name] = el.value === "" ? null : Number(el.value);
       else if (el.name === "assignee") body[el.name] = el.value ? Number(el.value) : null;
       else if (el.name === "tags") body.tags = el.value.split(/[\s,]+/).filter(Boolean);
       else if (el.name === "macro") { if (el.value) body.macro = Number(el.value); }
@@ -166,9 +167,15 @@
     const button = event.target.closest("button[data-api]");
     if (!button) return;
     event.preventDefault();
+    if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
     button.disabled = true;
     try {
-      await call(button.dataset.api, button.dataset.body ? JSON.parse(button.dataset.body) : {});
+      const data = await call(button.dataset.api, button.dataset.body ? JSON.parse(button.dataset.body) : {});
+      const shown = document.getElementById("new-password");
+      if (data && data.password && shown) {  // a made-up password: shown once, to hand over
+        shown.textContent = "New password for " + (button.dataset.name || "the agent") + " (shown once): " + data.password;
+        shown.hidden = false;
+      }
       say(button.textContent.trim() + ": done");
       await refresh();
     } catch (err) {
@@ -200,6 +207,7 @@
         if (text) { text.value = ""; text.readOnly = false; }
         const picker = form.querySelector("#macro-picker");
         if (picker) picker.value = "";
+        if (form.id === "new-agent") form.reset();
       }
       say("Saved");
       if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
@@ -210,6 +218,23 @@
       if (submit) submit.disabled = false;
     }
   });
+
+  // -- my presence: away agents get no new tickets from routing ------------------------------
+  const presence = document.getElementById("presence-toggle");
+  if (presence) {
+    const show = (state) => {
+      presence.textContent = state === "away" ? "Away" : "Available";
+      presence.setAttribute("aria-pressed", String(state !== "away"));
+      presence.classList.toggle("away", state === "away");
+      presence.hidden = false;
+    };
+    call("GET /api/agent/me/presence").then((d) => show(d.presence)).catch(() => {});
+    presence.addEventListener("click", async () => {
+      const wanted = presence.classList.contains("away") ? "available" : "away";
+      try { show((await call("PATCH /api/agent/me/presence", { presence: wanted })).presence); say(wanted === "away" ? "Away: no new tickets" : "Available for new tickets"); }
+      catch (err) { say(err.message, true); }
+    });
+  }
 
   // -- filters submit on change -----------------------------------------------------------
   const filters = document.getElementById("filters");

@@ -107,7 +107,16 @@ async def test_long_polling_returns_as_soon_as_the_reply_exists(client) -> None:
     assert new and new[0]["sender"] == "customer"
     assert loop.time() - started < 5  # woken by the commit, not by the 20 s timeout
     reply = await customer.expect(lambda m: m["sender"] == "bot")
-    assert set(reply) == {"seq", "sender", "text", "buttons", "attachments", "created_at"}
+    assert set(reply) == {
+        "seq",
+        "sender",
+        "text",
+        "buttons",
+        "attachments",
+        "created_at",
+        "agent_name",
+        "payload",
+    }
 
 
 async def test_a_retried_send_with_the_same_client_id_is_stored_once(client) -> None:

@@ -231,6 +231,23 @@ async def test_merging_and_linking_refuse_what_makes_no_sense(desk: LiveDesk) ->
     assert status == 409  # a closed ticket cannot be merged again
 
 
+async def test_a_customers_recurring_problem_files_under_the_teams_problem(desk: LiveDesk) -> None:
+    """Before: a customer's ticket the classifier typed "problem" (a recurring issue) could not
+    be linked to the team's problem record: 400 "is a problem itself"."""
+    mine = await (await desk.customer()).opens_ticket(CRASH)
+    record = await (await desk.customer()).opens_ticket(OUTAGE)
+    other = await (await desk.customer()).opens_ticket(SAME_CRASH)
+    kim = await desk.agent("kim@example.com")
+    for tid in (mine, record, other):
+        await kim.ok("PATCH", f"/api/agent/tickets/{tid}", {"type": "problem"})
+    await kim.ok("POST", f"/api/agent/tickets/{mine}/link", {"problem": record})
+    assert (await kim.ticket(mine))["problem"] == record
+    status, body = await kim.call("POST", f"/api/agent/tickets/{record}/link", {"problem": other})
+    assert status == 409 and "unlink them first" in body["error"]  # one level deep
+    status, body = await kim.call("POST", f"/api/agent/tickets/{other}/link", {"problem": mine})
+    assert status == 409 and "link to that problem instead" in body["error"]
+
+
 async def test_the_openapi_document_describes_the_workspace(desk: LiveDesk) -> None:
     async with desk.http().get(desk.url("/api/openapi.json")) as r:
         spec = await r.json()

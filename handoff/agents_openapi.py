@@ -1,0 +1,76 @@
+"""Managing agents (#12, ``handoff/agents_admin.py``) in the OpenAPI document; merged into
+:data:`handoff.openapi.AGENT_PATHS`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .workspace_openapi import CSRF_HEADER, SECURITY, _body, _errors, _json
+
+AGENT_ID = {"name": "agent_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_NAMES = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "\\S"},
+    "maxItems": 50,
+}
+AGENTS_PATHS: dict[str, Any] = {}
+AGENTS_PATHS["/api/agent/agents/{agent_id}"] = {
+    "parameters": [AGENT_ID],
+    "patch": {
+        "summary": "Change an agent (admins): a deactivated agent is signed out and routed "
+        "nothing; nobody deactivates or demotes themselves (409)",
+        "operationId": "changeAgent",
+        "security": SECURITY,
+        "parameters": [CSRF_HEADER],
+        "requestBody": _body(
+            {
+                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
+                "teams": _NAMES,
+                "skills": _NAMES,
+                "capacity": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "active": {"type": "boolean"},
+            },
+        ),
+        "responses": {
+            "200": _json(
+                {"type": "object", "properties": {"agent": {"$ref": "#/components/schemas/Agent"}}},
+                "Changed",
+            ),
+            **_errors(
+                e400="Bad input",
+                e401="Not logged in",
+                e403="Admins only",
+                e404="Unknown agent",
+                e409="Yourself",
+            ),
+        },
+    },
+}
+AGENTS_PATHS["/api/agent/agents/{agent_id}/password"] = {
+    "parameters": [AGENT_ID],
+    "post": {
+        "summary": "Reset an agent's password (admins) and sign them out everywhere; without "
+        "a password one is made up and answered once",
+        "operationId": "resetAgentPassword",
+        "security": SECURITY,
+        "parameters": [CSRF_HEADER],
+        "requestBody": _body({"password": {"type": "string", "minLength": 10, "maxLength": 200}}),
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "properties": {"reset": {"type": "boolean"}, "password": {"type": "string"}},
+                },
+                "Reset",
+            ),
+            **_errors(
+                e400="Bad input", e401="Not logged in", e403="Admins only", e404="Unknown agent"
+            ),
+        },
+    },
+}
+# An empty change is refused (400): at least one field.
+_patch = AGENTS_PATHS["/api/agent/agents/{agent_id}"]["patch"]["requestBody"]
+_patch["required"] = True
+_patch["content"]["application/json"]["schema"].update(minProperties=1, additionalProperties=False)
