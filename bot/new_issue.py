@@ -86,6 +86,7 @@ class NewIssue:
             description or turn.message.text,
             prediction,
             save_conversation=driver is not None or offering,  # else the hand-off saves it
+            bot_answers=not offering,  # both other paths below answer at once
         )
         turn.ticket = ticket
         for message_id in (*earlier, turn.message.id):

@@ -159,9 +159,10 @@ class Desk:
         prediction: Prediction,
         *,
         save_conversation: bool = True,
+        bot_answers: bool = False,
     ) -> Ticket:
-        """Open a ticket on ``conversation`` (its ``ticket_id`` set; saved unless the caller
-        saves the conversation itself later in the same unit of work)."""
+        """Open a ticket on ``conversation`` (saved unless the caller saves it later); with
+        ``bot_answers`` the bot's reply time goes in with the ticket (no second UPDATE)."""
         now = self.clock()
         ticket = Ticket(
             id=0,
@@ -179,6 +180,7 @@ class Desk:
             updated_at=now,
             first_response_due=self.sla.first_response_due(prediction.priority, now),
             resolution_due=self.sla.resolution_due(prediction.priority, now),
+            bot_first_response_at=now if bot_answers else None,
         )
         await uow.tickets.add(ticket)
         await link_follow_up(uow, ticket, conversation.ticket_id)  # after a closed one
