@@ -9,21 +9,16 @@ from typing import Any
 
 from aiohttp import web
 
-from models import AgentRole, NotFound, ValidationError
-from models.inputs import parse_row_id
+from models import AgentRole
 
 from .agents import change_agent, reset_password
-from .api import SESSION, agent_endpoint, json_body, services
+from .api import SESSION, agent_endpoint, json_body, row_id_of, services
 from .console import add_page, page_session, render_page
 from .views import agent_json
 
 
 def _agent_id(request: web.Request) -> int:
-    raw = request.match_info["agent_id"]
-    try:
-        return parse_row_id(raw, "agent")
-    except ValidationError:
-        raise NotFound(f"agent {raw[:40]} does not exist") from None
+    return row_id_of(request, "agent")
 
 
 @agent_endpoint(AgentRole.ADMIN)

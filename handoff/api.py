@@ -97,6 +97,18 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def row_id_of(request: web.Request, noun: str) -> int:
+    """The ``{noun}_id`` in the path; one that cannot be a row ID is an unknown ``noun`` (404)."""
+    from models import NotFound, ValidationError
+    from models.inputs import parse_row_id
+
+    raw = request.match_info[f"{noun}_id"]
+    try:
+        return parse_row_id(raw, noun)
+    except ValidationError:
+        raise NotFound(f"{noun} {raw[:40]} does not exist") from None
+
+
 def ticket_id_of(request: web.Request) -> int:
     from models import NotFound
 

@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from models import AgentRole, Conflict, NotFound, ValidationError
+from models import AgentRole, Conflict
 from models.articles import Article
-from models.inputs import parse_row_id
 from service.knowledge import ArticleBook, draft_from_ticket, ranked
 
-from .api import SESSION, agent_endpoint, json_body, services, ticket_id_of
+from .api import SESSION, agent_endpoint, json_body, row_id_of, services, ticket_id_of
 from .service import HandoffServices
 
 if TYPE_CHECKING:
@@ -32,11 +31,7 @@ def _book(request: web.Request) -> ArticleBook:
 
 
 def _article_id(request: web.Request) -> int:
-    raw = request.match_info["article_id"]
-    try:
-        return parse_row_id(raw, "article")
-    except ValidationError:
-        raise NotFound(f"article {raw[:40]} does not exist") from None
+    return row_id_of(request, "article")
 
 
 @agent_endpoint()

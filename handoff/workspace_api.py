@@ -10,10 +10,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from models import NotFound, ValidationError
-from models.inputs import parse_row_id
+from models import ValidationError
 
-from .api import SESSION, agent_endpoint, json_body, services, summary, ticket_id_of
+from .api import SESSION, agent_endpoint, json_body, row_id_of, services, summary, ticket_id_of
 from .macros import MacroBook, macro_json
 from .merge import link_problem, merge, unlink_problem
 from .report_api import report
@@ -28,11 +27,7 @@ def _book(request: web.Request) -> MacroBook:
 
 
 def _macro_id(request: web.Request) -> int:
-    raw = request.match_info["macro_id"]
-    try:
-        return parse_row_id(raw, "macro")
-    except ValidationError:
-        raise NotFound(f"macro {raw[:40]} does not exist") from None
+    return row_id_of(request, "macro")
 
 
 @agent_endpoint()
