@@ -23,9 +23,9 @@ MESSAGES = [
     ("Meine Kreditkarte wurde abgelehnt, die Zahlung schlägt fehl", "payment_error"),
     ("Le paiement par carte échoue", "payment_error"),
     ("El pago con tarjeta falla", "payment_error"),
-    ("Wo finde ich meine Rechnung?", "billing_question"),
-    ("Où trouver ma facture ?", "billing_question"),
-    ("¿Dónde está mi factura?", "billing_question"),
+    ("Wo finde ich meine Rechnung?", "invoice_copy"),
+    ("Où trouver ma facture ?", "invoice_copy"),
+    ("¿Dónde está mi factura?", "invoice_copy"),
 ]
 
 

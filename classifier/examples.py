@@ -59,9 +59,29 @@ def check_labels(rows: Iterable[Example], catalog: Catalog, source: str) -> None
         )
 
 
+EXAMPLE_FILES = {
+    "en": "examples.csv",
+    "de": "examples_de.csv",
+    "fr": "examples_fr.csv",
+    "es": "examples_es.csv",
+}
+"""The shipped intent examples, one file per language (ISO 639-1), each a ``text,intent`` CSV.
+
+One file per language keeps each written and reviewed by someone who writes that language, and
+lets an evaluation hold out or report per language without a column to keep in step."""
+
+
+def shipped_examples_by_language() -> dict[str, list[Example]]:
+    """The intent examples written for Frontdesk, per language (``EXAMPLE_FILES``)."""
+    return {
+        language: read_labelled_csv(DATA_DIR / name, "text", "intent")
+        for language, name in EXAMPLE_FILES.items()
+    }
+
+
 def shipped_examples() -> list[Example]:
-    """The intent examples written for Frontdesk (``classifier/data/examples.csv``)."""
-    return read_labelled_csv(DATA_DIR / "examples.csv", "text", "intent")
+    """Every shipped intent example, English first, then German, French and Spanish."""
+    return [row for rows in shipped_examples_by_language().values() for row in rows]
 
 
 def shipped_priority_examples() -> list[Example]:

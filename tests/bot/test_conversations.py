@@ -52,7 +52,7 @@ async def test_a_billing_question_gets_its_own_ticket_and_every_message_is_kept(
         assert len(customer.texts("bot")) == 2  # acknowledged once, not for every message
         fd = frontdesk_of(client)
         details = await ticket_of(fd, customer.ticket_id())
-        assert details.ticket.intent == "billing_question"
+        assert details.ticket.intent == "invoice_copy"
         customer_lines = [m.text for m in details.messages if m.sender.value == "customer"]
         assert customer_lines == [
             "How do I get our invoices as PDF?",

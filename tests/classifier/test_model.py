@@ -43,7 +43,7 @@ REQUIRED = [
     ),
     ("Card payments keep failing at checkout with an error", "payment_error", None, None),
     ("Since noon your API answers 503 to every request we send", None, TicketType.INCIDENT, None),
-    ("How do I get our invoices as PDF?", "billing_question", None, None),
+    ("How do I get our invoices as PDF?", "invoice_copy", None, None),
     (
         "Everything is down, none of our users can log in at all!",
         None,

@@ -56,7 +56,8 @@ def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
     rng = random.Random(7)
     intents = sorted(load_catalog().trainable)
     noise = [
-        (f"{t} (case {i})", rng.choice(intents)) for i, (t, _) in enumerate(shipped_examples() * 2)
+        (f"{t} (case {i})", rng.choice(intents))
+        for i, (t, _) in enumerate(shipped_examples()[::8] * 2)
     ]
     worse = train([correction, *noise], reg)
     assert not worse.promoted, worse.reason
