@@ -183,6 +183,13 @@ def evaluate_customers_words(
             4,
         ),
         "turned_away": _share([predictions[i].intent == UNKNOWN_INTENT for i in in_scope]),
+        "turned_away_known": _share(
+            [
+                predictions[i].intent == UNKNOWN_INTENT
+                for i in in_scope
+                if messages[i].intent in known
+            ]
+        ),
         "unknown_recall": _share([right[i] for i in np.nonzero(is_unknown)[0]]),
         "unknown_auroc": unknown_auroc(is_unknown, predictions),
         "thresholds": {
