@@ -50,8 +50,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# the in-memory store of the engine's table tests is checked against service.unit_of_work too
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy models store service bot classifier handoff
+	$(VENV)/bin/mypy models store service bot classifier handoff tests/memory_store.py tests/bot/test_engine_tables.py
 
 bench: $(STAMP)
 	$(PY) bench/ceiling.py

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from service.desk import Desk
     from store.database import Store
     from store.fulfilment import ResetToken
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 __all__ = ["FulfilmentDriver", "Limits"]
 
