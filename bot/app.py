@@ -390,7 +390,6 @@ def create_app(
     webchat.add_routes(app)
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
-    app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
     help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)

@@ -50,8 +50,7 @@ from .recovery import Sweeper, apologise, with_retries
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.database import Store
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import Transactions, UnitOfWork
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -86,7 +85,7 @@ class Engine:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions,
         desk: Desk,
         classifier: Classifier,
         *,

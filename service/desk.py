@@ -44,7 +44,7 @@ from .follow_ups import link_follow_up
 from .i18n import Translator
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from .unit_of_work import UnitOfWork
 
 
 def utc_now() -> datetime:
