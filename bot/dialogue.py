@@ -17,7 +17,7 @@ HUMAN_INTENT = "human_request"
 if TYPE_CHECKING:
     from classifier.clarify import Clarification
     from service.desk import Desk
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 
 @dataclass

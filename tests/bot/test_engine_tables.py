@@ -25,6 +25,7 @@ from models import (
 )
 from service.bus import EventBus
 from service.desk import Desk
+from service.unit_of_work import UnitOfWork
 
 from ..memory_store import MemoryStore
 
@@ -82,9 +83,9 @@ class Chat:
         assert ticket_id is not None
         before = len(self.store.rows.outbox)
 
-        async def resolve(uow: object) -> None:
-            ticket = await uow.tickets.get(ticket_id)  # type: ignore[attr-defined]
-            await self.desk.resolve(uow, ticket, resolution, "agent:1")  # type: ignore[arg-type]
+        async def resolve(uow: UnitOfWork) -> None:
+            ticket = await uow.tickets.get(ticket_id)
+            await self.desk.resolve(uow, ticket, resolution, "agent:1")
 
         await self.store.write(resolve)
         return [body.text for _, _, body in self.store.rows.outbox[before:]]
@@ -96,7 +97,7 @@ def chat() -> Chat:
     desk = Desk(EventBus(), clock=lambda: NOW)
     classifier = KeywordClassifier()
     engine = Engine(
-        store,  # type: ignore[arg-type]
+        store,
         desk,
         classifier,
         workers=1,
@@ -239,7 +240,7 @@ CRASH_REPORT = [
 async def test_a_dialogue_driver_plugs_into_the_router(chat: Chat) -> None:
     classifier = KeywordClassifier()
     chat.engine = Engine(
-        chat.store,  # type: ignore[arg-type]
+        chat.store,
         chat.desk,
         classifier,
         drivers=(CrashReportDriver(),),
