@@ -35,25 +35,43 @@ _WHO = (
 )
 EVERYONE = re.compile(
     r"\bfor (everyone|everybody|all of us|all (of )?(our |my |the )?" + _WHO + r")\b"
-    r"|\ball (of )?(our|my) " + _WHO + r"\b"
-    r"|\b(everyone|everybody|nobody|no one|none of us)( here| else| in (our|my|the) \w+)? "
-    r"(can'?t|cannot|can|is|are|gets?|has|have|sees?)\b"
+    r"|\ball (of )?(our|my) " + _WHO + r"\b|\b(everyone|everybody)\b"
     r"|\b(whole|entire) (team|company|organi[sz]ation|office|department|org)\b"
-    r"|\bcompany[- ]wide\b"
+    r"|\bcompany[- ]wide\b|\bdown for (everyone|everybody|all)\b"
     r"|\b(für|bei) (alle|allen)\b(?! fälle)|\balle (unsere )?" + _WHO + r"\b"
-    r"|\b(niemand|keiner) (kann|hier)\b|\b(das ganze|unser ganzes) team\b"
-    r"|\b(die ganze|unsere ganze|die gesamte) firma\b"
+    r"|\b(das ganze|unser ganzes) team\b|\b(die ganze|unsere ganze|die gesamte) firma\b"
     r"|\b(pour|chez) tout le monde\b|\btous (nos|les|mes) " + _WHO + r"\b"
-    r"|\bpersonne ne peut\b|\btoute (l'|l’)(équipe|entreprise|organisation)\b"
+    r"|\btoute (l'|l’)(équipe|entreprise|organisation)\b"
     r"|\bpara todos\b|\btodo el mundo\b|\btodos (nuestros|los|mis) " + _WHO + r"\b"
-    r"|\bnadie puede\b|\btod[oa] (el equipo|la empresa|la organización)\b",
+    r"|\btod[oa] (el equipo|la empresa|la organización)\b",
     _FLAGS,
 )
-"""Many people are affected."""
+"""Many people: they count when the message also says something fails (``FAILING``), so
+"enforce SSO for everyone" or "export all our users" stay what the intent says."""
+NOBODY_CAN = re.compile(
+    r"\b(nobody|no one|none of us)( here| else| in (our|my|the) \w+)? (can|is able)\b"
+    r"|\b(everyone|everybody)( here| else| in (our|my|the) \w+)? (can'?t|cannot|is locked)\b"
+    r"|\b(niemand|keiner)( von uns| hier| im team)? kann\b"
+    r"|\bpersonne( ici| chez nous)? ne (peut|arrive)\b"
+    r"|\b(nadie|ninguno de nosotros)( aquí| en el equipo)? (puede|consigue)\b",
+    _FLAGS,
+)
+"""Many people cannot do something: a failure that affects them all."""
+FAILING = re.compile(
+    r"\b(fail\w*|error\w*|down|broken|can'?t|cannot|unable|not working|doesn'?t work|crash\w*|"
+    r"blocked|locked out|outage|stuck|missing|lost|slow|kicked out|no access|timeout|"
+    r"[45]\d\d|blank (page|screen)|leere[nr]? (seite|bildschirm)|page blanche|écran blanc|"
+    r"(página|pantalla) en blanco|fehl\w*|geht nicht|funktioniert nicht|kann nicht|"
+    r"können nicht|kaputt|"
+    r"ausgefallen|abgestürzt|gesperrt|kein zugriff|langsam|échou\w*|erreur\w*|panne|"
+    r"ne (marche|fonctionne)|impossible|bloqué\w*|plant\w*|lent\w*|ne (peut|peuvent)|"
+    r"falla\w*|ca[ií]d[oa]|no funciona|no (puede|pueden)|bloquead\w*|imposible|lent[oa])(?!\w)",
+    _FLAGS,
+)
+"""Something fails (for ``EVERYONE``)."""
 PRODUCTION_DOWN = re.compile(
     r"\b(prod|production|live (site|system)|our (site|website|shop|app|platform)|everything)"
     r"( (is|went|has gone|are))? (down|offline|dead|broken)\b"
-    r"|\bdown for (everyone|everybody|all)\b"
     r"|\bproduktion (steht|ist (down|ausgefallen|offline)|ausgefallen)\b|\balles steht\b"
     r"|\bproduction (est )?(en panne|down|à l'arrêt|arrêtée|hors service)\b"
     r"|\btout est (en panne|down|cassé)\b"
@@ -62,17 +80,27 @@ PRODUCTION_DOWN = re.compile(
 )
 """The customer's production is down: urgent."""
 DEADLINE = re.compile(
-    r"\b(asap|a\.s\.a\.p|urgent(ly)?|emergency|immediately|right (now|away)|critical|"
-    r"blocker|dringend|sofort|umgehend|schnellstmöglich|so schnell wie möglich|notfall|"
-    r"kritisch|urgente?s?|urgence|immédiatement|tout de suite|au plus vite|au plus tôt|"
-    r"dès que possible|critique|bloquant|urgencia|inmediatamente|ya mismo|cuanto antes|"
-    r"lo antes posible|lo más pronto posible|cr[ií]tico)(?!\w)",
+    r"\b(asap|a\.s\.a\.p|urgent(ly)?|emergency|dringend|schnellstmöglich|"
+    r"so schnell wie möglich|notfall|urgente?s?|urgence|au plus vite|au plus tôt|"
+    r"dès que possible|urgencia|cuanto antes|lo antes posible|lo más pronto posible)(?!\w)",
     _FLAGS,
 )
 """A deadline: it must be dealt with now."""
+NOW = re.compile(
+    r"\b(immediately|right (now|away)|sofort|umgehend|immédiatement|tout de suite|"
+    r"inmediatamente|ya mismo)(?!\w)",
+    _FLAGS,
+)
+ASKING = re.compile(
+    r"\b(please|pls|plz|need|fix|help|bitte|brauche[n]?|s'il vous plaît|svp|besoin|aidez|"
+    r"por favor|necesito|necesitamos|ayuda)\b",
+    _FLAGS,
+)
+""""Now" words are a deadline only in a request ("please fix it right now"), not when they
+tell how something behaves ("it closes immediately after the start")."""
 NOT_URGENT = re.compile(
     r"\b(not|no|nicht|kein|pas|no es|nada) (that |so |sehr |très |muy |particularly )?"
-    r"(urgent|dringend|urgente?|critical|kritisch|critique|cr[ií]tico)"
+    r"(urgent|dringend|urgente?)"
     r"|\b(no rush|no hurry|whenever|keine eile|rien ne presse|sin prisa)\b",
     _FLAGS,
 )
@@ -128,8 +156,13 @@ def read_urgency(text: str) -> Urgency:
     """The cues in ``text`` and the priority they ask for."""
     reasons: list[str] = []
     production = PRODUCTION_DOWN.search(text) is not None
-    everyone = production or EVERYONE.search(text) is not None
-    deadline = DEADLINE.search(text) is not None and NOT_URGENT.search(text) is None
+    everyone = (
+        production
+        or NOBODY_CAN.search(text) is not None
+        or (EVERYONE.search(text) is not None and FAILING.search(text) is not None)
+    )
+    now = NOW.search(text) is not None and ASKING.search(text) is not None
+    deadline = (DEADLINE.search(text) is not None or now) and NOT_URGENT.search(text) is None
     emoji = len(ANGRY_EMOJI.findall(text))
     anger = [
         ("angry words", ANGER.search(text) is not None),

@@ -49,6 +49,15 @@ TABLE = [
     # anger never lifts past high by itself; cues never lower
     ("THE WORST SERVICE EVER!!!", HIGH, HIGH, ("angry words", "capitals", "exclamation marks")),
     ("Production down", URGENT, URGENT, ("production down",)),
+    ("Is the site down for everyone or just me?", HIGH, HIGH, ("everyone affected",)),
+    ("Please revoke her access immediately", MEDIUM, HIGH, ("deadline",)),
+    ("Bitte den Zugang sofort sperren", MEDIUM, HIGH, ("deadline",)),
+    # no cue: many people but nothing fails, "now" words that tell how something behaves
+    ("We want to enforce SSO for everyone in the company", LOW, LOW, ()),
+    ("How do I export all our users to a CSV?", LOW, LOW, ()),
+    ("The Android app closes immediately after it starts", MEDIUM, MEDIUM, ()),
+    ("Cancel my subscription, effective immediately", LOW, LOW, ()),
+    ("Die App schließt sich sofort nach dem Start", MEDIUM, MEDIUM, ()),
     # no cue
     ("No rush, but could you add a dark mode?", LOW, LOW, ()),
     ("Not urgent: the logo looks blurry", LOW, LOW, ()),
