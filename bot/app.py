@@ -37,6 +37,7 @@ from store.health import write_failure
 from store.migrate import upgrade
 
 from . import help_centre
+from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
@@ -162,6 +163,7 @@ async def running(
             clarifier=clarifier_for(classifier, desk),
             answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
+            backlog=Backlog(settings.max_backlog, settings.max_write_queue, store.writes_waiting),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
@@ -175,6 +177,7 @@ async def running(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
+        metrics.watch_backlog(engine.backlog.figures)
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
         fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
@@ -212,7 +215,8 @@ async def running(
             periodic("auto-close", close_every, closer.close_due, immediately=True)
         )
         for name, channel in channels.items():
-            await channel.start(sink_with_files(engine, files))
+            # Discord's gateway never sends an event again: its messages are never refused
+            await channel.start(sink_with_files(engine, files, name != ChannelKind.DISCORD))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
         fd.handoff = await stack.enter_async_context(
