@@ -11,7 +11,8 @@ the same pair can no longer happen. The figures:
   its recorded training rows minus those held-out texts, so neither side has seen the rows it is
   judged on (the stored active model did see some of them, which would favour it unfairly).
 * **Customers' words** (``classifier.customers_words``): the stored models themselves, which
-  never trained on that set, both scored on it as it is now.
+  never trained on that set, both scored on it as it is now (the figures recorded with a
+  version are reused while the set is unchanged: a stored model never changes).
 
 Rule (``not_worse``): no loss in held-out accuracy nor macro-F1, and at most one message of the
 customers'-words set lost (``CUSTOMERS_WORDS_SLACK``: a single new correction moves a
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalog import Catalog
-from .customers_words import customers_words, evaluate_customers_words
+from .customers_words import customers_words, evaluate_customers_words, set_fingerprint
 from .examples import Example, split_held_out
 from .model import SklearnClassifier, fit_intent_model
 from .pipeline import MIN_EXAMPLES_PER_INTENT
@@ -57,9 +58,22 @@ def drop_rare_intents(rows: Sequence[Example]) -> tuple[list[Example], list[str]
 
 
 def customers_words_figures(classifier: SklearnClassifier) -> dict[str, Any]:
-    """The summary of ``evaluate_customers_words`` kept in a version's record."""
-    result = evaluate_customers_words(classifier, customers_words())
-    return {key: result[key] for key in CUSTOMERS_WORDS_KEYS}
+    """The summary of ``evaluate_customers_words`` kept in a version's record, with the
+    fingerprint of the set it was measured on."""
+    messages = customers_words()
+    result = evaluate_customers_words(classifier, messages)
+    return {"set": set_fingerprint(messages), **{key: result[key] for key in CUSTOMERS_WORDS_KEYS}}
+
+
+def stored_customers_words_figures(
+    registry: ModelRegistry, version: str, catalog: Catalog
+) -> dict[str, Any]:
+    """``version``'s figures on the set as it is now: the recorded ones when they were measured
+    on the same set (a stored model never changes), else its stored model scored again."""
+    recorded = registry.record(version).metrics.get("customers_words")
+    if recorded and recorded.get("set") == set_fingerprint(customers_words()):
+        return dict(recorded)
+    return customers_words_figures(registry.load(version, catalog))
 
 
 def not_worse(candidate: dict[str, Any], baseline: dict[str, Any]) -> bool:
@@ -119,7 +133,7 @@ def baseline_figures(
     return {
         "accuracy": figures["accuracy"],
         "macro_f1": figures["macro_f1"],
-        "customers_words": customers_words_figures(registry.load(version, catalog)),
+        "customers_words": stored_customers_words_figures(registry, version, catalog),
     }
 
 
@@ -154,7 +168,7 @@ def compare_stored(
         registry,
         registry.record(candidate).metrics,
         registry.training_rows(candidate),
-        customers_words_figures(registry.load(candidate, catalog)),
+        stored_customers_words_figures(registry, candidate, catalog),
         active,
         catalog,
     )
