@@ -1,7 +1,7 @@
 """The one place where failures become JSON answers: ``{"error": ...}`` with the status the
 error tree implies (the table is ``service/error_status.py``, which the console's HTML pages
-use too, through ``handoff/error_pages.py``). Handlers raise domain errors (``models.errors``, the web-chat errors of
-``bot.ports``); they never build an error response themselves.
+use too, through ``handoff/error_pages.py``). Handlers raise domain errors (``models.errors``,
+the web-chat errors of ``bot.ports``); they never build an error response themselves.
 
 Beyond that table: InvalidTransition answers name the current ``status``, a ``TooFast`` one
 carries ``Retry-After``, and
