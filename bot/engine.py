@@ -305,9 +305,10 @@ class Engine:
         elif not with_bot:
             if not await self.handed_off.on_text(turn):
                 await self.new_issue(turn)
-        elif (
-            driver is not None and await driver.on_text(turn)
-        ) or await self.handed_off.back_with_open_ticket(turn):
-            return
-        elif not await self.csat.not_fixed_after(turn):
+        elif not (
+            (driver is not None and await driver.on_text(turn))
+            or await self.csat.not_fixed_after(turn)  # "thanks, but still broken": reopened
+            or await self.new_issue.small_talk(turn)  # thanks on an open ticket: no hand-off
+            or await self.handed_off.back_with_open_ticket(turn)
+        ):
             await self.new_issue(turn)

@@ -33,6 +33,7 @@ from .entities import (
     Prediction,
     Ticket,
     TicketEvent,
+    language_code,
 )
 from .enums import (
     AgentRole,
@@ -119,6 +120,7 @@ __all__ = [
     "action_for_target",
     "allowed_actions",
     "format_ticket_id",
+    "language_code",
     "next_conversation_state",
     "next_status",
     "parse_ticket_id",
