@@ -193,10 +193,9 @@ class Desk:
                 actor="bot",
                 kind="created",
                 new=TicketStatus.NEW.value,
-                detail=(
-                    f"type={ticket.type.value} priority={ticket.priority.value} "
-                    f"intent={ticket.intent} confidence={ticket.confidence:.2f}"
-                ),
+                detail=f"type={ticket.type.value} priority={ticket.priority.value} "
+                f"intent={ticket.intent} confidence={ticket.confidence:.2f}"
+                + (f" urgency={','.join(prediction.urgency)}" if prediction.urgency else ""),
                 created_at=now,
             )
         )

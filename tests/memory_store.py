@@ -32,6 +32,7 @@ from models import (
     Ticket,
     TicketEvent,
     TicketFilter,
+    language_code,
 )
 from service.unit_of_work import Transactions, UnitOfWork
 from store.training_labels import TrainingLabel
@@ -90,7 +91,7 @@ class Customers(_Repo):
                 return copy.deepcopy(customer)
         customer = Customer(
             len(self.rows.customers) + 1, channel, external_id, display_name,
-            language=language or "en", created_at=now,
+            language=language_code(language) or "en", created_at=now,
         )  # fmt: skip
         self.rows.customers[customer.id] = customer
         return copy.deepcopy(customer)
