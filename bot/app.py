@@ -6,19 +6,18 @@ fails half way); ``create_app`` puts the HTTP side on top for ``frontdesk run``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
 from classifier.base import Classifier
 from handoff import console, reports
 from handoff.auto_close import AutoCloser
-from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
 from handoff.routing import Router, load_routing
 from handoff.service import HandoffServices, handoff_running
@@ -30,7 +29,7 @@ from models.sla import BusinessHours, SlaPolicy
 from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
-from service.periodic import Periodic, periodic
+from service.periodic import Job, Periodic, periodic
 from store.database import Store
 from store.files import LocalFileStorage
 from store.health import write_failure
@@ -41,8 +40,8 @@ from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
+from .coordination import across_processes, runs_background, serves_customers
 from .delivery import DeliveryWorker
-from .dialogue import Clarifier
 from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
@@ -52,6 +51,7 @@ from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
 from .inbound_files import sink_with_files
+from .intent_model import clarifier_for, registry_classifier
 from .knowledge_search import self_service
 from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
@@ -81,40 +81,6 @@ class Frontdesk:
     metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
     jobs: dict[str, Periodic] = field(default_factory=dict)
     """The background jobs by name (delivery, fulfilment idle check, spike check)."""
-
-
-# -- the classifier follows the model registry ----------------------------------------------
-
-RELOAD_SECONDS = 2.0
-"""How often a running server checks the registry for a promoted model (one ``stat``)."""
-
-
-async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitStack) -> Classifier:
-    """The registry's active model (the first version is trained from the shipped data when
-    the registry is empty), swapped for a newly promoted one within ``RELOAD_SECONDS``."""
-    from classifier.catalog import load_catalog
-    from classifier.holder import ClassifierHolder
-    from classifier.registry import ModelRegistry
-
-    registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
-    if registry.active_version() is None:  # say why the first start takes a while
-        log.info("classifier: no model yet; training the first one from the shipped examples")
-    holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
-    log.info("classifier: model version %s from %s", holder.current.version, registry.root)
-
-    async def follow() -> None:  # a failure is logged by periodic; the old model keeps serving
-        await asyncio.to_thread(holder.reload_if_changed)  # loading takes ~1 s: off the loop
-
-    await stack.enter_async_context(periodic("classifier-reload", RELOAD_SECONDS, follow))
-    return holder
-
-
-def clarifier_for(classifier: Classifier, desk: Desk) -> Clarifier:
-    from classifier.catalog import load_catalog
-
-    from .clarifying import CatalogClarifier
-
-    return CatalogClarifier(load_catalog(), classifier, desk.clock)
 
 
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
@@ -185,36 +151,30 @@ async def running(
         )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
-        fd.jobs["sweep"] = await stack.enter_async_context(
-            periodic("sweep", settings.sweep_interval_s, engine.sweep)
-        )  # messages nobody answered within their lease (bot/recovery.py)
-        fd.jobs["delivery"] = await stack.enter_async_context(
-            periodic(
-                "delivery",
-                delivery.idle_wait,
-                delivery.deliver_until_idle,
-                immediately=True,
-                idle=delivery.wait_for_work,
-            )
-        )
+        owner = await across_processes(settings.database_url, bus, stack)  # PostgreSQL only
+        background = runs_background(settings.role)
+
+        async def job(name: str, every: float, work: Job, single: bool = True, **kw: Any) -> None:
+            """A background job; ``single``: one process at a time (bot/coordination.py)."""
+            every = every if background or not single else 0  # a web process runs none
+            running = periodic(name, every, work, owner=owner if single else None, **kw)
+            fd.jobs[name] = await stack.enter_async_context(running)
+
+        # messages nobody answered within their lease (bot/recovery.py): every process
+        await job("sweep", settings.sweep_interval_s, engine.sweep, single=False)
+        await job("delivery", delivery.idle_wait, delivery.deliver_until_idle,
+                  immediately=True, idle=delivery.wait_for_work)  # fmt: skip
         stack.push_async_callback(fulfilment.stop)
-        fd.jobs["fulfilment-idle-check"] = await stack.enter_async_context(
-            periodic(
-                "fulfilment-idle-check",
-                min(30.0, settings.fulfilment_idle_timeout / 4),
-                fulfilment.expire_idle,
-            )
-        )
+        idle_every = min(30.0, settings.fulfilment_idle_timeout / 4)
+        await job("fulfilment-idle-check", idle_every, fulfilment.expire_idle)
         spikes = SpikeWatcher(store, desk)  # incident spikes open problem tickets
-        fd.jobs["spike-check"] = await stack.enter_async_context(
-            periodic("spike-check", settings.spike_check_interval_s, spikes.check)
-        )
+        await job("spike-check", settings.spike_check_interval_s, spikes.check)
         closer = AutoCloser(store, desk, timedelta(days=settings.auto_close_days))
         close_every = min(300.0, settings.escalation_interval_s * 10) if closer.after else 0
-        fd.jobs["auto-close"] = await stack.enter_async_context(
-            periodic("auto-close", close_every, closer.close_due, immediately=True)
-        )
+        await job("auto-close", close_every, closer.close_due, immediately=True)
         for name, channel in channels.items():
+            if not (background or name == "web" or _webhook(channel)):
+                continue  # a web process receives only what comes over its HTTP
             # Discord's gateway never sends an event again: its messages are never refused
             await channel.start(sink_with_files(engine, files, name != ChannelKind.DISCORD))
             stack.push_async_callback(channel.stop)
@@ -225,13 +185,22 @@ async def running(
                 desk,
                 routing,
                 secure_cookies=settings.secure_cookies,
-                escalation_interval=settings.escalation_interval_s,
+                escalation_interval=settings.escalation_interval_s if background else 0,
                 files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
+                owner=owner,
             )
         )
+        if fd.handoff.escalation is not None:
+            fd.jobs["escalation"] = fd.handoff.escalation
+        metrics.watch_jobs(lambda: {n: j.running and j.owning for n, j in fd.jobs.items()})
         yield fd
+
+
+def _webhook(channel: Channel) -> bool:
+    """A channel whose platform POSTs to our HTTP (Telegram in webhook mode)."""
+    return getattr(channel, "webhook_path", None) is not None
 
 
 # -- mail and SLA ----------------------------------------------------------------------------
@@ -355,7 +324,7 @@ def create_app(
     first = real_client(parse_proxies(settings.trusted_proxies))  # the client's address: #15
     hygiene = [first, count_requests, errors_as_json, clean_request_text]
     app = web.Application(middlewares=hygiene, client_max_size=256 * 1024)
-    app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
+    app[OPENAPI] = build_openapi()
     app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
     platforms = chat_platforms(settings)  # built here: their webhook routes are mounted below
 
@@ -382,6 +351,15 @@ def create_app(
     metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
     app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
+    if serves_customers(settings.role):  # a worker answers only /healthz and /metrics
+        add_customer_and_agent_routes(app, settings, platforms)
+    return app
+
+
+def add_customer_and_agent_routes(
+    app: web.Application, settings: Settings, platforms: ChatPlatforms
+) -> None:
+    """Web chat, the console and its API, reports, reset links, /help, the webhooks."""
     reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,
@@ -396,4 +374,3 @@ def create_app(
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_admin_pages(app, settings)
-    return app

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from service.periodic import periodic
+from service.periodic import Owner, Periodic, periodic
 
 from .actions import AgentActions
 from .auth import AgentAuth
@@ -34,6 +34,7 @@ class HandoffServices:
     routing: RoutingConfig
     secure_cookies: bool = False
     files: Files | None = None  # attachments' storage (#14)
+    escalation: Periodic | None = None  # the SLA scheduler's job, while it runs
 
 
 @contextlib.asynccontextmanager
@@ -47,8 +48,10 @@ async def handoff_running(
     files: Files | None = None,
     login_attempts_per_account: int = 5,
     login_attempts_per_ip: int = 30,
+    owner: Owner | None = None,
 ) -> AsyncIterator[HandoffServices]:
-    """Start the SLA scheduler (one per process; they coordinate through the database)."""
+    """Start the SLA scheduler (in the one process that holds it, given an ``owner``: see
+    ``service.periodic``; it is safe to overlap, the lock saves the work)."""
     scheduler = EscalationScheduler(store, desk, routing, interval=escalation_interval)
     services = HandoffServices(
         store=store,
@@ -66,5 +69,7 @@ async def handoff_running(
         secure_cookies=secure_cookies,
         files=files,
     )
-    async with periodic("escalation", scheduler.interval, scheduler.sweep, immediately=True):
+    async with periodic(
+        "escalation", scheduler.interval, scheduler.sweep, immediately=True, owner=owner
+    ) as services.escalation:
         yield services
