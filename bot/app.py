@@ -130,6 +130,7 @@ async def running(
             answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
             backlog=Backlog(settings.max_backlog, settings.max_write_queue, store.writes_waiting),
+            tickets_per_ip_per_hour=settings.tickets_per_ip_per_hour,
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
