@@ -59,6 +59,7 @@ from .ports import Channel
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings, SettingsError
 from .webchat_sessions import WebChatSessions
+from .widget_texts import widget_texts
 
 log = logging.getLogger(__name__)
 
@@ -368,6 +369,7 @@ def add_customer_and_agent_routes(
         hours=sla_policy(settings).business_hours,
     )
     webchat.add_routes(app)
+    app[webchat.TEXTS] = widget_texts  # the widget's own words, in the browser's language
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)

@@ -15,7 +15,10 @@
   let pollAbort = null;  // "New chat" aborts the parked long poll, so the new one starts at once
   const LIMIT = 4000;
   const limitBox = document.getElementById("limit");
-  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "Support" };
+  // the widget's words in the page's language (bot/widget_texts.py), {name} filled in
+  const TEXTS = JSON.parse(document.body.dataset.texts || "{}");
+  const t = (key, values) => (TEXTS[key] || key).replace(/\{(\w+)\}/g, (all, name) => (values && name in values ? String(values[name]) : all));
+  const names = { customer: t("you"), bot: t("assistant"), agent: t("agent"), system: t("support") };
   const labels = new Map(); // payload -> the label of the button that offered it
 
   function showError(text) {
@@ -53,7 +56,7 @@
     item.appendChild(who);
     const text = document.createElement("div");
     text.className = "text";
-    const pressed = message.payload ? labels.get(message.payload) || "(button pressed)" : "";
+    const pressed = message.payload ? labels.get(message.payload) || t("button_pressed") : "";
     text.textContent = message.text || pressed;
     item.appendChild(text);
     if (message.attachments && message.attachments.length) item.appendChild(files(message.attachments));
@@ -101,7 +104,7 @@
           save.href = await blobUrl(file.url);
           save.download = file.name;
           save.click();
-        } catch (e) { showError("The file could not be opened: " + e.message); }
+        } catch (e) { showError(t("file_failed", { error: e.message })); }
       });
       if (file.thumbnail_url) {
         const image = document.createElement("img");
@@ -137,14 +140,14 @@
         const data = await api("GET", `/api/chat/sessions/${session.session_id}/messages?after=${seen}&wait=25`, null, signal);
         if (session !== mine) break;
         dot.classList.add("ok");
-        statusText.textContent = "online";
+        statusText.textContent = t("online");
         for (const m of data.messages) {
           if (m.seq > seen) { render(m); seen = m.seq; }
         }
       } catch (e) {
         if (signal.aborted || session !== mine) break;
         dot.classList.remove("ok");
-        statusText.textContent = "reconnecting…";
+        statusText.textContent = t("reconnecting");
         if (e.status === 401 || e.status === 404) { reset(); break; }
         await new Promise((r) => setTimeout(r, 2000));
       }
@@ -174,7 +177,7 @@
       input.value = "";
       checkLimit();
     } catch (e) {
-      showError(e.status === 429 ? `Slow down a little: try again in ${e.retryAfter || 1} s.` : e.message);
+      showError(e.status === 429 ? t("slow_down", { seconds: e.retryAfter || 1 }) : e.message);
     }
   });
   const picker = document.getElementById("file");
@@ -197,14 +200,14 @@
     const over = input.value.trim().length - LIMIT;
     limitBox.hidden = over <= 0;
     limitBox.textContent = over > 0
-      ? `Your message is ${input.value.trim().length.toLocaleString()} characters; the limit is ${LIMIT.toLocaleString()}. Shorten it by ${over.toLocaleString()} or attach it as a file (📎).`
+      ? t("too_long", { length: input.value.trim().length.toLocaleString(), limit: LIMIT.toLocaleString(), over: over.toLocaleString() })
       : "";
   }
   input.addEventListener("input", checkLimit);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
-  document.getElementById("new-chat").addEventListener("click", () => { reset(); statusText.textContent = "new conversation"; });
+  document.getElementById("new-chat").addEventListener("click", () => { reset(); statusText.textContent = t("new_conversation"); });
 
-  if (session) { poll(); } else { statusText.textContent = "online"; dot.classList.add("ok"); }
+  if (session) { poll(); } else { statusText.textContent = t("online"); dot.classList.add("ok"); }
 })();
