@@ -6,7 +6,6 @@ fails half way); ``create_app`` puts the HTTP side on top for ``frontdesk run``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,17 +30,18 @@ from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Periodic, periodic
+from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
 from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
-from . import help_centre
+from . import help_centre, widget
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
+from .classifier_setup import clarifier_for, registry_classifier
 from .delivery import DeliveryWorker
-from .dialogue import Clarifier
 from .engine import Engine
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
@@ -82,49 +82,17 @@ class Frontdesk:
     """The background jobs by name (delivery, fulfilment idle check, spike check)."""
 
 
-# -- the classifier follows the model registry ----------------------------------------------
-
-RELOAD_SECONDS = 2.0
-"""How often a running server checks the registry for a promoted model (one ``stat``)."""
-
-
-async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitStack) -> Classifier:
-    """The registry's active model (the first version is trained from the shipped data when
-    the registry is empty), swapped for a newly promoted one within ``RELOAD_SECONDS``."""
-    from classifier.catalog import load_catalog
-    from classifier.holder import ClassifierHolder
-    from classifier.registry import ModelRegistry
-
-    registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
-    if registry.active_version() is None:  # say why the first start takes a while
-        log.info("classifier: no model yet; training the first one from the shipped examples")
-    holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
-    log.info("classifier: model version %s from %s", holder.current.version, registry.root)
-
-    async def follow() -> None:  # a failure is logged by periodic; the old model keeps serving
-        await asyncio.to_thread(holder.reload_if_changed)  # loading takes ~1 s: off the loop
-
-    await stack.enter_async_context(periodic("classifier-reload", RELOAD_SECONDS, follow))
-    return holder
-
-
-def clarifier_for(classifier: Classifier, desk: Desk) -> Clarifier:
-    from classifier.catalog import load_catalog
-
-    from .clarifying import CatalogClarifier
-
-    return CatalogClarifier(load_catalog(), classifier, desk.clock)
-
-
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows, then the Agents page."""
+    """The console's Models page on the registry the server follows, the Agents and Widget
+    pages."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff import agents_admin, model_admin
+    from handoff import agents_admin, model_admin, widget_admin
 
     admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
     model_admin.add_models_page(app, admin)
     agents_admin.add_agents_page(app)
+    widget_admin.add_widget_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -177,8 +145,10 @@ async def running(
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
+        typing = TypingBoard(bus)  # agents typing, shown in the widget
         fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
             rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
+            typing=typing,
         )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
@@ -225,6 +195,8 @@ async def running(
                 files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
+                widget=WidgetSettings(store),
+                typing=typing,
             )
         )
         yield fd
@@ -366,8 +338,8 @@ def create_app(
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
-            assert fd.handoff is not None
-            app[console.SERVICES] = fd.handoff
+            assert fd.handoff is not None and fd.handoff.widget is not None
+            app[console.SERVICES], app[widget.SETTINGS] = fd.handoff, fd.handoff.widget
             assert fd.fulfilment is not None
             app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment)
             yield
@@ -377,13 +349,15 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
     metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
-    app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
+    ancestors = checked_ancestors(settings)
+    app.on_response_prepare.append(security_headers(ancestors, widget.allowed_origins))
     reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,
         hours=sla_policy(settings).business_hours,
     )
     webchat.add_routes(app)
+    widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     app[reports.RENDER] = console.render_page

@@ -138,6 +138,14 @@ async def render_page(
     )
 
 
+async def refused_page(request: web.Request, title: str, error: str) -> web.Response:
+    """A console page this agent's role may not see: 403 with the way back to the queue."""
+    context = {"title": title, "error": error, "back": "/console/queue"}
+    return await render_page(
+        request, "error.html", {**context, "back_label": "Back to the queue"}, status=403
+    )
+
+
 async def page_session(request: web.Request) -> Any:
     """The session of a console page, or a redirect to the login page."""
     session = await authenticate(request)

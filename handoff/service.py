@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from service.attachments import Files
     from service.bus import EventBus
     from service.desk import Desk
+    from service.widget import TypingBoard, WidgetSettings
     from store.database import Store
 
 
@@ -34,6 +35,8 @@ class HandoffServices:
     routing: RoutingConfig
     secure_cookies: bool = False
     files: Files | None = None  # attachments' storage (#14)
+    widget: WidgetSettings | None = None  # the embeddable widget's settings (#14)
+    typing: TypingBoard | None = None  # agents typing, shown in the widget (#14)
 
 
 @contextlib.asynccontextmanager
@@ -47,6 +50,8 @@ async def handoff_running(
     files: Files | None = None,
     login_attempts_per_account: int = 5,
     login_attempts_per_ip: int = 30,
+    widget: WidgetSettings | None = None,
+    typing: TypingBoard | None = None,
 ) -> AsyncIterator[HandoffServices]:
     """Start the SLA scheduler (one per process; they coordinate through the database)."""
     scheduler = EscalationScheduler(store, desk, routing, interval=escalation_interval)
@@ -65,6 +70,8 @@ async def handoff_running(
         routing=routing,
         secure_cookies=secure_cookies,
         files=files,
+        widget=widget,
+        typing=typing,
     )
     async with periodic("escalation", scheduler.interval, scheduler.sweep, immediately=True):
         yield services
