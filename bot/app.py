@@ -37,6 +37,7 @@ from store.health import write_failure
 from store.migrate import upgrade
 
 from . import help_centre, widget
+from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
@@ -130,6 +131,7 @@ async def running(
             clarifier=clarifier_for(classifier, desk),
             answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
+            backlog=Backlog(settings.max_backlog, settings.max_write_queue, store.writes_waiting),
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
@@ -143,6 +145,7 @@ async def running(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
         )
         metrics.count_messages(lambda: (engine.processed, delivery.sent))
+        metrics.watch_backlog(engine.backlog.figures)
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
         typing = TypingBoard(bus)  # agents typing, shown in the widget
@@ -182,7 +185,8 @@ async def running(
             periodic("auto-close", close_every, closer.close_due, immediately=True)
         )
         for name, channel in channels.items():
-            await channel.start(sink_with_files(engine, files))
+            # Discord's gateway never sends an event again: its messages are never refused
+            await channel.start(sink_with_files(engine, files, name != ChannelKind.DISCORD))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
         fd.handoff = await stack.enter_async_context(
@@ -360,7 +364,6 @@ def create_app(
     widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
-    app[reports.RENDER] = console.render_page
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
     reset_page.add_routes(app)
     help_centre.add_routes(app, lambda r: r.app[FRONTDESK].store)  # /help (#13)

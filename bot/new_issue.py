@@ -1,6 +1,7 @@
 """What the bot does with a message no dialogue owns: a new issue.
 
-A greeting gets a greeting; an unsure prediction gets a clarifying question
+A greeting gets a greeting; thanks and goodbye close the loop (``bot/dialogues/small_talk.py``);
+an unsure prediction gets a clarifying question
 (``bot/dialogues/clarify.py``); otherwise a ticket is opened and either a dialogue that can
 fulfil it starts (a :class:`~bot.dialogue.TicketDriver`) or it goes to the agents' queue.
 """
@@ -17,6 +18,7 @@ from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, TicketDriver, Tu
 from .dialogues import opening
 from .dialogues.clarify import ClarifyingDialogue
 from .dialogues.self_service import SelfServiceDialogue
+from .dialogues.small_talk import SMALL_TALK, close_the_loop
 
 GREETING = opening.GREETING
 
@@ -41,6 +43,8 @@ class NewIssue:
     async def __call__(self, turn: Turn) -> None:
         prediction = turn.prediction or self._classifier.classify(turn.message.text)
         turn.prediction = prediction
+        if await self.small_talk(turn):
+            return
         turn.conversation.dialogue = None
         if prediction.intent == GREETING_INTENT:
             await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
@@ -55,6 +59,18 @@ class NewIssue:
             await self.clarifying.ask(turn, question, prediction)
             return
         await self.open_ticket(turn, prediction)
+
+    async def small_talk(self, turn: Turn) -> bool:
+        """Thanks or goodbye, and the classifier is sure of it: answered, nothing opened.
+        ``False`` for anything else (unsure: the clarifying question decides, so a problem
+        wrapped in thanks still gets its ticket)."""
+        prediction = turn.prediction
+        if prediction is None or prediction.intent not in SMALL_TALK:
+            return False
+        if self.clarifying is not None and self.clarifying.question(prediction) is not None:
+            return False
+        await close_the_loop(turn)
+        return True
 
     async def open_ticket(
         self,

@@ -70,6 +70,9 @@ class Settings:
     sessions_per_ip_per_min: int = 20  # new web-chat sessions per client IP per minute; 0 = none
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs)
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
+    # -- backpressure (bot/backlog.py): past either bound new messages get 503 + Retry-After
+    max_backlog: int = 500  # customer messages accepted but not yet answered; 0 = no bound
+    max_write_queue: int = 1000  # writes waiting for the database writer; 0 = no bound
 
     @property
     def base_url(self) -> str:

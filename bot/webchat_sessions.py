@@ -108,6 +108,7 @@ class WebChatSessions:
         client address may open ``sessions_per_ip_per_min`` a minute (counted in the database,
         so the limit holds across processes), else RateLimited: without it, one session per
         message would bypass the per-session send rate."""
+        self.engine.backlog.check()  # a busy process refuses new chats first (bot/backlog.py)
         session_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(32)
 
@@ -174,6 +175,7 @@ class WebChatSessions:
         if self.files is None:
             raise UnsupportedFile("this front desk keeps no files")
         self._take(session)
+        self.engine.backlog.check()  # before the file is kept: a refused one leaves nothing
         kept = await self.files.keep(name, data)
         accepted = await self.engine.accept(_event(session, text, None, None), (kept,))
         return accepted.message_id, accepted.files

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, roc_auc_score
+from sklearn.metrics import f1_score
 from threadpoolctl import threadpool_limits
 
 from .catalog import UNKNOWN_INTENT, Catalog
+from .customers_words import unknown_auroc
 from .ensemble import build_intent_model, kind_from_env
 from .errors import TrainingDataError
 from .examples import Example, read_labelled_csv, split_held_out
@@ -135,25 +136,8 @@ def run_benchmark(
             round(float(hits[is_unknown].mean()), 4) if is_unknown.any() else None
         )
         result["unknown_threshold"] = round(classifier.thresholds.unknown, 4)
-        result["unknown_auroc"] = _unknown_auroc(is_unknown, predictions)
+        result["unknown_auroc"] = unknown_auroc(is_unknown, predictions)
     weight = getattr(classifier.intent_pipeline.steps[-1][1], "weight_", None)
     if weight is not None:
         result["embedding_weight"] = weight
     return result
-
-
-def _unknown_auroc(is_unknown: Any, predictions: Sequence[Any]) -> float | None:
-    """AUROC of in-scope vs unknown by the best in-scope confidence, whatever the threshold.
-
-    The score is the confidence of the best intent, or of the best alternative when the model
-    answered ``unknown`` (a model trained with an ``unknown`` class is scored the same way).
-    """
-    if is_unknown.all() or not is_unknown.any():
-        return None
-    scores = [
-        p.confidence
-        if p.intent != UNKNOWN_INTENT
-        else max((prob for _, prob in p.alternatives), default=0.0)
-        for p in predictions
-    ]
-    return round(float(roc_auc_score(~is_unknown, scores)), 4)

@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from models import AgentRole
+from models import AgentRole, Forbidden
 
 from .agents import change_agent, reset_password
 from .api import SESSION, agent_endpoint, json_body, row_id_of, services
-from .console import add_page, page_session, refused_page, render_page
+from .console import add_page, page_session, render_page
 from .views import agent_json
 
 
@@ -46,7 +46,7 @@ async def reset_agent_password(request: web.Request) -> web.Response:
 async def agents_page(request: web.Request) -> web.Response:
     session = await page_session(request)
     if not session.agent.role.at_least(AgentRole.ADMIN):
-        return await refused_page(request, "Agents", "Managing agents is for admins.")
+        raise Forbidden("Managing agents is for admins.")
     svc = services(request)
     agents = await svc.store.read(lambda uow: uow.agents.list())
     return await render_page(

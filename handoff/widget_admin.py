@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from models import AgentRole, NotFound
+from models import AgentRole, Forbidden, NotFound
 from models.widget import WidgetConfig, changed_config
 from service.widget import WidgetSettings
 
 from .api import SESSION, agent_endpoint, json_body, services, ticket_id_of
-from .console import add_page, page_session, refused_page, render_page
+from .console import add_page, page_session, render_page
 from .service import HandoffServices
 
 
@@ -56,7 +56,7 @@ async def typing(request: web.Request) -> web.Response:
 async def widget_page(request: web.Request) -> web.Response:
     session = await page_session(request)
     if not session.agent.role.at_least(AgentRole.ADMIN):
-        return await refused_page(request, "Widget", "The widget's settings are for admins.")
+        raise Forbidden("The widget's settings are for admins.")
     svc = services(request)
     config = await svc.widget.current() if svc.widget is not None else WidgetConfig()
     snippet = f'<script src="{request.scheme}://{request.host}/widget.js" defer></script>'

@@ -32,6 +32,7 @@ from models import (
     Message,
     NotFound,
     NotSignedIn,
+    Overloaded,
     SenderKind,
     ValidationError,
 )
@@ -250,6 +251,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 await ws.send_json({"error": str(exc)})
             except RateLimited as exc:
                 await ws.send_json({"error": "too fast", "retry_after": exc.retry_after})
+            except Overloaded as exc:  # not stored: the widget sends it again after the wait
+                await ws.send_json({"error": str(exc), "retry_after": exc.retry_after})
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):

@@ -178,6 +178,7 @@ def predict_command(as_json: bool) -> None:
             "priority": p.priority.value,
             "confidence": round(p.confidence, 4),
             "language": p.language,
+            "urgency": list(p.urgency),
         }
         if as_json:
             click.echo(json.dumps(row))

@@ -21,7 +21,7 @@ from .base import Fact, Fulfiller, Mail
 from .steps import Scope, Steps
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 CODE = re.compile(r"^\D*(\d[\d\s-]{4,10}\d)\D*$")
 

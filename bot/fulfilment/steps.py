@@ -29,7 +29,7 @@ from .base import Fact, Fulfiller, Mail
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,12 @@ async def test_a_customer_chats_through_the_widget_on_another_site(
     await admin.ok(
         "PUT",
         "/api/agent/widget",
-        {"allowed_origins": [origin], "colour": "#0a7755", "greeting": "Hi! Ask us anything.",
-         "ask_email": True},  # fmt: skip
+        {
+            "allowed_origins": [origin],
+            "colour": "#0a7755",
+            "greeting": "Hi! Ask us anything.",
+            "ask_email": True,
+        },
     )
     ann = await desk.agent("ann@example.com")
     shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
