@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 
@@ -29,7 +30,7 @@ from models.sla import BusinessHours, SlaPolicy
 from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
-from service.periodic import Periodic, periodic
+from service.periodic import Job, Periodic, periodic
 from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
 from store.files import LocalFileStorage
@@ -41,7 +42,7 @@ from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
-from .classifier_setup import clarifier_for, registry_classifier
+from .coordination import across_processes, runs_background, serves_customers
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .fulfilment import reset_page
@@ -52,6 +53,7 @@ from .http_errors import errors_as_json
 from .http_input import clean_request_text
 from .http_security import checked_ancestors, guard_metrics, security_headers
 from .inbound_files import sink_with_files
+from .intent_model import clarifier_for, registry_classifier
 from .knowledge_search import self_service
 from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
@@ -155,36 +157,30 @@ async def running(
         )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
-        fd.jobs["sweep"] = await stack.enter_async_context(
-            periodic("sweep", settings.sweep_interval_s, engine.sweep)
-        )  # messages nobody answered within their lease (bot/recovery.py)
-        fd.jobs["delivery"] = await stack.enter_async_context(
-            periodic(
-                "delivery",
-                delivery.idle_wait,
-                delivery.deliver_until_idle,
-                immediately=True,
-                idle=delivery.wait_for_work,
-            )
-        )
+        owner = await across_processes(settings.database_url, bus, stack)  # PostgreSQL only
+        background = runs_background(settings.role)
+
+        async def job(name: str, every: float, work: Job, single: bool = True, **kw: Any) -> None:
+            """A background job; ``single``: one process at a time (bot/coordination.py)."""
+            every = every if background or not single else 0  # a web process runs none
+            running = periodic(name, every, work, owner=owner if single else None, **kw)
+            fd.jobs[name] = await stack.enter_async_context(running)
+
+        # messages nobody answered within their lease (bot/recovery.py): every process
+        await job("sweep", settings.sweep_interval_s, engine.sweep, single=False)
+        await job("delivery", delivery.idle_wait, delivery.deliver_until_idle,
+                  immediately=True, idle=delivery.wait_for_work)  # fmt: skip
         stack.push_async_callback(fulfilment.stop)
-        fd.jobs["fulfilment-idle-check"] = await stack.enter_async_context(
-            periodic(
-                "fulfilment-idle-check",
-                min(30.0, settings.fulfilment_idle_timeout / 4),
-                fulfilment.expire_idle,
-            )
-        )
+        idle_every = min(30.0, settings.fulfilment_idle_timeout / 4)
+        await job("fulfilment-idle-check", idle_every, fulfilment.expire_idle)
         spikes = SpikeWatcher(store, desk)  # incident spikes open problem tickets
-        fd.jobs["spike-check"] = await stack.enter_async_context(
-            periodic("spike-check", settings.spike_check_interval_s, spikes.check)
-        )
+        await job("spike-check", settings.spike_check_interval_s, spikes.check)
         closer = AutoCloser(store, desk, timedelta(days=settings.auto_close_days))
         close_every = min(300.0, settings.escalation_interval_s * 10) if closer.after else 0
-        fd.jobs["auto-close"] = await stack.enter_async_context(
-            periodic("auto-close", close_every, closer.close_due, immediately=True)
-        )
+        await job("auto-close", close_every, closer.close_due, immediately=True)
         for name, channel in channels.items():
+            if not (background or name == "web" or _webhook(channel)):
+                continue  # a web process receives only what comes over its HTTP
             # Discord's gateway never sends an event again: its messages are never refused
             await channel.start(sink_with_files(engine, files, name != ChannelKind.DISCORD))
             stack.push_async_callback(channel.stop)
@@ -195,15 +191,24 @@ async def running(
                 desk,
                 routing,
                 secure_cookies=settings.secure_cookies,
-                escalation_interval=settings.escalation_interval_s,
+                escalation_interval=settings.escalation_interval_s if background else 0,
                 files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
                 widget=WidgetSettings(store),
                 typing=typing,
+                owner=owner,
             )
         )
+        if fd.handoff.escalation is not None:
+            fd.jobs["escalation"] = fd.handoff.escalation
+        metrics.watch_jobs(lambda: {n: j.running and j.owning for n, j in fd.jobs.items()})
         yield fd
+
+
+def _webhook(channel: Channel) -> bool:
+    """A channel whose platform POSTs to our HTTP (Telegram in webhook mode)."""
+    return getattr(channel, "webhook_path", None) is not None
 
 
 # -- mail and SLA ----------------------------------------------------------------------------
@@ -355,6 +360,15 @@ def create_app(
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
     ancestors = checked_ancestors(settings)
     app.on_response_prepare.append(security_headers(ancestors, widget.allowed_origins))
+    if serves_customers(settings.role):  # a worker answers only /healthz and /metrics
+        add_customer_and_agent_routes(app, settings, platforms)
+    return app
+
+
+def add_customer_and_agent_routes(
+    app: web.Application, settings: Settings, platforms: ChatPlatforms
+) -> None:
+    """Web chat, the console and its API, reports, reset links, /help, the webhooks."""
     reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,
@@ -370,4 +384,3 @@ def create_app(
     for path, handler in platforms.webhooks.items():  # Telegram in webhook mode
         app.router.add_post(path, handler)
     add_admin_pages(app, settings)
-    return app

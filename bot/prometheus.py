@@ -10,7 +10,8 @@ Names (``docs/metrics.md``): ``frontdesk_http_requests_total{method,route,status
 ``frontdesk_classifier_texts_total``; the backpressure figures of this process
 (``bot/backlog.py``): ``frontdesk_inbound_backlog`` (customer messages accepted, not yet
 answered), ``frontdesk_inbound_backlog_oldest_seconds``, ``frontdesk_write_queue`` (writes
-waiting for the writer) and ``frontdesk_refused_total`` (sends refused with 503). Counters are
+waiting for the writer) and ``frontdesk_refused_total`` (sends refused with 503); which
+background jobs this process runs, ``frontdesk_background_job_running{job}``. Counters are
 per process, as Prometheus expects; the outbox and ticket gauges read the database when scraped,
 so every process reports the same shared numbers.
 """
@@ -91,6 +92,7 @@ class _BacklogFigures(Collector):
 
     def __init__(self) -> None:
         self.source: Callable[[], tuple[int, float, int, int]] = lambda: (0, 0.0, 0, 0)
+        self.jobs: Callable[[], dict[str, bool]] = dict
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         waiting, oldest, writes, refused = self.source()
@@ -107,6 +109,14 @@ class _BacklogFigures(Collector):
         yield GaugeMetricFamily(
             "frontdesk_write_queue", "Writes waiting for the database writer.", value=writes
         )
+        jobs = GaugeMetricFamily(
+            "frontdesk_background_job_running",
+            "1 for each background job this process runs now (one process each on PostgreSQL).",
+            labels=["job"],
+        )
+        for name, running in sorted(self.jobs().items()):
+            jobs.add_metric([name], 1.0 if running else 0.0)
+        yield jobs
         yield CounterMetricFamily(
             "frontdesk_refused",
             "New messages and chats refused with 503 because a backlog bound was reached.",
@@ -155,6 +165,10 @@ class FrontdeskMetrics:
     def watch_backlog(self, source: Callable[[], tuple[int, float, int, int]]) -> None:
         """``source()`` gives (backlog, its oldest age in s, writes queued, refused so far)."""
         self.backlog.source = source
+
+    def watch_jobs(self, source: Callable[[], dict[str, bool]]) -> None:
+        """``source()`` gives, per background job, whether this process runs it now."""
+        self.backlog.jobs = source
 
     def count_store(self, source: Callable[[], tuple[int, int, int, int]]) -> None:
         """``source()`` gives (SQL statements, of them the writer's, commits, jobs) so far."""

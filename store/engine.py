@@ -37,6 +37,16 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def driver_dsn(url: str) -> str:
+    """A PostgreSQL URL as asyncpg itself takes it (for connections outside SQLAlchemy: the
+    advisory locks' and LISTEN/NOTIFY's)."""
+    return (
+        make_url(normalise_url(url))
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

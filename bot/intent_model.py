@@ -1,17 +1,24 @@
-"""The classifier a running server uses: the model registry's active version, followed."""
+"""The intent model a running server classifies with: the registry's active version, followed.
+
+Every process holds its own copy in memory, so the reload is not a singleton: each process
+checks the registry (one ``stat``) and swaps in a newly promoted version on its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
-from classifier.base import Classifier
-from service.desk import Desk
 from service.periodic import periodic
 
-from .dialogue import Clarifier
-from .settings import Settings
+if TYPE_CHECKING:
+    from classifier.base import Classifier
+    from service.desk import Desk
+
+    from .dialogue import Clarifier
+    from .settings import Settings
 
 log = logging.getLogger(__name__)
 
