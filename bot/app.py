@@ -18,7 +18,6 @@ from aiohttp import web
 from classifier.base import Classifier
 from handoff import console, reports
 from handoff.auto_close import AutoCloser
-from handoff.openapi import AGENT_PATHS, AGENT_SCHEMAS
 from handoff.problems import SpikeWatcher
 from handoff.routing import Router, load_routing
 from handoff.service import HandoffServices, handoff_running
@@ -345,7 +344,7 @@ def create_app(
     first = real_client(parse_proxies(settings.trusted_proxies))  # the client's address: #15
     hygiene = [first, count_requests, errors_as_json, clean_request_text]
     app = web.Application(middlewares=hygiene, client_max_size=256 * 1024)
-    app[OPENAPI] = build_openapi(extra_paths=AGENT_PATHS, extra_schemas=AGENT_SCHEMAS)
+    app[OPENAPI] = build_openapi()
     app[METRICS] = FrontdeskMetrics()  # per app: tests build many apps in one process
     platforms = chat_platforms(settings)  # built here: their webhook routes are mounted below
 

@@ -80,10 +80,22 @@ def imported_examples(registry: ModelRegistry) -> list[Example]:
     return rows
 
 
+DESK_WEIGHT = 2
+"""How many shipped examples one of the desk's own counts as (an agent's correction, a
+customer's answer to a clarifying question): it says how *this* desk reads a message, so where
+it disagrees with shipped examples worded like it, it must win. Measured with corrections that
+reword a shipped example ("..., thanks") and file it under another intent: trained once each,
+the model learnt 13 of 20 (1 of 5 where the intent has many similar examples); twice, 20 of 20
+and 5 of 5 (three times: the same). A correction is a row like any other, written twice: the
+version's recorded rows carry the weight, so a refit of them (the promotion gate) weighs it the
+same, and both copies fall on the same side of the held-out split (``split_held_out``)."""
+
+
 def gather_training_rows(
     registry: ModelRegistry, extra_examples: Iterable[Example], catalog: Catalog
 ) -> list[Example]:
-    """All training rows, one per text (case-insensitive); later sources win on conflicts."""
+    """All training rows, one per text (case-insensitive); later sources win on conflicts, and
+    each of ``extra_examples`` (the desk's) is there ``DESK_WEIGHT`` times."""
     extra = [(t.strip(), label.strip()) for t, label in extra_examples if t.strip()]
     check_labels(extra, catalog, "extra examples")
     merged: dict[str, Example] = {}
@@ -92,7 +104,9 @@ def gather_training_rows(
             merged[text.lower()] = (text, label)
     for text, label in out_of_scope_rows():
         merged.setdefault(text.lower(), (text, label))
-    return list(merged.values())
+    rows = list(merged.values())
+    desk = {text.lower() for text, _ in extra}
+    return rows + [row for row in rows if row[0].lower() in desk] * (DESK_WEIGHT - 1)
 
 
 def _drop_rare_intents(rows: list[Example]) -> tuple[list[Example], list[str]]:

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import BodyPartReader, MultipartReader, WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.ports import (
     ChatSession,
@@ -36,7 +37,7 @@ from models import (
     SenderKind,
     ValidationError,
 )
-from models.inputs import clean_text, parse_json
+from models.inputs import clean_text, parse_json, parse_row_id
 
 log = logging.getLogger(__name__)
 
@@ -259,9 +260,8 @@ async def post_attachment(request: web.Request) -> web.Response:
     except (AssertionError, ValueError, KeyError) as exc:
         raise ValidationError("send the file as multipart/form-data (field 'file')") from exc
     text, name, data, too_big = "", None, bytearray(), False
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise ValidationError("nested multipart bodies are not accepted")
+    unknown: str | None = None
+    while (part := await _next_part(reader)) is not None:
         if part.name == "file" and name is None:
             name = part.filename or "file"
             while chunk := await part.read_chunk(256 * 1024):
@@ -273,7 +273,11 @@ async def post_attachment(request: web.Request) -> web.Response:
             raw = await _bounded(part, MAX_TEXT * 4)
             text = clean_text(raw.decode("utf-8", "replace"), "the text").strip()
         else:
-            await _bounded(part, 0)
+            await _bounded(part, 0)  # read to the end first, so the client hears the answer
+            if part.name != "file":
+                unknown = unknown or str(part.name)
+    if unknown is not None:
+        raise ValidationError(f"unknown form field {unknown[:40]!r}: send file and text")
     if name is None:
         raise ValidationError("the form needs a 'file' field")
     if too_big:
@@ -292,6 +296,17 @@ async def post_attachment(request: web.Request) -> web.Response:
     )
 
 
+async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
+    """The form's next part; a malformed one is bad input (400), not a bug."""
+    try:
+        part = await reader.next()
+    except HttpProcessingError as exc:  # e.g. a part's headers that are not HTTP
+        raise ValidationError("the multipart body is malformed") from exc
+    if part is not None and not isinstance(part, BodyPartReader):
+        raise ValidationError("nested multipart bodies are not accepted")
+    return part
+
+
 async def _bounded(part: BodyPartReader, limit: int) -> bytes:
     """A form field's bytes, at most ``limit`` kept (the rest is read and dropped)."""
     kept = bytearray()
@@ -304,8 +319,8 @@ async def get_attachment(request: web.Request) -> web.Response:
     """One file of the session's conversation, to its customer only (bearer token)."""
     session = await _session(request)
     try:
-        attachment_id = int(request.match_info["attachment_id"])
-    except ValueError:
+        attachment_id = parse_row_id(request.match_info["attachment_id"], "the file")
+    except ValidationError:
         raise NotFound("no such file") from None
     thumbnail = request.query.get("thumbnail") in ("1", "true")
     attachment, data, content_type = await request.app[BACKEND].file(

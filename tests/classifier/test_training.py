@@ -7,10 +7,13 @@ import pytest
 
 from classifier.catalog import load_catalog
 from classifier.errors import TrainingDataError
-from classifier.examples import shipped_examples
+from classifier.examples import shipped_examples, split_held_out
+from classifier.model import fit_intent_model
 from classifier.registry import ModelRegistry
 from classifier.training import (
+    DESK_WEIGHT,
     PromotionRefusedError,
+    gather_training_rows,
     import_csv,
     not_worse,
     promote,
@@ -55,8 +58,8 @@ def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
     # Hundreds of mislabelled "corrections" make a model that must not go live by itself.
     rng = random.Random(7)
     intents = sorted(load_catalog().trainable)
-    noise = [
-        (f"{t} (case {i})", rng.choice(intents)) for i, (t, _) in enumerate(shipped_examples() * 2)
+    noise = [  # each counts twice (DESK_WEIGHT): as many rows as two shipped sets
+        (f"{t} (case {i})", rng.choice(intents)) for i, (t, _) in enumerate(shipped_examples())
     ]
     worse = train([correction, *noise], reg)
     assert not worse.promoted, worse.reason
@@ -115,3 +118,25 @@ def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path) -> Non
     assert trained.record.n_training_rows == len(reg.training_rows(trained.record.version))
     rows = {(t.lower(), label) for t, label in reg.training_rows(trained.record.version)}
     assert ("the gizmo page shows a purple error", "app_crash") in rows
+
+
+def test_agents_corrections_outweigh_the_shipped_examples_they_contradict(
+    tmp_path: Path,
+) -> None:
+    # An agent rewords one shipped example of each of five intents and files it under the next
+    # intent; trained once each, the model followed the shipped examples for four of them.
+    shipped = shipped_examples()
+    intents = sorted({label for _, label in shipped})
+    firsts = [next(r for r in shipped if r[1] == intent) for intent in intents[:5]]
+    corrections = [
+        (f"{text.rstrip('.!?')}, thanks", intents[(intents.index(label) + 1) % len(intents)])
+        for text, label in firsts
+    ]
+    rows = gather_training_rows(ModelRegistry(tmp_path), corrections, load_catalog())
+    assert [rows.count(c) for c in corrections] == [DESK_WEIGHT] * 5
+    train_rows, held_out = split_held_out(rows)
+    assert all((c in train_rows) != (c in held_out) for c in corrections)  # copies stay together
+    model = fit_intent_model(rows)
+    assert list(model.predict([text for text, _ in corrections])) == [
+        label for _, label in corrections
+    ]
