@@ -90,14 +90,16 @@ class Frontdesk:
 
 
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows, then the Agents page."""
+    """The console's Models page on the registry the server follows, the Agents and the
+    Articles pages."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff import agents_admin, model_admin
+    from handoff import agents_admin, articles_page, model_admin
 
     admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
     model_admin.add_models_page(app, admin)
     agents_admin.add_agents_page(app)
+    articles_page.add_articles_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -136,6 +138,7 @@ async def running(
             answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
             backlog=Backlog(settings.max_backlog, settings.max_write_queue, store.writes_waiting),
+            tickets_per_ip_per_hour=settings.tickets_per_ip_per_hour,
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
