@@ -71,6 +71,7 @@ class Settings:
     login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
     login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
     sessions_per_ip_per_min: int = 20  # new web-chat sessions per client IP per minute; 0 = none
+    tickets_per_ip_per_hour: int = 30  # tickets opened from one web-chat client IP; 0 = none
     mails_per_ip_per_hour: int = 10  # codes and reset links mailed for one client IP; 0 = none
     mails_per_address_per_hour: int = 5  # codes and reset links to one address; 0 = none
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs)
@@ -152,3 +153,14 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     except ValueError as exc:
         raise SettingsError(f"FRONTDESK_TRUSTED_PROXIES: {exc}") from None
     return settings
+
+
+def discord_channel_id(raw: str) -> int | None:
+    """``FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID`` as a channel id (digits), or None when unset."""
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise SettingsError(
+            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
+        )
+    return int(raw)

@@ -30,6 +30,8 @@ WIDGET_TEXTS: dict[str, str] = {
     "attach_title": N_("Attach a screenshot, a PDF or a log (up to 10 MB)"),
     "attach": N_("Attach a file"),
     "send": N_("Send"),
+    "your_email": N_("Your email (optional), so we can answer by mail too"),
+    "email_example": N_("you@example.com"),
     # the script
     "you": N_("You"),
     "assistant": N_("Assistant"),
@@ -39,6 +41,8 @@ WIDGET_TEXTS: dict[str, str] = {
     "online": N_("online"),
     "reconnecting": N_("reconnecting…"),
     "new_conversation": N_("new conversation"),
+    "close_chat": N_("Close the chat"),
+    "typing": N_("{name} is typing…"),
     "slow_down": N_("Slow down a little: try again in {seconds} s."),
     "too_long": N_(
         "Your message is {length} characters; the limit is {limit}. Shorten it by {over} or "
