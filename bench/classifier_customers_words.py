@@ -33,6 +33,7 @@ SUMMARY = (
     "acted_without_asking",
     "ece",
     "turned_away",
+    "turned_away_known",
     "unknown_recall",
     "unknown_auroc",
 )

@@ -32,6 +32,7 @@ async def measure(url: str, n: int, data_dir: str) -> None:
     settings = load_settings(
         environ={}, database_url=url, data_dir=data_dir,
         spike_check_interval_s=0, escalation_interval_s=0,
+        max_backlog=0, max_write_queue=0,  # the whole burst at once: the engine, not admission
     )  # fmt: skip
     async with running(settings) as fd:
         event.listen(SyncEngine, "after_cursor_execute", count)

@@ -40,7 +40,12 @@ from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
-from .coordination import across_processes, runs_background, serves_customers
+from .coordination import (
+    PlatformReceivers,
+    across_processes,
+    runs_background,
+    serves_customers,
+)
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .fulfilment import reset_page
@@ -55,7 +60,7 @@ from .intent_model import clarifier_for, registry_classifier
 from .knowledge_search import self_service
 from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
-from .ports import Channel
+from .ports import Channel, InboundSink
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
 from .settings import Settings, SettingsError
 from .webchat_sessions import WebChatSessions
@@ -79,19 +84,22 @@ class Frontdesk:
     handoff: HandoffServices | None = None
     fulfilment: FulfilmentDriver | None = None
     metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
+    receivers: PlatformReceivers | None = None  # started here, or standing by
     jobs: dict[str, Periodic] = field(default_factory=dict)
     """The background jobs by name (delivery, fulfilment idle check, spike check)."""
 
 
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows, then the Agents page."""
+    """The console's Models page on the registry the server follows, the Agents and the
+    Articles pages."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff import agents_admin, model_admin
+    from handoff import agents_admin, articles_page, model_admin
 
     admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
     model_admin.add_models_page(app, admin)
     agents_admin.add_agents_page(app)
+    articles_page.add_articles_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -130,6 +138,7 @@ async def running(
             answers=self_service(store, classifier, settings.base_url, settings.support_contact),
             lease=timedelta(seconds=settings.processing_lease_s),
             backlog=Backlog(settings.max_backlog, settings.max_write_queue, store.writes_waiting),
+            tickets_per_ip_per_hour=settings.tickets_per_ip_per_hour,
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
@@ -162,8 +171,21 @@ async def running(
 
         # messages nobody answered within their lease (bot/recovery.py): every process
         await job("sweep", settings.sweep_interval_s, engine.sweep, single=False)
-        await job("delivery", delivery.idle_wait, delivery.deliver_until_idle,
-                  immediately=True, idle=delivery.wait_for_work)  # fmt: skip
+
+        def sink_for(name: str) -> InboundSink:  # Discord's gateway never sends one again:
+            return sink_with_files(engine, files, name != ChannelKind.DISCORD)  # never refused
+
+        here = {n: ch for n, ch in channels.items() if n == "web" or _webhook(ch)}
+        fd.receivers = PlatformReceivers(
+            {n: ch for n, ch in channels.items() if n not in here}, sink_for, owner
+        )
+        stack.push_async_callback(fd.receivers.stop)
+        if background:  # the platforms' first owner starts them before serving
+            await fd.receivers.holds()
+        fd.jobs["delivery"] = await stack.enter_async_context(periodic(
+            "delivery", delivery.idle_wait if background else 0, delivery.deliver_until_idle,
+            immediately=True, idle=delivery.wait_for_work, owner=fd.receivers.holds,
+        ))  # fmt: skip
         stack.push_async_callback(fulfilment.stop)
         idle_every = min(30.0, settings.fulfilment_idle_timeout / 4)
         await job("fulfilment-idle-check", idle_every, fulfilment.expire_idle)
@@ -172,11 +194,8 @@ async def running(
         closer = AutoCloser(store, desk, timedelta(days=settings.auto_close_days))
         close_every = min(300.0, settings.escalation_interval_s * 10) if closer.after else 0
         await job("auto-close", close_every, closer.close_due, immediately=True)
-        for name, channel in channels.items():
-            if not (background or name == "web" or _webhook(channel)):
-                continue  # a web process receives only what comes over its HTTP
-            # Discord's gateway never sends an event again: its messages are never refused
-            await channel.start(sink_with_files(engine, files, name != ChannelKind.DISCORD))
+        for name, channel in here.items():  # what comes over this process's HTTP
+            await channel.start(sink_for(name))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
         fd.handoff = await stack.enter_async_context(
@@ -303,8 +322,12 @@ async def healthz(request: web.Request) -> web.Response:
     if failure is not None:
         body = {"status": "degraded", "database": "writes failing", "error": failure}
         return web.json_response(body, status=503, headers={"Retry-After": "10"})
-    channels = {name: "up" if ch.healthy else "down" for name, ch in fd.channels.items()}
-    status = "ok" if all(v == "up" for v in channels.values()) else "degraded"
+    standby = fd.receivers.standing_by if fd.receivers else set()  # run by another process
+    channels = {
+        name: "up" if ch.healthy else "standby" if name in standby else "down"
+        for name, ch in fd.channels.items()
+    }
+    status = "ok" if all(v != "down" for v in channels.values()) else "degraded"
     return web.json_response({"status": status, "channels": channels})
 
 

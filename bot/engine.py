@@ -95,11 +95,12 @@ class Engine:
         lease: timedelta = DEFAULT_LEASE,
         answers: SelfServiceDialogue | None = None,
         backlog: Backlog | None = None,
+        tickets_per_ip_per_hour: int = 0,
     ) -> None:
         self.store = store
         self.desk = desk
         self.answers = answers  # the knowledge base and desk facts (#13)
-        self.new_issue = NewIssue(classifier, drivers, clarifier, answers)
+        self.new_issue = NewIssue(classifier, drivers, clarifier, answers, tickets_per_ip_per_hour)
         self.csat = CsatDialogue()
         self.handed_off = HandedOff()
         every: list[DialogueDriver] = [self.csat, *drivers, *([answers] if answers else [])]

@@ -9,6 +9,7 @@ fulfil it starts (a :class:`~bot.dialogue.TicketDriver`) or it goes to the agent
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from classifier.base import Classifier
 from models import Prediction
@@ -32,7 +33,9 @@ class NewIssue:
         drivers: Sequence[TicketDriver] = (),
         clarifier: Clarifier | None = None,
         answers: SelfServiceDialogue | None = None,
+        tickets_per_ip_per_hour: int = 0,
     ) -> None:
+        self.tickets_per_ip_per_hour = tickets_per_ip_per_hour  # 0 = no limit
         self._classifier = classifier
         self.answers = answers
         self._drivers = tuple(drivers)
@@ -72,6 +75,18 @@ class NewIssue:
         await close_the_loop(turn)
         return True
 
+    async def _too_many_tickets(self, turn: Turn) -> bool:
+        """One web-chat client address opens at most ``tickets_per_ip_per_hour`` tickets (counted
+        in the database, across processes): without it, one new session per message opened a
+        ticket per message. Platforms' own identities (Telegram, Discord, mail) are not counted."""
+        client = turn.conversation.client
+        if not client or self.tickets_per_ip_per_hour <= 0:
+            return False
+        count = await turn.uow.limits.hit(
+            f"tickets:ip:{client}", turn.desk.clock(), timedelta(hours=1)
+        )
+        return count.over(self.tickets_per_ip_per_hour)
+
     async def open_ticket(
         self,
         turn: Turn,
@@ -86,6 +101,10 @@ class NewIssue:
         """
         desk = turn.desk
         turn.prediction = prediction
+        if await self._too_many_tickets(turn):
+            await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
+            await turn.say(opening.TOO_MANY_TICKETS)
+            return
         offering = turn.article is not None and self.answers is not None
         driver = next(
             (

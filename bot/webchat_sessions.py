@@ -120,7 +120,11 @@ class WebChatSessions:
             )
             await uow.conversations.add(
                 Conversation(
-                    id=0, channel=ChannelKind.WEB, customer_id=customer.id, address=session_id
+                    id=0,
+                    channel=ChannelKind.WEB,
+                    customer_id=customer.id,
+                    address=session_id,
+                    client=client,
                 ),
                 now,
                 access_token_hash=_hash(token),

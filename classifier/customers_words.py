@@ -15,6 +15,7 @@ measures how often the bot turns away what it should answer and answers what it 
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import unicodedata
 from collections import Counter
@@ -65,6 +66,14 @@ def customers_words(path: str | Path | None = None) -> list[CustomerMessage]:
     except (OSError, KeyError, csv.Error) as exc:
         raise TrainingDataError(f"cannot read the customers'-words set {path}: {exc}") from exc
     return rows
+
+
+def set_fingerprint(messages: Sequence[CustomerMessage]) -> str:
+    """Short SHA-256 of the set's rows: figures measured on another version of the set differ."""
+    digest = hashlib.sha256()
+    for m in messages:
+        digest.update(f"{m.text}\x1f{m.intent}\x1f{m.type}\x1f{m.priority}\x1e".encode())
+    return digest.hexdigest()[:16]
 
 
 def normalised(text: str) -> str:
@@ -183,6 +192,13 @@ def evaluate_customers_words(
             4,
         ),
         "turned_away": _share([predictions[i].intent == UNKNOWN_INTENT for i in in_scope]),
+        "turned_away_known": _share(
+            [
+                predictions[i].intent == UNKNOWN_INTENT
+                for i in in_scope
+                if messages[i].intent in known
+            ]
+        ),
         "unknown_recall": _share([right[i] for i in np.nonzero(is_unknown)[0]]),
         "unknown_auroc": unknown_auroc(is_unknown, predictions),
         "thresholds": {

@@ -177,8 +177,9 @@ def fit_priority_model(rows: Sequence[Example] | None = None) -> Pipeline:
 def tune_thresholds(intent_pipeline: Pipeline, held_out: Sequence[Example]) -> Thresholds:
     """Tune ``unknown`` and ``ask`` on rows ``intent_pipeline`` never saw.
 
-    Rows labelled ``unknown`` are out-of-scope messages; a model trained with such rows can
-    predict ``unknown`` outright, which counts as a rejection (confidence 0).
+    Only the in-scope rows choose the thresholds (``pipeline.tune_unknown_threshold``); rows
+    labelled ``unknown`` (out-of-scope messages) are ignored here. A model trained with such rows
+    can predict ``unknown`` outright, which counts as turning the message away (confidence 0).
     """
     if not held_out:
         return Thresholds(unknown=0.0, ask=0.0)
@@ -189,7 +190,7 @@ def tune_thresholds(intent_pipeline: Pipeline, held_out: Sequence[Example]) -> T
     labels = np.asarray([label for _, label in held_out])
     in_scope = labels != UNKNOWN_INTENT
     correct = predicted[in_scope] == labels[in_scope]
-    unknown = tune_unknown_threshold(confidence[in_scope], correct, confidence[~in_scope])
+    unknown = tune_unknown_threshold(confidence[in_scope])
     ask = tune_ask_threshold(confidence[in_scope], correct, floor=unknown)
     return Thresholds(unknown=unknown, ask=ask)
 

@@ -4,12 +4,9 @@ Training data = shipped examples + imported CSVs (``<registry>/imports``) + the 
 the caller passes (agent corrections, answers to clarifying questions), later sources winning
 when the same text appears with two labels, + the shipped out-of-scope messages as ``unknown``.
 
-Promotion rule (``train``): the new version becomes active when no version is active, or when it
-is *not worse* than the active one: accuracy and macro-F1 both at least the active version's,
-measured on the same held-out rows. Held-out rows are chosen by a hash of their text
-(``examples.split_held_out``); the active version's figure comes from refitting its recorded
-training rows minus those held-out rows, so neither side has seen the rows it is judged on
-(the stored active model itself did see some of them, which would favour it unfairly).
+Promotion (``train`` and ``promote`` alike): ``classifier.promotion.compare`` judges a candidate
+against the active version on the candidate's hash-stable held-out rows and on the customers'
+words; it becomes active when no version is active or when it is not worse (see that module).
 """
 
 from __future__ import annotations
@@ -49,7 +46,12 @@ from .model import (
     out_of_scope_rows,
     tune_thresholds,
 )
-from .pipeline import MIN_EXAMPLES_PER_INTENT
+from .promotion import (
+    compare,
+    compare_stored,
+    customers_words_figures,
+    drop_rare_intents,
+)
 from .registry import ModelRegistry, VersionRecord, _atomic_write, rows_to_csv
 
 Progress = Callable[[str, float], None]
@@ -107,14 +109,6 @@ def gather_training_rows(
     rows = list(merged.values())
     desk = {text.lower() for text, _ in extra}
     return rows + [row for row in rows if row[0].lower() in desk] * (DESK_WEIGHT - 1)
-
-
-def _drop_rare_intents(rows: list[Example]) -> tuple[list[Example], list[str]]:
-    counts: dict[str, int] = {}
-    for _, label in rows:
-        counts[label] = counts.get(label, 0) + 1
-    rare = sorted(label for label, n in counts.items() if n < MIN_EXAMPLES_PER_INTENT)
-    return [r for r in rows if r[1] not in rare], rare
 
 
 def evaluate(pipeline: Pipeline, held_out: Sequence[Example]) -> dict[str, Any]:
@@ -181,15 +175,6 @@ def confusion_png(confusion: dict[str, Any], title: str) -> bytes:
     return buf.getvalue()
 
 
-def not_worse(candidate: dict[str, Any], baseline: dict[str, Any]) -> bool:
-    """The promotion rule: no loss in accuracy nor in macro-F1 (on the same held-out rows)."""
-    eps = 1e-9
-    return bool(
-        candidate["accuracy"] + eps >= baseline["accuracy"]
-        and candidate["macro_f1"] + eps >= baseline["macro_f1"]
-    )
-
-
 def train(
     extra_examples: Iterable[Example],
     registry: ModelRegistry,
@@ -203,7 +188,7 @@ def train(
     report = progress or _no_progress
     catalog = catalog or load_catalog()
     rows = gather_training_rows(registry, extra_examples, catalog)
-    rows, rare = _drop_rare_intents(rows)
+    rows, rare = drop_rare_intents(rows)
     fp = fingerprint(rows)
     active = registry.active_version()
     existing = registry.find_by_fingerprint(fp)
@@ -221,29 +206,23 @@ def train(
     eval_model = fit_intent_model(train_rows)
     metrics = evaluate(eval_model, held_out)
     thresholds = tune_thresholds(eval_model, held_out)
-    baseline: dict[str, Any] | None = None
-    if active is not None:
-        report("evaluating the active version on the same rows", 0.35)
-        held_texts = {t.lower() for t, _ in held_out}
-        active_rows = [r for r in registry.training_rows(active) if r[0].lower() not in held_texts]
-        active_rows, _ = _drop_rare_intents(active_rows)
-        baseline = evaluate(fit_intent_model(active_rows), held_out)
-    report("fitting on all rows", 0.6)
+    report("fitting on all rows", 0.35)
     classifier = SklearnClassifier(
         fit_intent_model(rows), fit_priority_model(), catalog, thresholds
     )
+    report("scoring the customers' words", 0.55)
     metrics.update(
         train_seconds=round(time.perf_counter() - started, 3),
         n_training_rows=len(rows),
         skipped_rare_intents=rare,
-        baseline=None
-        if baseline is None
-        else {
-            "version": active,
-            "accuracy": baseline["accuracy"],
-            "macro_f1": baseline["macro_f1"],
-        },
+        customers_words=customers_words_figures(classifier),
+        baseline=None,
     )
+    comparison = None
+    if active is not None:
+        report("evaluating the active version on the same rows", 0.7)
+        comparison = compare(registry, metrics, rows, metrics["customers_words"], active, catalog)
+        metrics["baseline"] = comparison.as_json()
     report("storing", 0.9)
     record = registry.store(
         classifier,
@@ -258,26 +237,16 @@ def train(
             ),
         },
     )
-    if baseline is None:
+    if comparison is None:
         promoted, reason = True, "no active version: promoted"
-    elif not_worse(metrics, baseline):
-        promoted, reason = (
-            True,
-            (
-                f"not worse than {active} on the same held-out rows "
-                f"(accuracy {metrics['accuracy']:.3f} vs {baseline['accuracy']:.3f}, "
-                f"macro-F1 {metrics['macro_f1']:.3f} vs {baseline['macro_f1']:.3f}): promoted"
-            ),
-        )
+    elif comparison.not_worse:
+        promoted = True
+        reason = f"not worse than {active} on the same held-out rows ({comparison.figures()})"
+        reason += ": promoted"
     else:
-        promoted, reason = (
-            False,
-            (
-                f"worse than {active} on the same held-out rows "
-                f"(accuracy {metrics['accuracy']:.3f} vs {baseline['accuracy']:.3f}, "
-                f"macro-F1 {metrics['macro_f1']:.3f} vs {baseline['macro_f1']:.3f}): kept {active}"
-            ),
-        )
+        promoted = False
+        reason = f"worse than {active} on the same held-out rows ({comparison.figures()})"
+        reason += f": kept {active}"
     if promoted:
         registry.activate(record.version)
     report("done", 1.0)
@@ -288,20 +257,19 @@ class PromotionRefusedError(TrainingDataError):
     """``promote`` without ``force`` of a version that scored worse than the active one."""
 
 
-def promote(registry: ModelRegistry, version: str, force: bool = False) -> VersionRecord:
-    """Activate ``version``; refused when its recorded held-out figures are worse than the
-    active version's, unless ``force`` (held-out rows are hash-stable, so both figures come
-    from the same rows wherever the two versions' data overlap)."""
+def promote(
+    registry: ModelRegistry, version: str, force: bool = False, catalog: Catalog | None = None
+) -> VersionRecord:
+    """Activate ``version``; refused when it is worse than the active version by the same
+    comparison ``train`` makes (``promotion.compare``), unless ``force``."""
     record = registry.record(version)
     active = registry.active_version()
     if active is not None and active != version and not force:
-        current = registry.record(active)
-        if current.metrics and record.metrics and not not_worse(record.metrics, current.metrics):
+        comparison = compare_stored(registry, version, active, catalog or load_catalog())
+        if not comparison.not_worse:
             raise PromotionRefusedError(
-                f"{version} scored worse than the active {active} on held-out data "
-                f"(accuracy {record.metrics['accuracy']:.3f} vs {current.metrics['accuracy']:.3f}, "
-                f"macro-F1 {record.metrics['macro_f1']:.3f} vs "
-                f"{current.metrics['macro_f1']:.3f}); use force to promote it anyway"
+                f"{version} scored worse than the active {active} on the same held-out rows "
+                f"({comparison.figures()}); use force to promote it anyway"
             )
     registry.activate(version)
     return record

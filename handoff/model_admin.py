@@ -201,9 +201,10 @@ async def promote_version(request: web.Request) -> web.Response:
 
     body = await json_body(request)
     version = request.match_info["version"]
+    admin = _admin(request)
     try:
         record = await asyncio.to_thread(
-            promote, _admin(request).registry, version, bool(body.get("force"))
+            promote, admin.registry, version, bool(body.get("force")), admin.catalog
         )
     except PromotionRefusedError as exc:
         raise Conflict(str(exc)) from exc

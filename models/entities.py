@@ -139,6 +139,7 @@ class Conversation:
     delivery_blocked: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    client: str | None = None  # the address a web chat was opened from: abuse limits count it
 
     def move(self, action: ConversationAction) -> ConversationState:
         """Apply a lifecycle action (see ``models/conversation_lifecycle.py``); returns the

@@ -14,7 +14,7 @@ here and to the in-memory store, so the fast tests keep running what production 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from models import (
@@ -197,6 +197,24 @@ class FulfilmentState(Protocol):
     async def link_verified_email(self, customer_id: int, email: str) -> int: ...
 
 
+class LimitCount(Protocol):
+    """A subject's hits in its current window (``store.limits.Count``)."""
+
+    @property
+    def hits(self) -> int: ...
+    @property
+    def window_ends(self) -> datetime: ...
+    def over(self, limit: int) -> bool:
+        """Whether this hit is beyond ``limit`` (0 = no limit)."""
+        ...
+
+
+class RateLimits(Protocol):
+    async def hit(self, subject: str, now: datetime, window: timedelta) -> LimitCount:
+        """Count one more event of ``subject``, in the database so every process sees it."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction, handed to a write or read function.
 
@@ -232,6 +250,8 @@ class UnitOfWork(Protocol):
     def handoff(self) -> Presence: ...
     @property
     def fulfilment(self) -> FulfilmentState: ...
+    @property
+    def limits(self) -> RateLimits: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction is durable (e.g. wake long-polling clients)."""

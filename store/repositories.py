@@ -187,6 +187,7 @@ class ConversationRepository(_Repo):
                 dialogue=dialogue_to_json(conversation.dialogue),
                 last_seq=0,
                 access_token_hash=access_token_hash,
+                client=conversation.client[:64] if conversation.client else None,
                 created_at=now,
                 updated_at=now,
             )

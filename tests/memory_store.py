@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from models import (
@@ -35,6 +35,7 @@ from models import (
     language_code,
 )
 from service.unit_of_work import Transactions, UnitOfWork
+from store.limits import Count
 from store.training_labels import TrainingLabel
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ class Rows:
     cooldowns: dict[str, datetime] = field(default_factory=dict)
     reset_tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     verified_emails: dict[int, str] = field(default_factory=dict)
+    rate_counters: dict[str, tuple[datetime, int]] = field(default_factory=dict)
 
 
 class _Repo:
@@ -351,6 +353,15 @@ class Fulfilment(_Repo):
         self.rows.reset_tokens[token_hash] = (account_id, expires_at)
 
 
+class Limits(_Repo):
+    async def hit(self, subject: str, now: datetime, window: timedelta) -> Count:
+        start, hits = self.rows.rate_counters.get(subject, (now, 0))
+        if start <= now - window:
+            start, hits = now, 0
+        self.rows.rate_counters[subject] = (start, hits + 1)
+        return Count(hits + 1, start + window)
+
+
 class MemoryUnitOfWork:
     """The repositories of one in-memory transaction."""
 
@@ -368,6 +379,7 @@ class MemoryUnitOfWork:
         self.tags, self.links = Tags(rows), Links(rows)
         self.handoff = Presence(rows)
         self.fulfilment = Fulfilment(rows)
+        self.limits = Limits(rows)
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:

@@ -49,6 +49,12 @@ def render_metrics(metrics: dict[str, Any]) -> list[str]:
     ]
     for label, m in (metrics.get("per_class") or {}).items():
         lines.append(f"  {label:<22} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['support']:>8d}")
+    words = metrics.get("customers_words")
+    if words:
+        lines.append(
+            f"customers' words ({words['n_in_scope']} messages never trained on): "
+            f"top-1 {words['top1']:.3f}, confident-wrong {words['confident_wrong_rate']:.3f}"
+        )
     return lines
 
 

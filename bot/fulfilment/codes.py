@@ -74,6 +74,10 @@ class Codes:
                 texts.PAUSED,
             )
             return
+        if not await self.steps.may_mail(scope.uow, scope.conversation, address):
+            await self.steps.event(scope, "mail_limit", "too many mails; nothing sent")
+            await self.steps.hand_off(scope, state, "mail limit reached", texts.MAIL_LIMIT)
+            return
         code, code_state = self.new_code(CodePurpose.CONFIRM, fact.name, address)
         await self.steps.mail(
             scope, self.code_mail(address, code, scope.ref, "confirm this address")

@@ -9,13 +9,13 @@ from classifier.catalog import load_catalog
 from classifier.errors import TrainingDataError
 from classifier.examples import shipped_examples, split_held_out
 from classifier.model import fit_intent_model
+from classifier.promotion import not_worse
 from classifier.registry import ModelRegistry
 from classifier.training import (
     DESK_WEIGHT,
     PromotionRefusedError,
     gather_training_rows,
     import_csv,
-    not_worse,
     promote,
     train,
 )
@@ -66,11 +66,35 @@ def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
     assert "worse than" in worse.reason
     assert reg.active_version() == better.record.version
 
-    with pytest.raises(PromotionRefusedError, match="force"):
+    # ``promote`` makes the same comparison as ``train`` did, with the same figures
+    with pytest.raises(PromotionRefusedError, match="force") as refused:
         promote(reg, worse.record.version)
+    assert _figures(str(refused.value)) == _figures(worse.reason)
+    assert "customers' words top-1" in _figures(worse.reason)
     promote(reg, worse.record.version, force=True)
     assert reg.active_version() == worse.record.version
     assert reg.rollback() == better.record.version
+
+
+def _figures(reason: str) -> str:
+    return reason.split("held-out rows (", 1)[1].split(")", 1)[0]
+
+
+def test_train_and_a_later_promote_of_the_same_version_agree(
+    trained_registry: ModelRegistry,
+) -> None:
+    reg = trained_registry
+    first = reg.active_version()
+    assert first is not None
+    result = train([("the thingamajig page is blank for everyone", "system_downtime")], reg)
+    assert result.promoted, result.reason
+    metrics = result.record.metrics
+    assert metrics["baseline"]["version"] == first
+    assert {"top1", "confident_wrong_rate", "ece"} <= set(metrics["customers_words"])
+    assert metrics["baseline"]["customers_words"]["n"] == metrics["customers_words"]["n"]
+    assert reg.rollback() == first
+    promote(reg, result.record.version)  # the same comparison: accepted again
+    assert reg.active_version() == result.record.version
 
 
 def test_extra_examples_with_labels_outside_the_catalog_are_refused(tmp_path: Path) -> None:
