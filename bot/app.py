@@ -30,12 +30,13 @@ from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Job, Periodic, periodic
+from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
 from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
-from . import help_centre
+from . import help_centre, widget
 from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
@@ -90,16 +91,17 @@ class Frontdesk:
 
 
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows, the Agents and the
-    Articles pages."""
+    """The console's Models page on the registry the server follows, the Agents, Articles and
+    Widget pages."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff import agents_admin, articles_page, model_admin
+    from handoff import agents_admin, articles_page, model_admin, widget_admin
 
     admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
     model_admin.add_models_page(app, admin)
     agents_admin.add_agents_page(app)
     articles_page.add_articles_page(app)
+    widget_admin.add_widget_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -155,8 +157,10 @@ async def running(
         metrics.watch_backlog(engine.backlog.figures)
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
+        typing = TypingBoard(bus)  # agents typing, shown in the widget
         fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
             rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
+            typing=typing,
         )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
@@ -208,6 +212,8 @@ async def running(
                 files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
+                widget=WidgetSettings(store),
+                typing=typing,
                 owner=owner,
             )
         )
@@ -362,8 +368,8 @@ def create_app(
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
-            assert fd.handoff is not None
-            app[console.SERVICES] = fd.handoff
+            assert fd.handoff is not None and fd.handoff.widget is not None
+            app[console.SERVICES], app[widget.SETTINGS] = fd.handoff, fd.handoff.widget
             assert fd.fulfilment is not None
             app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment)
             yield
@@ -373,7 +379,8 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
     metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
-    app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
+    ancestors = checked_ancestors(settings)
+    app.on_response_prepare.append(security_headers(ancestors, widget.allowed_origins))
     if serves_customers(settings.role):  # a worker answers only /healthz and /metrics
         add_customer_and_agent_routes(app, settings, platforms)
     return app
@@ -389,6 +396,7 @@ def add_customer_and_agent_routes(
         hours=sla_policy(settings).business_hours,
     )
     webchat.add_routes(app)
+    widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)
