@@ -30,17 +30,23 @@ from service.attachments import Files
 from service.bus import EventBus
 from service.desk import Desk
 from service.periodic import Job, Periodic, periodic
+from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
 from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
-from . import help_centre
+from . import help_centre, widget
 from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
-from .coordination import across_processes, runs_background, serves_customers
+from .coordination import (
+    PlatformReceivers,
+    across_processes,
+    runs_background,
+    serves_customers,
+)
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .fulfilment import reset_page
@@ -55,10 +61,11 @@ from .intent_model import clarifier_for, registry_classifier
 from .knowledge_search import self_service
 from .mail_threads import StoreMailThreads
 from .openapi import build_openapi
-from .ports import Channel
+from .ports import Channel, InboundSink
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, discord_channel_id
 from .webchat_sessions import WebChatSessions
+from .widget_texts import widget_texts
 
 log = logging.getLogger(__name__)
 
@@ -79,21 +86,23 @@ class Frontdesk:
     handoff: HandoffServices | None = None
     fulfilment: FulfilmentDriver | None = None
     metrics: FrontdeskMetrics = field(default_factory=FrontdeskMetrics)
+    receivers: PlatformReceivers | None = None  # started here, or standing by
     jobs: dict[str, Periodic] = field(default_factory=dict)
     """The background jobs by name (delivery, fulfilment idle check, spike check)."""
 
 
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows, the Agents and the
-    Articles pages."""
+    """The console's Models page on the registry the server follows, the Agents, Articles and
+    Widget pages."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff import agents_admin, articles_page, model_admin
+    from handoff import agents_admin, articles_page, model_admin, widget_admin
 
     admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
     model_admin.add_models_page(app, admin)
     agents_admin.add_agents_page(app)
     articles_page.add_articles_page(app)
+    widget_admin.add_widget_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -149,8 +158,10 @@ async def running(
         metrics.watch_backlog(engine.backlog.figures)
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
+        typing = TypingBoard(bus)  # agents typing, shown in the widget
         fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
             rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
+            typing=typing,
         )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
@@ -165,8 +176,21 @@ async def running(
 
         # messages nobody answered within their lease (bot/recovery.py): every process
         await job("sweep", settings.sweep_interval_s, engine.sweep, single=False)
-        await job("delivery", delivery.idle_wait, delivery.deliver_until_idle,
-                  immediately=True, idle=delivery.wait_for_work)  # fmt: skip
+
+        def sink_for(name: str) -> InboundSink:  # Discord's gateway never sends one again:
+            return sink_with_files(engine, files, name != ChannelKind.DISCORD)  # never refused
+
+        here = {n: ch for n, ch in channels.items() if n == "web" or _webhook(ch)}
+        fd.receivers = PlatformReceivers(
+            {n: ch for n, ch in channels.items() if n not in here}, sink_for, owner
+        )
+        stack.push_async_callback(fd.receivers.stop)
+        if background:  # the platforms' first owner starts them before serving
+            await fd.receivers.holds()
+        fd.jobs["delivery"] = await stack.enter_async_context(periodic(
+            "delivery", delivery.idle_wait if background else 0, delivery.deliver_until_idle,
+            immediately=True, idle=delivery.wait_for_work, owner=fd.receivers.holds,
+        ))  # fmt: skip
         stack.push_async_callback(fulfilment.stop)
         idle_every = min(30.0, settings.fulfilment_idle_timeout / 4)
         await job("fulfilment-idle-check", idle_every, fulfilment.expire_idle)
@@ -175,11 +199,8 @@ async def running(
         closer = AutoCloser(store, desk, timedelta(days=settings.auto_close_days))
         close_every = min(300.0, settings.escalation_interval_s * 10) if closer.after else 0
         await job("auto-close", close_every, closer.close_due, immediately=True)
-        for name, channel in channels.items():
-            if not (background or name == "web" or _webhook(channel)):
-                continue  # a web process receives only what comes over its HTTP
-            # Discord's gateway never sends an event again: its messages are never refused
-            await channel.start(sink_with_files(engine, files, name != ChannelKind.DISCORD))
+        for name, channel in here.items():  # what comes over this process's HTTP
+            await channel.start(sink_for(name))
             stack.push_async_callback(channel.stop)
             log.info("channel %s started", name)
         fd.handoff = await stack.enter_async_context(
@@ -192,6 +213,8 @@ async def running(
                 files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
+                widget=WidgetSettings(store),
+                typing=typing,
                 owner=owner,
             )
         )
@@ -273,23 +296,13 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
 
         platforms.channels[ChannelKind.DISCORD] = DiscordChannel(
             settings.discord_token,
-            support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
+            support_channel_id=discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
             api_url=settings.discord_api_url or None,
             gateway_url=settings.discord_gateway_url or None,
             start_timeout=10.0,  # web chat starts serving after this, reachable or not
         )
     return platforms
-
-
-def _discord_channel_id(raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        raise SettingsError(
-            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
-        )
-    return int(raw)
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -306,8 +319,12 @@ async def healthz(request: web.Request) -> web.Response:
     if failure is not None:
         body = {"status": "degraded", "database": "writes failing", "error": failure}
         return web.json_response(body, status=503, headers={"Retry-After": "10"})
-    channels = {name: "up" if ch.healthy else "down" for name, ch in fd.channels.items()}
-    status = "ok" if all(v == "up" for v in channels.values()) else "degraded"
+    standby = fd.receivers.standing_by if fd.receivers else set()  # run by another process
+    channels = {
+        name: "up" if ch.healthy else "standby" if name in standby else "down"
+        for name, ch in fd.channels.items()
+    }
+    status = "ok" if all(v != "down" for v in channels.values()) else "degraded"
     return web.json_response({"status": status, "channels": channels})
 
 
@@ -342,8 +359,8 @@ def create_app(
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
-            assert fd.handoff is not None
-            app[console.SERVICES] = fd.handoff
+            assert fd.handoff is not None and fd.handoff.widget is not None
+            app[console.SERVICES], app[widget.SETTINGS] = fd.handoff, fd.handoff.widget
             assert fd.fulfilment is not None
             app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment)
             yield
@@ -353,7 +370,8 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
     metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
-    app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
+    ancestors = checked_ancestors(settings)
+    app.on_response_prepare.append(security_headers(ancestors, widget.allowed_origins))
     if serves_customers(settings.role):  # a worker answers only /healthz and /metrics
         add_customer_and_agent_routes(app, settings, platforms)
     return app
@@ -368,7 +386,8 @@ def add_customer_and_agent_routes(
         store_of=lambda r: r.app[FRONTDESK].store,
         hours=sla_policy(settings).business_hours,
     )
-    webchat.add_routes(app)
+    webchat.add_routes(app, widget_texts)  # the widget's own words: the browser's language
+    widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)

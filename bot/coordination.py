@@ -13,7 +13,8 @@ Roles (``frontdesk run --role``, ``FRONTDESK_ROLE``):
 Background jobs (delivery, SLA escalation, spike detection, auto-close, the fulfilment idle
 check) run in one process at a time however many ``all`` or ``worker`` processes share the
 database: each holds an advisory lock (``store/advisory_locks.py``), and a standby takes a dead
-owner's jobs within ``service.periodic.STANDBY_SECONDS``. Every process relays its bus's
+owner's jobs within ``service.periodic.STANDBY_SECONDS``; the platform receivers go with the
+delivery worker (:class:`PlatformReceivers`). Every process relays its bus's
 publishes to the others over LISTEN/NOTIFY (``store/pg_notify.py``), so a reply committed in one
 process reaches a customer's long poll or an agent's console in another at once.
 
@@ -22,11 +23,18 @@ SQLite is the embedded single-process default: none of this is started, every jo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+from collections.abc import Callable
 
 from service.bus import EventBus
 from service.periodic import Owner
 from store.engine import is_sqlite
+
+from .ports import Channel, InboundSink
+
+log = logging.getLogger(__name__)
 
 
 def runs_background(role: str) -> bool:
@@ -56,3 +64,64 @@ async def across_processes(
     locks = AdvisoryLocks(url)
     stack.push_async_callback(locks.close)
     return locks.holds
+
+
+class PlatformReceivers:
+    """The platform channels that pull from their platform (Telegram polling, the Discord
+    gateway, the inbound SMTP server): in one process at a time, with the delivery worker that
+    sends through them.
+
+    Two processes polling one Telegram bot get 409 Conflict, two Discord gateway sessions get
+    every event twice, two SMTP servers cannot share a port. So on PostgreSQL they start in the
+    process that holds the ``platforms`` lock, together with delivery: :meth:`holds` is the
+    delivery job's owner check, starting the receivers when the lock is taken and stopping them
+    if it is lost. Without an owner (SQLite) :meth:`holds` starts them at once and keeps them.
+    """
+
+    LOCK = "platforms"
+
+    def __init__(
+        self,
+        channels: dict[str, Channel],
+        sink_for: Callable[[str], InboundSink],
+        owner: Owner | None,
+    ) -> None:
+        self.channels = channels
+        self.sink_for = sink_for
+        self.owner = owner
+        self.started: list[str] = []
+        self._changing = asyncio.Lock()
+
+    @property
+    def standing_by(self) -> set[str]:
+        """Receivers another process runs (or a ``web`` process never runs)."""
+        return set(self.channels) - set(self.started)
+
+    async def holds(self, _job: str = "delivery") -> bool:
+        """Whether this process holds the platforms (starting or stopping the receivers to
+        match); satisfies ``service.periodic.Owner``."""
+        async with self._changing:
+            held = True if self.owner is None else await self.owner(self.LOCK)
+            if held:
+                for name, channel in self.channels.items():
+                    if name in self.started:
+                        continue
+                    await channel.start(self.sink_for(name))
+                    self.started.append(name)
+                    log.info("channel %s started", name)
+            elif not held and self.started:
+                log.warning("platform channels: lock lost; stopping them here")
+                await self._stop()
+            return held
+
+    async def stop(self) -> None:
+        async with self._changing:
+            await self._stop()
+
+    async def _stop(self) -> None:
+        while self.started:
+            name = self.started.pop()
+            try:
+                await self.channels[name].stop()
+            except Exception:
+                log.exception("stopping channel %s failed", name)

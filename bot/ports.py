@@ -181,10 +181,11 @@ class WebChatBackend(Protocol):
     """What the web-chat routes need from the front desk (``bot/webchat_sessions.py``)."""
 
     async def create_session(
-        self, language: str | None = None, client: str = "unknown"
+        self, language: str | None = None, client: str = "unknown", email: str | None = None
     ) -> tuple[str, str]:
-        """A new session for the client at address ``client``; raises ``RateLimited`` when
-        that address opened too many lately."""
+        """A new session for the client at address ``client`` (``email``: the widget's
+        optional pre-chat field); raises ``RateLimited`` when that address opened too many
+        lately."""
         ...
 
     async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
@@ -193,7 +194,16 @@ class WebChatBackend(Protocol):
         self, session: ChatSession, text: str, payload: str | None, client_message_id: str | None
     ) -> int: ...
 
-    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...
+    async def messages(
+        self, session: ChatSession, after: int, wait: float, shows_typing: bool | None = None
+    ) -> list[Message]:
+        """Long-polls; also returns (maybe empty) when whether an agent is typing differs from
+        ``shows_typing`` (None: from how it was when the poll began)."""
+        ...
+
+    def typing(self, session: ChatSession) -> str | None:
+        """The display name of the agent typing to the customer now, or None."""
+        ...
 
     async def agent_names(self, messages: list[Message]) -> dict[int, str]:
         """The display names of the agents who wrote ``messages`` (the customer sees "Ann")."""

@@ -30,6 +30,7 @@ from .ticket_repositories import (
 )
 from .training_labels import TrainingLabelRepository
 from .turns import TurnRepository
+from .widget import WidgetSettingsRepository
 from .workspace import (
     MacroRepository,
     PresenceRepository,
@@ -69,6 +70,7 @@ class UnitOfWork:
         self.mail = MailThreadQueries(conn)  # email threading (#14)
         self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
         self.articles = ArticleRepository(conn)  # the knowledge base
+        self.widget = WidgetSettingsRepository(conn)  # the embeddable widget (#14)
         self._after_commit: list[Callable[[], None]] = []
 
     @property
