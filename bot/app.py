@@ -63,8 +63,9 @@ from .mail_threads import StoreMailboxCursor, StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel, InboundSink
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, discord_channel_id
 from .webchat_sessions import WebChatSessions
+from .widget_texts import widget_texts
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,7 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
 
         platforms.channels[ChannelKind.DISCORD] = DiscordChannel(
             settings.discord_token,
-            support_channel_id=settings.discord_channel_id,
+            support_channel_id=discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
             api_url=settings.discord_api_url or None,
             gateway_url=settings.discord_gateway_url or None,
@@ -382,7 +383,7 @@ def add_customer_and_agent_routes(
         store_of=lambda r: r.app[FRONTDESK].store,
         hours=settings.sla_policy.business_hours,
     )
-    webchat.add_routes(app)
+    webchat.add_routes(app, widget_texts)  # the widget's own words: the browser's language
     widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role

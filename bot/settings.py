@@ -101,15 +101,6 @@ class Settings:
         return SlaPolicy(business_hours=hours)
 
     @property
-    def discord_channel_id(self) -> int | None:
-        raw = self.discord_support_channel_id.strip()
-        if raw and not raw.isdigit():
-            raise SettingsError(
-                f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
-            )
-        return int(raw) if raw else None
-
-    @property
     def model_dir(self) -> Path:
         return Path(self.data_dir) / "models"
 
@@ -177,3 +168,14 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     except ValueError as exc:
         raise SettingsError(f"FRONTDESK_TRUSTED_PROXIES: {exc}") from None
     return settings
+
+
+def discord_channel_id(raw: str) -> int | None:
+    """``FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID`` as a channel id (digits), or None when unset."""
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise SettingsError(
+            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
+        )
+    return int(raw)
