@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from models.sla import BusinessHours, SlaPolicy
+
 from .http_client import parse_proxies
 
 ROLES = ("all", "web", "worker")
@@ -52,6 +54,13 @@ class Settings:
     # -- email as a channel (#14): mail a relay forwards here opens tickets
     smtp_inbound_host: str = "127.0.0.1"
     smtp_inbound_port: int = 0  # 0 = no inbound SMTP receiver
+    imap_host: str = ""  # a support mailbox polled for new mail; empty = no IMAP polling
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_tls: bool = True  # IMAP over TLS; false for plain IMAP (a server on this host)
+    imap_poll_s: float = 30.0  # how often the mailbox is read
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
@@ -84,6 +93,12 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        """Business hours (``FRONTDESK_BUSINESS_HOURS``) stop the SLA clocks outside them."""
+        hours = BusinessHours.parse(self.business_hours) if self.business_hours else None
+        return SlaPolicy(business_hours=hours)
 
     @property
     def model_dir(self) -> Path:
