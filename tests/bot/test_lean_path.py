@@ -1,7 +1,8 @@
 """What one web-chat message costs the database (issue #11): a first message in at most 15
 written statements over 2 transactions (16 with the per-address ticket limit on, as shipped:
-its count is one more statement per new web-chat ticket), an acknowledged follow-up in at most 8 and a silent
-one in at most 4, each in one transaction; web-chat replies need no outbox round trip."""
+its count is one more statement per new web-chat ticket), an acknowledged follow-up in at most
+8 and a silent one in at most 4, each in one transaction; web-chat replies need no outbox round
+trip."""
 
 from __future__ import annotations
 

@@ -8,22 +8,38 @@ import pytest
 
 from models import InvalidTransition, TicketAction, TicketStatus, next_status
 
-# columns: the actions; rows: the current status; a cell: the next status, or "-" = refused
+# columns: the actions; rows: the current status; a cell: the next status, or "-" = refused.
+# Short names keep the table readable: see ACTIONS and STATUSES below.
 WORKFLOW = """
-status               assign   unassign start        wait_on_customer    customer_replied request_approval approve     reject   resolve  close  reopen      merge
-new                  assigned -        -            -                   -                pending_approval -           -        resolved -      -           closed
-assigned             assigned new      in_progress  waiting_on_customer -                pending_approval -           -        resolved -      -           closed
-in_progress          assigned new      -            waiting_on_customer -                pending_approval -           -        resolved -      -           closed
-waiting_on_customer  assigned new      -            -                   in_progress      -                -           -        resolved -      -           closed
-pending_approval     -        -        -            -                   -                -                in_progress resolved -        -      -           closed
-resolved             -        -        -            -                   -                -                -           -        -        closed in_progress closed
-closed               -        -        -            -                   -                -                -           -        -        -      -           -
-"""
+status    assign   unassign start   wait     replied  approval approve  reject   resolve  close   reopen  merge
+new       assigned -        -       -        -        pending  -        -        resolved -       -       closed
+assigned  assigned new      working waiting  -        pending  -        -        resolved -       -       closed
+working   assigned new      -       waiting  -        pending  -        -        resolved -       -       closed
+waiting   assigned new      -       -        working  -        -        -        resolved -       -       closed
+pending   -        -        -       -        -        -        working  resolved -        -       -       closed
+resolved  -        -        -       -        -        -        -        -        -        closed  working closed
+closed    -        -        -       -        -        -        -        -        -        -       -       -
+"""  # noqa: E501
+ACTIONS = {
+    "wait": "wait_on_customer",
+    "replied": "customer_replied",
+    "approval": "request_approval",
+}
+STATUSES = {
+    "working": "in_progress",
+    "waiting": "waiting_on_customer",
+    "pending": "pending_approval",
+}
 
 
 def _cells() -> list[tuple[str, str, str]]:
     header, *rows = [line.split() for line in WORKFLOW.strip().splitlines()]
-    return [(row[0], action, cell) for row in rows for action, cell in zip(header[1:], row[1:])]
+    actions = [ACTIONS.get(a, a) for a in header[1:]]
+    return [
+        (STATUSES.get(row[0], row[0]), action, STATUSES.get(cell, cell))
+        for row in rows
+        for action, cell in zip(actions, row[1:], strict=True)
+    ]
 
 
 def test_the_table_names_every_status_and_action_once() -> None:
