@@ -80,7 +80,7 @@ class Settings:
     login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
     login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
     sessions_per_ip_per_min: int = 20  # new web-chat sessions per client IP per minute; 0 = none
-    tickets_per_ip_per_hour: int = 30  # tickets opened from one web-chat client IP; 0 = none
+    tickets_per_ip_per_hour: int = 100  # tickets opened from one web-chat client IP; 0 = none
     mails_per_ip_per_hour: int = 10  # codes and reset links mailed for one client IP; 0 = none
     mails_per_address_per_hour: int = 5  # codes and reset links to one address; 0 = none
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs)
