@@ -25,20 +25,21 @@ from models import (
     AgentRole,
     ChannelKind,
 )
-from models.sla import BusinessHours, SlaPolicy
 from service.attachments import Files
 from service.bus import EventBus
-from service.desk import Desk
+from service.desk import Desk, utc_now
 from service.periodic import Job, Periodic, periodic
+from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
 from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
-from . import help_centre
+from . import csat_links, help_centre, widget
 from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
+from .channels.email_imap import ImapConfig
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .coordination import (
     PlatformReceivers,
@@ -46,6 +47,7 @@ from .coordination import (
     runs_background,
     serves_customers,
 )
+from .csat_links import CsatLinks
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .fulfilment import reset_page
@@ -58,12 +60,13 @@ from .http_security import checked_ancestors, guard_metrics, security_headers
 from .inbound_files import sink_with_files
 from .intent_model import clarifier_for, registry_classifier
 from .knowledge_search import self_service
-from .mail_threads import StoreMailThreads
+from .mail_threads import StoreMailboxCursor, StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel, InboundSink
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, discord_channel_id
 from .webchat_sessions import WebChatSessions
+from .widget_texts import widget_texts
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +93,17 @@ class Frontdesk:
 
 
 def add_admin_pages(app: web.Application, settings: Settings) -> None:
-    """The console's Models page on the registry the server follows, the Agents and the
-    Articles pages."""
+    """The console's Models page on the registry the server follows, the Agents, Articles and
+    Widget pages."""
     from classifier.catalog import load_catalog
     from classifier.registry import ModelRegistry
-    from handoff import agents_admin, articles_page, model_admin
+    from handoff import agents_admin, articles_page, model_admin, widget_admin
 
     admin = model_admin.ModelAdmin(ModelRegistry(settings.model_dir), load_catalog())
     model_admin.add_models_page(app, admin)
     agents_admin.add_agents_page(app)
     articles_page.add_articles_page(app)
+    widget_admin.add_widget_page(app)
 
 
 @contextlib.asynccontextmanager
@@ -124,7 +128,7 @@ async def running(
         stack.push_async_callback(store.close)
         bus = EventBus()
         routing = load_routing(settings.routing_file)
-        desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
+        desk = Desk(bus=bus, sla=settings.sla_policy, router=Router(routing))
         classifier = classifier or await registry_classifier(settings, stack)
         metrics = metrics or FrontdeskMetrics()
         fulfilment = await fulfilment_driver(settings, store, desk, stack)
@@ -142,7 +146,7 @@ async def running(
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
-        channels.update({"email": mail} if mail.smtp_port else {})
+        channels.update({"email": mail} if mail.receives else {})
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
@@ -155,8 +159,10 @@ async def running(
         metrics.watch_backlog(engine.backlog.figures)
         metrics.count_store(lambda: (store.statements, store.statements_written, *store.commits))
         fd.fulfilment = fulfilment
+        typing = TypingBoard(bus)  # agents typing, shown in the widget
         fd.webchat = WebChatSessions(store, engine, bus, files, burst=settings.chat_burst,
             rate=settings.chat_rate_per_s, sessions_per_ip_per_min=settings.sessions_per_ip_per_min,
+            typing=typing,
         )  # fmt: skip
         await engine.start()
         stack.push_async_callback(engine.stop)
@@ -208,6 +214,8 @@ async def running(
                 files=files,
                 login_attempts_per_account=settings.login_attempts_per_account,
                 login_attempts_per_ip=settings.login_attempts_per_ip,
+                widget=WidgetSettings(store),
+                typing=typing,
                 owner=owner,
             )
         )
@@ -222,7 +230,7 @@ def _webhook(channel: Channel) -> bool:
     return getattr(channel, "webhook_path", None) is not None
 
 
-# -- mail and SLA ----------------------------------------------------------------------------
+# -- mail ----------------------------------------------------------------------------------
 
 
 def email_channel(s: Settings, store: Store) -> EmailChannel:
@@ -233,14 +241,12 @@ def email_channel(s: Settings, store: Store) -> EmailChannel:
         transport = SmtpMailSender(SmtpConfig(*config, starttls=s.smtp_starttls))
     channel = EmailChannel(transport, StoreMailThreads(store), s.smtp_from)
     channel.smtp_host, channel.smtp_port = s.smtp_inbound_host, s.smtp_inbound_port
+    if s.imap_host:  # poll a support mailbox; the last UID read is kept in the database
+        imap = (s.imap_host, s.imap_port, s.imap_user, s.imap_password, s.imap_folder, s.imap_tls)
+        channel.poll(ImapConfig(*imap, s.imap_poll_s), StoreMailboxCursor(store, utc_now))
+    channel.button_links = CsatLinks.in_folder(s.data_dir, s.base_url).url  # CSAT by mail
     log.info("%s", channel.describe())  # where mail goes, and whether mail comes in
     return channel
-
-
-def sla_policy(settings: Settings) -> SlaPolicy:
-    """The SLA policy; business hours (``FRONTDESK_BUSINESS_HOURS``) stop its clocks outside."""
-    hours = BusinessHours.parse(settings.business_hours) if settings.business_hours else None
-    return SlaPolicy(business_hours=hours)
 
 
 # -- chat platforms: Telegram and Discord --------------------------------------------------
@@ -289,23 +295,13 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
 
         platforms.channels[ChannelKind.DISCORD] = DiscordChannel(
             settings.discord_token,
-            support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
+            support_channel_id=discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
             api_url=settings.discord_api_url or None,
             gateway_url=settings.discord_gateway_url or None,
             start_timeout=10.0,  # web chat starts serving after this, reachable or not
         )
     return platforms
-
-
-def _discord_channel_id(raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        raise SettingsError(
-            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
-        )
-    return int(raw)
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -362,8 +358,8 @@ def create_app(
             app[FRONTDESK] = fd
             assert fd.webchat is not None
             app[webchat.BACKEND] = fd.webchat
-            assert fd.handoff is not None
-            app[console.SERVICES] = fd.handoff
+            assert fd.handoff is not None and fd.handoff.widget is not None
+            app[console.SERVICES], app[widget.SETTINGS] = fd.handoff, fd.handoff.widget
             assert fd.fulfilment is not None
             app[reset_page.RESETS] = reset_page.ResetService(fd.store, fd.fulfilment)
             yield
@@ -373,7 +369,8 @@ def create_app(
     app.router.add_get("/api/openapi.json", openapi)
     metrics = exposition_handler(lambda r: r.app[FRONTDESK].store)
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
-    app.on_response_prepare.append(security_headers(checked_ancestors(settings)))
+    ancestors = checked_ancestors(settings)
+    app.on_response_prepare.append(security_headers(ancestors, widget.allowed_origins))
     if serves_customers(settings.role):  # a worker answers only /healthz and /metrics
         add_customer_and_agent_routes(app, settings, platforms)
     return app
@@ -386,9 +383,12 @@ def add_customer_and_agent_routes(
     reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,
-        hours=sla_policy(settings).business_hours,
+        hours=settings.sla_policy.business_hours,
     )
-    webchat.add_routes(app)
+    webchat.add_routes(app, widget_texts)  # the widget's own words: the browser's language
+    widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
+    csat_links.add_routes(app, CsatLinks.in_folder(settings.data_dir, settings.base_url),
+        lambda r: r.app[FRONTDESK].store, lambda r: r.app[FRONTDESK].engine.accept)  # fmt: skip
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)

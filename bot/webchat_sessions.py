@@ -24,6 +24,7 @@ from .ports import ChatSession, InboundEvent, RateLimited, UnknownSession, Wrong
 
 if TYPE_CHECKING:
     from service.attachments import Files
+    from service.widget import TypingBoard
     from store.database import Store
     from store.unit_of_work import UnitOfWork
 
@@ -88,7 +89,9 @@ class WebChatSessions:
         burst: int,
         rate: float,
         sessions_per_ip_per_min: int = 0,
+        typing: TypingBoard | None = None,
     ) -> None:
+        self.typing_board = typing  # agents typing, shown in the widget
         self.sessions_per_ip_per_min = sessions_per_ip_per_min  # 0 = no limit
         self.files = files
         self.store = store
@@ -98,9 +101,10 @@ class WebChatSessions:
         self._auth_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
 
     async def create_session(
-        self, language: str | None = None, client: str = "unknown"
+        self, language: str | None = None, client: str = "unknown", email: str | None = None
     ) -> tuple[str, str]:
-        """A new session; ``language`` is the browser's (the bot speaks it where it can). One
+        """A new session; ``language`` is the browser's (the bot speaks it where it can), ``email``
+        the widget's optional pre-chat field (kept on the customer, unverified). One
         client address may open ``sessions_per_ip_per_min`` a minute (counted in the database,
         so the limit holds across processes), else RateLimited: without it, one session per
         message would bypass the per-session send rate."""
@@ -118,6 +122,8 @@ class WebChatSessions:
             customer = await uow.customers.get_or_create(
                 ChannelKind.WEB, session_id, now, "Web visitor", language
             )
+            if email:
+                await uow.customers.set_email(customer.id, email, verified=False)
             await uow.conversations.add(
                 Conversation(
                     id=0,
@@ -208,10 +214,20 @@ class WebChatSessions:
 
         return await self.store.read(read)
 
-    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]:
-        """Messages after ``after``; long-polls up to ``wait`` seconds while there are none."""
+    def typing(self, session: ChatSession) -> str | None:
+        """The name of the agent typing to this conversation now, if one is."""
+        board = self.typing_board
+        return board.who(session.conversation_id) if board is not None else None
+
+    async def messages(
+        self, session: ChatSession, after: int, wait: float, shows_typing: bool | None = None
+    ) -> list[Message]:
+        """Messages after ``after``; long-polls up to ``wait`` seconds while there are none
+        and whether an agent is typing is what the client shows (``shows_typing``; None: as
+        it was when the poll began)."""
         deadline = asyncio.get_running_loop().time() + wait
         topic = conversation_topic(session.conversation_id)
+        typing = self.typing(session) is not None if shows_typing is None else shows_typing
         while True:
             woken = self.bus.listen(topic)
             try:
@@ -219,7 +235,7 @@ class WebChatSessions:
                     lambda uow: uow.messages.in_conversation(session.conversation_id, after)
                 )
                 remaining = deadline - asyncio.get_running_loop().time()
-                if found or remaining <= 0:
+                if found or remaining <= 0 or (self.typing(session) is not None) != typing:
                     return found
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), min(remaining, POLL_SLICE))

@@ -138,6 +138,8 @@ async def reply_with_file(request: web.Request) -> web.Response:
         return message
 
     message = await svc.store.write(work)
+    if svc.typing is not None and not internal:
+        svc.typing.stopped(message.conversation_id)
     from .views import message_json
 
     return web.json_response({"message": message_json(message)}, status=201)

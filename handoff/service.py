@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from service.attachments import Files
     from service.bus import EventBus
     from service.desk import Desk
+    from service.widget import TypingBoard, WidgetSettings
     from store.database import Store
 
 
@@ -34,6 +35,8 @@ class HandoffServices:
     routing: RoutingConfig
     secure_cookies: bool = False
     files: Files | None = None  # attachments' storage (#14)
+    widget: WidgetSettings | None = None  # the embeddable widget's settings (#14)
+    typing: TypingBoard | None = None  # agents typing, shown in the widget (#14)
     escalation: Periodic | None = None  # the SLA scheduler's job, while it runs
 
 
@@ -48,6 +51,8 @@ async def handoff_running(
     files: Files | None = None,
     login_attempts_per_account: int = 5,
     login_attempts_per_ip: int = 30,
+    widget: WidgetSettings | None = None,
+    typing: TypingBoard | None = None,
     owner: Owner | None = None,
 ) -> AsyncIterator[HandoffServices]:
     """Start the SLA scheduler (in the one process that holds it, given an ``owner``: see
@@ -68,6 +73,8 @@ async def handoff_running(
         routing=routing,
         secure_cookies=secure_cookies,
         files=files,
+        widget=widget,
+        typing=typing,
     )
     async with periodic(
         "escalation", scheduler.interval, scheduler.sweep, immediately=True, owner=owner

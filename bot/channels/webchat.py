@@ -39,6 +39,8 @@ from models import (
 )
 from models.inputs import clean_text, parse_json, parse_row_id
 
+from .webchat_page import TEXTS, WidgetTexts, widget_page
+
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
@@ -127,23 +129,29 @@ async def _session(request: web.Request, websocket: bool = False) -> ChatSession
     return await backend.authenticate(request.match_info["session_id"], token)
 
 
-def parse_language(raw: bytes) -> str | None:
-    """The browser's language from an optional ``{"language": "fr-FR"}`` body, as ``fr``."""
+# an address or nothing; the OpenAPI document (bot/openapi.py) says the same
+EMAIL_PATTERN = r"^$|^[^@ \t\r\n]{1,64}@[^@ \t\r\n]+\.[^@ \t\r\n]+$"
+EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def parse_session_body(raw: bytes) -> tuple[str | None, str | None]:
+    """(language, email) from an optional ``{"language": "fr-FR", "email": "..."}`` body:
+    the browser's language as ``fr``, the widget's optional pre-chat email."""
     body = parse_json(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ValidationError('the body must be a JSON object like {"language": "fr-FR"}')
-    if "language" not in body:
-        return None
-    language = body["language"]
-    if not isinstance(language, str) or not LANGUAGE_TAG.match(language):
+    language, email = body.get("language"), body.get("email", "")
+    if "language" in body and (not isinstance(language, str) or not LANGUAGE_TAG.match(language)):
         raise ValidationError('"language" must be a language tag such as "fr" or "de-AT"')
-    return language[:2].lower()
+    if not isinstance(email, str) or len(email) > 254 or not EMAIL.match(email):
+        raise ValidationError('"email" must be an email address like ann@example.com')
+    return (language[:2].lower() if language else None), (email or None)
 
 
 async def create_session(request: web.Request) -> web.Response:
-    language = parse_language(await request.read())
+    language, email = parse_session_body(await request.read())
     client = request.remote or "unknown"  # the real client's, behind a trusted proxy
-    session_id, token = await request.app[BACKEND].create_session(language, client)
+    session_id, token = await request.app[BACKEND].create_session(language, client, email)
     return web.json_response({"session_id": session_id, "token": token}, status=201)
 
 
@@ -203,9 +211,18 @@ async def get_messages(request: web.Request) -> web.Response:
     after = int(_query_number(request, "after", 0, 0, 2**53))
     wait = _query_number(request, "wait", 0, 0, MAX_WAIT)
     backend = request.app[BACKEND]
-    found = await backend.messages(session, after, wait)
+    shown = request.query.get("typing")  # what the widget shows: "1" typing, "0" not
+    if shown not in (None, "0", "1"):
+        raise ValidationError('typing must be "0" or "1"')
+    found = await backend.messages(session, after, wait, None if shown is None else shown == "1")
     names, sid = await backend.agent_names(found), session.session_id
-    return web.json_response({"messages": [message_json(m, sid, names) for m in found]})
+    replied = any(m.sender is SenderKind.AGENT for m in found)  # the typing is over
+    return web.json_response(
+        {
+            "messages": [message_json(m, sid, names) for m in found],
+            "typing": None if replied else backend.typing(session),
+        }
+    )
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -345,13 +362,12 @@ def file_response(attachment: Attachment, data: bytes, content_type: str) -> web
     )
 
 
-async def widget_page(request: web.Request) -> web.Response:
-    return web.FileResponse(STATIC / "webchat.html")  # type: ignore[return-value]
-
-
-def add_routes(app: web.Application) -> None:
-    """Mount the widget and its API; the app must set ``app[BACKEND]`` before serving."""
+def add_routes(app: web.Application, texts: WidgetTexts) -> None:
+    """Mount the widget (its page in the browser's language, from ``texts``) and its API; the
+    app must set ``app[BACKEND]`` before serving."""
+    app[TEXTS] = texts
     app.router.add_get("/", widget_page)
+    app.router.add_get("/widget", widget_page)  # in /widget.js's iframe: the chat alone
     app.router.add_post("/api/chat/sessions", create_session)
     app.router.add_post("/api/chat/sessions/{session_id}/messages", post_message)
     app.router.add_get("/api/chat/sessions/{session_id}/messages", get_messages)

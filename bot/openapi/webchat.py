@@ -19,6 +19,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): json_answer(ERROR, text[c]) for c in codes}
 
 
+EMAIL = r"^$|^[^@ \t\r\n]{1,64}@[^@ \t\r\n]+\.[^@ \t\r\n]+$"  # as bot/channels/webchat.py
 ATTACHMENT = {"$ref": "#/components/schemas/Attachment"}
 THUMBNAIL = {
     "name": "thumbnail",
@@ -50,7 +51,14 @@ WEBCHAT_PATHS: dict[str, Any] = {
                                     "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$",
                                     "description": "The browser's language (navigator.language)"
                                     "; the bot answers in it where it can",
-                                }
+                                },
+                                "email": {
+                                    "type": "string",
+                                    "maxLength": 254,
+                                    "pattern": EMAIL,
+                                    "description": "The widget's optional pre-chat email, kept "
+                                    "on the customer (unverified); empty means none",
+                                },
                             },
                         }
                     }
@@ -115,6 +123,13 @@ WEBCHAT_PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {"type": "number", "minimum": 0, "maximum": 30},
                 },
+                {
+                    "name": "typing",
+                    "in": "query",
+                    "description": "1 if the client shows an agent typing, else 0: the long "
+                    "poll also answers when that is no longer so",
+                    "schema": {"type": "string", "enum": ["0", "1"]},
+                },
             ],
             "responses": {
                 "200": json_answer(
@@ -125,7 +140,13 @@ WEBCHAT_PATHS: dict[str, Any] = {
                             "messages": {
                                 "type": "array",
                                 "items": {"$ref": "#/components/schemas/ChatMessage"},
-                            }
+                            },
+                            "typing": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The name of the agent typing a reply now; the "
+                                "long poll also answers when that starts or stops",
+                            },
                         },
                     },
                     "Messages, oldest first",

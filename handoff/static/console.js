@@ -333,6 +333,14 @@
     reply.value = picker.value ? option.dataset.preview : "";
     if (!picker.value) reply.focus();
   });
+  // while an agent writes a reply, the customer's chat shows "Ann is typing…" (not for notes)
+  let typedAt = 0;
+  if (reply && composer) reply.addEventListener("input", () => {
+    if ((internal && internal.checked) || !reply.value.trim() || Date.now() - typedAt < 3000) return;
+    typedAt = Date.now();
+    const messages = composer.dataset.api.split(" ")[1];
+    call("POST " + messages.replace(/\/messages$/, "/typing"), {}).catch(() => {});
+  });
   if (reply) reply.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
