@@ -25,10 +25,9 @@ from models import (
     AgentRole,
     ChannelKind,
 )
-from models.sla import BusinessHours, SlaPolicy
 from service.attachments import Files
 from service.bus import EventBus
-from service.desk import Desk
+from service.desk import Desk, utc_now
 from service.periodic import Job, Periodic, periodic
 from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
@@ -36,10 +35,11 @@ from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
-from . import help_centre, widget
+from . import csat_links, help_centre, widget
 from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
+from .channels.email_imap import ImapConfig
 from .channels.mail import FileMailSender, SmtpConfig, SmtpMailSender
 from .coordination import (
     PlatformReceivers,
@@ -47,6 +47,7 @@ from .coordination import (
     runs_background,
     serves_customers,
 )
+from .csat_links import CsatLinks
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .fulfilment import reset_page
@@ -59,12 +60,13 @@ from .http_security import checked_ancestors, guard_metrics, security_headers
 from .inbound_files import sink_with_files
 from .intent_model import clarifier_for, registry_classifier
 from .knowledge_search import self_service
-from .mail_threads import StoreMailThreads
+from .mail_threads import StoreMailboxCursor, StoreMailThreads
 from .openapi import build_openapi
 from .ports import Channel, InboundSink
 from .prometheus import METRICS, FrontdeskMetrics, count_requests, exposition_handler
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, discord_channel_id
 from .webchat_sessions import WebChatSessions
+from .widget_texts import widget_texts
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +128,7 @@ async def running(
         stack.push_async_callback(store.close)
         bus = EventBus()
         routing = load_routing(settings.routing_file)
-        desk = Desk(bus=bus, sla=sla_policy(settings), router=Router(routing))
+        desk = Desk(bus=bus, sla=settings.sla_policy, router=Router(routing))
         classifier = classifier or await registry_classifier(settings, stack)
         metrics = metrics or FrontdeskMetrics()
         fulfilment = await fulfilment_driver(settings, store, desk, stack)
@@ -144,7 +146,7 @@ async def running(
         )
         channels: dict[str, Channel] = {"web": webchat.WebChatChannel()}
         mail = email_channel(settings, store)  # sends every mail; a channel when mail comes in
-        channels.update({"email": mail} if mail.smtp_port else {})
+        channels.update({"email": mail} if mail.receives else {})
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
@@ -228,7 +230,7 @@ def _webhook(channel: Channel) -> bool:
     return getattr(channel, "webhook_path", None) is not None
 
 
-# -- mail and SLA ----------------------------------------------------------------------------
+# -- mail ----------------------------------------------------------------------------------
 
 
 def email_channel(s: Settings, store: Store) -> EmailChannel:
@@ -239,14 +241,12 @@ def email_channel(s: Settings, store: Store) -> EmailChannel:
         transport = SmtpMailSender(SmtpConfig(*config, starttls=s.smtp_starttls))
     channel = EmailChannel(transport, StoreMailThreads(store), s.smtp_from)
     channel.smtp_host, channel.smtp_port = s.smtp_inbound_host, s.smtp_inbound_port
+    if s.imap_host:  # poll a support mailbox; the last UID read is kept in the database
+        imap = (s.imap_host, s.imap_port, s.imap_user, s.imap_password, s.imap_folder, s.imap_tls)
+        channel.poll(ImapConfig(*imap, s.imap_poll_s), StoreMailboxCursor(store, utc_now))
+    channel.button_links = CsatLinks.in_folder(s.data_dir, s.base_url).url  # CSAT by mail
     log.info("%s", channel.describe())  # where mail goes, and whether mail comes in
     return channel
-
-
-def sla_policy(settings: Settings) -> SlaPolicy:
-    """The SLA policy; business hours (``FRONTDESK_BUSINESS_HOURS``) stop its clocks outside."""
-    hours = BusinessHours.parse(settings.business_hours) if settings.business_hours else None
-    return SlaPolicy(business_hours=hours)
 
 
 # -- chat platforms: Telegram and Discord --------------------------------------------------
@@ -295,23 +295,13 @@ def chat_platforms(settings: Settings) -> ChatPlatforms:
 
         platforms.channels[ChannelKind.DISCORD] = DiscordChannel(
             settings.discord_token,
-            support_channel_id=_discord_channel_id(settings.discord_support_channel_id),
+            support_channel_id=discord_channel_id(settings.discord_support_channel_id),
             sync_commands=settings.discord_sync_commands,
             api_url=settings.discord_api_url or None,
             gateway_url=settings.discord_gateway_url or None,
             start_timeout=10.0,  # web chat starts serving after this, reachable or not
         )
     return platforms
-
-
-def _discord_channel_id(raw: str) -> int | None:
-    if not raw.strip():
-        return None
-    if not raw.strip().isdigit():
-        raise SettingsError(
-            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
-        )
-    return int(raw)
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -393,10 +383,12 @@ def add_customer_and_agent_routes(
     reports.add_routes(  # who may see them: app[reports.ROLE_OF], see there
         app,
         store_of=lambda r: r.app[FRONTDESK].store,
-        hours=sla_policy(settings).business_hours,
+        hours=settings.sla_policy.business_hours,
     )
-    webchat.add_routes(app)
+    webchat.add_routes(app, widget_texts)  # the widget's own words: the browser's language
     widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
+    csat_links.add_routes(app, CsatLinks.in_folder(settings.data_dir, settings.base_url),
+        lambda r: r.app[FRONTDESK].store, lambda r: r.app[FRONTDESK].engine.accept)  # fmt: skip
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)

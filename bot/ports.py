@@ -144,6 +144,17 @@ class MailThreads(Protocol):
         """How to thread a reply in this conversation; ``None`` if it is not an email one."""
 
 
+class MailboxCursor(Protocol):
+    """Where the email channel's IMAP polling stands in each mailbox, kept by the front desk so
+    a restart (or another process) reads on from there instead of from the start."""
+
+    async def read_up_to(self, mailbox: str) -> tuple[int, int]:
+        """(UIDVALIDITY, last UID stored); (0, 0) for a mailbox never read."""
+
+    async def advance(self, mailbox: str, uid_validity: int, uid: int) -> None:
+        """The mail with ``uid`` is stored (or deliberately dropped)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChatSession:
     """An authenticated web-chat session: its public id and the conversation behind it."""

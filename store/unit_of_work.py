@@ -17,6 +17,7 @@ from .handoff_repositories import (
 )
 from .limits import RateCounterRepository
 from .mail_threads import MailThreadQueries
+from .mailbox_cursors import MailboxCursorRepository
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
 from .reports import ReportQueries
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
         self.mail = MailThreadQueries(conn)  # email threading (#14)
+        self.mailboxes = MailboxCursorRepository(conn)  # IMAP UIDs read so far (#14)
         self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
         self.articles = ArticleRepository(conn)  # the knowledge base
         self.widget = WidgetSettingsRepository(conn)  # the embeddable widget (#14)

@@ -26,6 +26,7 @@ def test_versions_predict_promote_and_rollback(tmp_path: Path, model_dir: Path) 
     assert listed["active"] == "v0001"
     assert listed["versions"][0]["version"] == "v0001" and listed["versions"][0]["active"]
     assert 0 < listed["versions"][0]["accuracy"] <= 1
+    assert 0 < listed["versions"][0]["customers_words"]["top1"] <= 1  # beside the held-out one
 
     code, out, err = frontdesk(
         tmp_path, "predict", "--json", stdin="I forgot my password\n\nour site is down!\n"

@@ -39,6 +39,8 @@ from models import (
 )
 from models.inputs import clean_text, parse_json, parse_row_id
 
+from .webchat_page import TEXTS, WidgetTexts, widget_page
+
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
@@ -360,12 +362,10 @@ def file_response(attachment: Attachment, data: bytes, content_type: str) -> web
     )
 
 
-async def widget_page(request: web.Request) -> web.Response:
-    return web.FileResponse(STATIC / "webchat.html")  # type: ignore[return-value]
-
-
-def add_routes(app: web.Application) -> None:
-    """Mount the widget and its API; the app must set ``app[BACKEND]`` before serving."""
+def add_routes(app: web.Application, texts: WidgetTexts) -> None:
+    """Mount the widget (its page in the browser's language, from ``texts``) and its API; the
+    app must set ``app[BACKEND]`` before serving."""
+    app[TEXTS] = texts
     app.router.add_get("/", widget_page)
     app.router.add_get("/widget", widget_page)  # in /widget.js's iframe: the chat alone
     app.router.add_post("/api/chat/sessions", create_session)

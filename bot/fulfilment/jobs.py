@@ -134,7 +134,9 @@ class Jobs:
         # without one nobody ever sees it and every attempt fails.
         code, code_state = self.codes.new_code(CodePurpose.IDENTITY, "email", email)
         mail = (
-            self.codes.code_mail(account.email, code, ref, "verify it's you") if account else None
+            self.codes.code_mail(account.email, code, ref, _("verify it's you"))
+            if account
+            else None
         )
 
         async def send(scope: Scope, state: Fulfilment) -> None:

@@ -22,6 +22,7 @@ from models import (
 )
 from models.texts import Text
 from service.bus import OUTBOX_TOPIC
+from service.i18n import Translator
 
 from ..dialogue import Turn
 from . import texts
@@ -127,12 +128,10 @@ class Steps:
         return not over
 
     async def mail(self, scope: Scope, mail: Mail) -> None:
-        await scope.uow.outbox.add(
-            "email",
-            mail.to,
-            OutboxBody(mail.text, subject=mail.subject, ticket=scope.ref),
-            self.desk.clock(),
-        )
+        """Queue ``mail`` in the customer's language (that of the chat that asked for it)."""
+        words = Translator(scope.customer.language)
+        body = OutboxBody(words.text(mail.text), subject=words.text(mail.subject), ticket=scope.ref)
+        await scope.uow.outbox.add("email", mail.to, body, self.desk.clock())
         scope.uow.after_commit(lambda: self.desk.bus.publish(OUTBOX_TOPIC))
 
     async def note(self, scope: Scope, text: str) -> None:

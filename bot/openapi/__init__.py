@@ -3,7 +3,8 @@
 Every endpoint of ``/api/`` is described here, one module per part (the modules share
 ``common``): web chat with its files (``webchat``), the agent API's tickets, login and agents
 (``tickets``, ``agents``), the workspace (``workspace``: search, tags, macros, merges, presence,
-the report), the knowledge base (``knowledge``) and agents' files (``files``).
+the report), the knowledge base (``knowledge``), agents' files (``files``) and the embeddable widget
+(``widget``).
 ``tests/test_api_fuzz.py`` runs schemathesis over it against a live server, and
 ``tests/bot/test_openapi.py`` checks that every ``/api/`` route of the app is in it.
 """
@@ -18,6 +19,7 @@ from .files import FILES_PATHS
 from .knowledge import KNOWLEDGE_PATHS, KNOWLEDGE_SCHEMAS
 from .tickets import AGENT_PATHS, AGENT_SCHEMAS
 from .webchat import SCHEMAS, WEBCHAT_PATHS
+from .widget import WIDGET_PATHS
 from .workspace import extend
 
 __all__ = ["build_openapi"]
@@ -26,7 +28,14 @@ __all__ = ["build_openapi"]
 def build_openapi() -> dict[str, Any]:
     """A fresh document (callers may change theirs without touching the next one's)."""
     paths: dict[str, Any] = copy.deepcopy(
-        {**WEBCHAT_PATHS, **AGENT_PATHS, **AGENTS_PATHS, **KNOWLEDGE_PATHS, **FILES_PATHS}
+        {
+            **WEBCHAT_PATHS,
+            **AGENT_PATHS,
+            **AGENTS_PATHS,
+            **KNOWLEDGE_PATHS,
+            **FILES_PATHS,
+            **WIDGET_PATHS,
+        }
     )
     schemas: dict[str, Any] = copy.deepcopy({**SCHEMAS, **AGENT_SCHEMAS, **KNOWLEDGE_SCHEMAS})
     extend(paths, schemas)  # the workspace's paths, and its fields on tickets and replies

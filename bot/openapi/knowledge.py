@@ -66,7 +66,7 @@ FIELDS: dict[str, Any] = {
         "nullable": True,
         "anyOf": [
             {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
-            {"type": "string", "pattern": "^[0-9]{1,18}(?!\\n)$"},
+            {"type": "string", "pattern": "^0*[1-9][0-9]{0,17}(?!\\n)$"},
         ],
     },
 }

@@ -4,6 +4,9 @@
 // Every text is inserted with textContent, never as HTML.
 (function () {
   "use strict";
+  // the widget's words in the page's language (bot/widget_texts.py), {name} filled in
+  const TEXTS = JSON.parse(document.body.dataset.texts || "{}");
+  const t = (key, values) => (TEXTS[key] || key).replace(/\{(\w+)\}/g, (all, name) => (values && name in values ? String(values[name]) : all));
   const embedded = location.pathname === "/widget";  // inside /widget.js's iframe
   if (embedded) {  // the chat alone, with a close button for the host page's panel
     document.body.classList.add("embedded");
@@ -11,7 +14,7 @@
     close.type = "button";
     close.id = "close";
     close.className = "close";
-    close.setAttribute("aria-label", "Close the chat");
+    close.setAttribute("aria-label", t("close_chat"));
     close.textContent = "×";
     document.querySelector(".chat-head").appendChild(close);
   }
@@ -34,7 +37,7 @@
   let pollAbort = null;  // "New chat" aborts the parked long poll, so the new one starts at once
   const LIMIT = 4000;
   const limitBox = document.getElementById("limit");
-  const names = { customer: "You", bot: "Assistant", agent: "Agent", system: "Support" };
+  const names = { customer: t("you"), bot: t("assistant"), agent: t("agent"), system: t("support") };
   const labels = new Map(); // payload -> the label of the button that offered it
 
   function showError(text) {
@@ -77,14 +80,14 @@
     const colour = own.get("colour") || config.colour;
     if (/^#[0-9a-fA-F]{6}$/.test(colour || "")) document.documentElement.style.setProperty("--accent", colour);
     const title = document.getElementById("chat-title");
-    if (title) title.textContent = own.get("title") || config.title || "Support";
+    if (title) title.textContent = own.get("title") || config.title || t("support");
     const greeting = own.has("greeting") ? own.get("greeting") : config.greeting;
     if (greetingBox) { greetingBox.textContent = greeting || ""; greetingBox.hidden = !greeting; }
     showPrechat();
   }
 
   function showTyping(name) {
-    typingBox.textContent = name ? name + " is typing…" : "";
+    typingBox.textContent = name ? t("typing", { name }) : "";
     typingBox.hidden = !name;
   }
 
@@ -107,7 +110,7 @@
     item.appendChild(who);
     const text = document.createElement("div");
     text.className = "text";
-    const pressed = message.payload ? labels.get(message.payload) || "(button pressed)" : "";
+    const pressed = message.payload ? labels.get(message.payload) || t("button_pressed") : "";
     text.textContent = message.text || pressed;
     item.appendChild(text);
     if (message.attachments && message.attachments.length) item.appendChild(files(message.attachments));
@@ -155,7 +158,7 @@
           save.href = await blobUrl(file.url);
           save.download = file.name;
           save.click();
-        } catch (e) { showError("The file could not be opened: " + e.message); }
+        } catch (e) { showError(t("file_failed", { error: e.message })); }
       });
       if (file.thumbnail_url) {
         const image = document.createElement("img");
@@ -191,7 +194,7 @@
         const data = await api("GET", `/api/chat/sessions/${session.session_id}/messages?after=${seen}&wait=25&typing=${typingBox.hidden ? 0 : 1}`, null, signal);
         if (session !== mine) break;
         dot.classList.add("ok");
-        statusText.textContent = "online";
+        statusText.textContent = t("online");
         for (const m of data.messages) {
           if (m.seq > seen) {
             render(m);
@@ -204,7 +207,7 @@
       } catch (e) {
         if (signal.aborted || session !== mine) break;
         dot.classList.remove("ok");
-        statusText.textContent = "reconnecting…";
+        statusText.textContent = t("reconnecting");
         if (e.status === 401 || e.status === 404) { reset(); break; }
         await new Promise((r) => setTimeout(r, 2000));
       }
@@ -236,7 +239,7 @@
       input.value = "";
       checkLimit();
     } catch (e) {
-      showError(e.status === 429 ? `Slow down a little: try again in ${e.retryAfter || 1} s.` : e.message);
+      showError(e.status === 429 ? t("slow_down", { seconds: e.retryAfter || 1 }) : e.message);
     }
   });
   const picker = document.getElementById("file");
@@ -259,14 +262,14 @@
     const over = input.value.trim().length - LIMIT;
     limitBox.hidden = over <= 0;
     limitBox.textContent = over > 0
-      ? `Your message is ${input.value.trim().length.toLocaleString()} characters; the limit is ${LIMIT.toLocaleString()}. Shorten it by ${over.toLocaleString()} or attach it as a file (📎).`
+      ? t("too_long", { length: input.value.trim().length.toLocaleString(), limit: LIMIT.toLocaleString(), over: over.toLocaleString() })
       : "";
   }
   input.addEventListener("input", checkLimit);
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
   });
-  document.getElementById("new-chat").addEventListener("click", () => { reset(); statusText.textContent = "new conversation"; });
+  document.getElementById("new-chat").addEventListener("click", () => { reset(); statusText.textContent = t("new_conversation"); });
 
   const close = document.getElementById("close");
   if (close) close.addEventListener("click", () => tell({ type: "frontdesk:close" }));
@@ -278,5 +281,5 @@
   });
 
   loadConfig();
-  if (session) { poll(); } else { caughtUp = true; statusText.textContent = "online"; dot.classList.add("ok"); }
+  if (session) { poll(); } else { caughtUp = true; statusText.textContent = t("online"); dot.classList.add("ok"); }
 })();

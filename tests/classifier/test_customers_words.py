@@ -32,9 +32,10 @@ CLASSIFIER_SOURCES = Path(CUSTOMERS_WORDS_CSV).parent.parent
 
 
 def _every_other_data_file_text() -> set[str]:
-    """Every text column of every other CSV shipped beside the set, whatever reads it."""
+    """Every text column of every other CSV shipped beside the set (subfolders included),
+    whatever reads it."""
     texts: set[str] = set()
-    for path in sorted(DATA_DIR.glob("*.csv")):
+    for path in sorted(DATA_DIR.rglob("*.csv")):
         if path == CUSTOMERS_WORDS_CSV:
             continue
         with open(path, newline="", encoding="utf-8") as fh:

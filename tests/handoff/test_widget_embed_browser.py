@@ -67,7 +67,7 @@ async def test_a_customer_chats_through_the_widget_on_another_site(
     chat = page.frame_locator("#frontdesk-panel iframe")
     await expect(chat.locator("#greeting")).to_have_text("Hi! Ask us anything.")
     await chat.locator("#email").fill("ravi@example.com")  # the optional pre-chat field
-    await chat.locator("#text").fill("The desktop app crashes every time I export my order list as a PDF.")
+    await chat.locator("#text").fill("The desktop app crashes every time I export a PDF.")
     await chat.locator("#send").click()
     ticket_line = chat.locator("#log li.bot", has_text=re.compile(r"FD-\d+"))
     await expect(ticket_line.first).to_be_visible(timeout=15_000)
