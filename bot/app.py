@@ -35,7 +35,7 @@ from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
-from . import help_centre, widget
+from . import csat_links, help_centre, widget
 from .backlog import Backlog
 from .channels import webchat
 from .channels.email import EmailChannel
@@ -47,6 +47,7 @@ from .coordination import (
     runs_background,
     serves_customers,
 )
+from .csat_links import CsatLinks
 from .delivery import DeliveryWorker
 from .engine import Engine
 from .fulfilment import reset_page
@@ -243,6 +244,7 @@ def email_channel(s: Settings, store: Store) -> EmailChannel:
     if s.imap_host:  # poll a support mailbox; the last UID read is kept in the database
         imap = (s.imap_host, s.imap_port, s.imap_user, s.imap_password, s.imap_folder, s.imap_tls)
         channel.poll(ImapConfig(*imap, s.imap_poll_s), StoreMailboxCursor(store, utc_now))
+    channel.button_links = CsatLinks.in_folder(s.data_dir, s.base_url).url  # CSAT by mail
     log.info("%s", channel.describe())  # where mail goes, and whether mail comes in
     return channel
 
@@ -385,6 +387,8 @@ def add_customer_and_agent_routes(
     )
     webchat.add_routes(app, widget_texts)  # the widget's own words: the browser's language
     widget.add_routes(app)  # /widget.js, its settings, CORS from the allowed sites (#14)
+    csat_links.add_routes(app, CsatLinks.in_folder(settings.data_dir, settings.base_url),
+        lambda r: r.app[FRONTDESK].store, lambda r: r.app[FRONTDESK].engine.accept)  # fmt: skip
     console.add_routes(app)
     app[reports.ROLE_OF] = console.signed_in_role
     console.add_page(app, "Reports", "/console/reports", role=AgentRole.MANAGER)

@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 from service.bus import EventBus
 from service.periodic import Owner
-from store.engine import is_sqlite
+from store.engine import hold_sqlite_file, is_sqlite
 
 from .ports import Channel, InboundSink
 
@@ -53,6 +53,14 @@ async def across_processes(
     """On PostgreSQL: relay ``bus`` to the other processes and return the owner check of the
     background jobs (both undone by ``stack``). On SQLite: ``None``, every job runs here."""
     if is_sqlite(url):
+        held = hold_sqlite_file(url)
+        if held is None:
+            log.warning(
+                "another Frontdesk server uses this SQLite database: SQLite is for one process "
+                "(replies reach the other's customers late); use PostgreSQL for several"
+            )
+        else:
+            stack.callback(held.close)
         return None
     from store.advisory_locks import AdvisoryLocks
     from store.pg_notify import NotifyRelay

@@ -27,6 +27,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .customers_words import customers_words, evaluate_customers_words, set_fingerprint
+from .evaluation import evaluate
 from .examples import Example, split_held_out
 from .model import SklearnClassifier, fit_intent_model
 from .pipeline import MIN_EXAMPLES_PER_INTENT
@@ -124,8 +125,6 @@ def baseline_figures(
 ) -> dict[str, Any]:
     """``version`` refitted on its training rows minus ``held_out``, scored on ``held_out``;
     plus its stored model on the customers' words."""
-    from .training import evaluate
-
     held_texts = {t.lower() for t, _ in held_out}
     rows = [r for r in registry.training_rows(version) if r[0].lower() not in held_texts]
     rows, _ = drop_rare_intents(rows)

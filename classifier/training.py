@@ -14,23 +14,17 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    confusion_matrix,
-    f1_score,
-    precision_recall_fscore_support,
-)
-from sklearn.pipeline import Pipeline
 
 from .catalog import UNKNOWN_INTENT, Catalog, load_catalog
 from .errors import TrainingDataError
+from .evaluation import evaluate
 from .examples import (
     Example,
     check_labels,
@@ -109,36 +103,6 @@ def gather_training_rows(
     rows = list(merged.values())
     desk = {text.lower() for text, _ in extra}
     return rows + [row for row in rows if row[0].lower() in desk] * (DESK_WEIGHT - 1)
-
-
-def evaluate(pipeline: Pipeline, held_out: Sequence[Example]) -> dict[str, Any]:
-    """Accuracy, macro-F1, per-class precision/recall and the confusion matrix (argmax intent)."""
-    labels_true = [label for _, label in held_out]
-    predicted = list(pipeline.predict([t for t, _ in held_out]))
-    labels = sorted(set(labels_true) | set(predicted))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        labels_true, predicted, labels=labels, zero_division=0
-    )
-    return {
-        "n_held_out": len(held_out),
-        "accuracy": float(accuracy_score(labels_true, predicted)),
-        "macro_f1": float(
-            f1_score(labels_true, predicted, labels=labels, average="macro", zero_division=0)
-        ),
-        "per_class": {
-            label: {
-                "precision": float(precision[i]),
-                "recall": float(recall[i]),
-                "f1": float(f1[i]),
-                "support": int(support[i]),
-            }
-            for i, label in enumerate(labels)
-        },
-        "confusion_matrix": {
-            "labels": labels,
-            "matrix": confusion_matrix(labels_true, predicted, labels=labels).tolist(),
-        },
-    }
 
 
 def confusion_png(confusion: dict[str, Any], title: str) -> bytes:

@@ -42,7 +42,7 @@ from models import ChannelKind
 
 from .email_imap import ImapConfig, ImapPoller
 from .email_parsing import InboundMail, read_mail
-from .mail import THREAD_MARK, compose, conversation_of, thread_address
+from .mail import THREAD_MARK, ButtonLinks, compose, conversation_of, thread_address
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ class EmailChannel:
         self._sink: InboundSink | None = None
         self._server: asyncio.Server | None = None
         self.imap: ImapPoller | None = None  # mail in by polling a mailbox, when configured
+        self.button_links: ButtonLinks | None = None  # the CSAT answers as rating-page links
         self.received = self.ignored = 0
 
     def describe(self) -> str:
@@ -202,7 +203,7 @@ class EmailChannel:
         if message.conversation_id and THREAD_MARK in message.address:
             thread = await self.threads.reply_headers(message.conversation_id)
         await self.transport.send_mail(
-            compose(message, self.own_address, thread), message.outbox_id
+            compose(message, self.own_address, thread, self.button_links), message.outbox_id
         )
 
 

@@ -43,3 +43,17 @@ async def test_what_each_role_runs_and_serves(
         metrics = await client.get("/metrics")
         assert running_jobs(await metrics.text()) == jobs
         assert (await client.post("/api/chat/sessions")).status == chat_status
+
+
+async def test_a_second_server_on_one_sqlite_file_says_sqlite_is_for_one_process(
+    sqlite_url: str,
+    tmp_path: Path,
+    trained_classifier: Classifier,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = settings_for(sqlite_url, tmp_path)
+    async with serving(settings, trained_classifier):
+        assert "SQLite is for one process" not in caplog.text
+        async with serving(settings, trained_classifier) as second:
+            assert (await second.get("/healthz")).status == 200  # it serves, and says why not
+    assert "another Frontdesk server uses this SQLite database" in caplog.text

@@ -66,12 +66,7 @@ async def test_agent_takes_over_replies_and_resolves_and_the_customer_rates_it(
 
 
 async def test_not_fixed_after_resolution_reopens_the_ticket(desk: LiveDesk) -> None:
-    customer = await desk.customer()
-    tid = await customer.opens_ticket(CRASH)
-    ann = await desk.agent("ann@example.com")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
-    await customer.wait_for(lambda m: len(m["buttons"]) == 5)
+    customer, ann, tid, _ = await desk.resolved_by_an_agent(CRASH)
 
     await customer.say("It is still not fixed, same crash.")
     await customer.wait_for(lambda m: "reopened" in m["text"])
