@@ -17,7 +17,7 @@ from classifier.clarify import Clarification, clarify
 from models import Prediction, Priority
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 DEFAULT_ASK_THRESHOLD = 0.5
 """For a classifier that publishes no tuned ``thresholds`` (a hand-written fake in tests)."""

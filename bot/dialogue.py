@@ -12,12 +12,15 @@ from models.texts import Text
 
 GREETING_INTENT = "greeting"
 HUMAN_INTENT = "human_request"
-"""The intents the engine answers itself: a greeting, and asking for a person."""
+THANKS_INTENT = "thanks"
+GOODBYE_INTENT = "goodbye"
+"""The intents the engine answers itself: a greeting, asking for a person, thanks (or a
+compliment) and goodbye."""
 
 if TYPE_CHECKING:
     from classifier.clarify import Clarification
     from service.desk import Desk
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 
 @dataclass

@@ -36,6 +36,7 @@ from models import (
 from models.articles import ArticleMatch
 from service.bus import conversation_topic
 
+from .backlog import Backlog
 from .batching import ClassifyBatcher
 from .dialogue import Clarifier, DialogueDriver, TicketDriver, Turn
 from .dialogues import commands, opening
@@ -49,8 +50,7 @@ from .recovery import Sweeper, apologise, with_retries
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.database import Store
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import Transactions, UnitOfWork
 
 log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -85,7 +85,7 @@ class Engine:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions,
         desk: Desk,
         classifier: Classifier,
         *,
@@ -94,11 +94,13 @@ class Engine:
         clarifier: Clarifier | None = None,
         lease: timedelta = DEFAULT_LEASE,
         answers: SelfServiceDialogue | None = None,
+        backlog: Backlog | None = None,
+        tickets_per_ip_per_hour: int = 0,
     ) -> None:
         self.store = store
         self.desk = desk
         self.answers = answers  # the knowledge base and desk facts (#13)
-        self.new_issue = NewIssue(classifier, drivers, clarifier, answers)
+        self.new_issue = NewIssue(classifier, drivers, clarifier, answers, tickets_per_ip_per_hour)
         self.csat = CsatDialogue()
         self.handed_off = HandedOff()
         every: list[DialogueDriver] = [self.csat, *drivers, *([answers] if answers else [])]
@@ -110,7 +112,8 @@ class Engine:
         self._batcher = ClassifyBatcher(classifier)
         self._queues: list[asyncio.Queue[Queued]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
-        self._scheduled: set[int] = set()
+        # accepted, not yet processed: bounded by bot/backlog.py
+        self.backlog = Backlog() if backlog is None else backlog
         self._pending: dict[int, int] = {}  # conversation id -> its messages queued here
         self.processed = 0
         self.lease = lease
@@ -142,10 +145,22 @@ class Engine:
 
     # -- inbound ------------------------------------------------------------------------------
 
-    async def accept(self, event: InboundEvent, files: tuple[Attachment, ...] = ()) -> Accepted:
+    async def accept(
+        self, event: InboundEvent, files: tuple[Attachment, ...] = (), *, refusable: bool = True
+    ) -> Accepted:
         """Store an inbound event (with ``files``, already kept by ``service.attachments``)
-        durably, then queue it. A redelivery (same channel and platform id) is dropped."""
+        durably, then queue it. A redelivery (same channel and platform id) is dropped.
 
+        Raises :class:`models.Overloaded`, storing nothing, while this process's backlog is at
+        its bound, unless ``refusable`` is false (a platform that cannot send it again).
+        """
+        key = self.backlog.admit(refusable)  # counted until it is queued for a worker
+        try:
+            return await self._accept(event, files)
+        finally:
+            self.backlog.done(key)
+
+    async def _accept(self, event: InboundEvent, files: tuple[Attachment, ...]) -> Accepted:
         async def store_it(uow: UnitOfWork, inline: bool) -> Accepted:
             now = self.desk.clock()
             conversation, customer, ticket = await find_or_open(uow, event, now)
@@ -194,9 +209,9 @@ class Engine:
     def _schedule(
         self, message_id: int, conversation_id: int, text: str | None = None, checked: bool = False
     ) -> None:
-        if message_id in self._scheduled:
+        if message_id in self.backlog:
             return
-        self._scheduled.add(message_id)
+        self.backlog.add(message_id)
         self._pending[conversation_id] = self._pending.get(conversation_id, 0) + 1
         queue = self._queues[conversation_id % len(self._queues)]
         queue.put_nowait(Queued(message_id, conversation_id, text, checked))
@@ -207,7 +222,7 @@ class Engine:
             try:
                 await with_retries(item.message_id, self._processing(item), self._apologise)
             finally:
-                self._scheduled.discard(item.message_id)
+                self.backlog.done(item.message_id)
                 left = self._pending.pop(item.conversation_id, 1) - 1
                 if left:
                     self._pending[item.conversation_id] = left
@@ -291,9 +306,10 @@ class Engine:
         elif not with_bot:
             if not await self.handed_off.on_text(turn):
                 await self.new_issue(turn)
-        elif (
-            driver is not None and await driver.on_text(turn)
-        ) or await self.handed_off.back_with_open_ticket(turn):
-            return
-        elif not await self.csat.not_fixed_after(turn):
+        elif not (
+            (driver is not None and await driver.on_text(turn))
+            or await self.csat.not_fixed_after(turn)  # "thanks, but still broken": reopened
+            or await self.new_issue.small_talk(turn)  # thanks on an open ticket: no hand-off
+            or await self.handed_off.back_with_open_ticket(turn)
+        ):
             await self.new_issue(turn)

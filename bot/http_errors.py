@@ -1,7 +1,7 @@
 """The one place where failures become JSON answers: ``{"error": ...}`` with the status the
 error tree implies (the table is ``service/error_status.py``, which the console's HTML pages
-use too). Handlers raise domain errors (``models.errors``, the web-chat errors of
-``bot.ports``); they never build an error response themselves.
+use too, through ``handoff/error_pages.py``). Handlers raise domain errors (``models.errors``,
+the web-chat errors of ``bot.ports``); they never build an error response themselves.
 
 Beyond that table: InvalidTransition answers name the current ``status``, a ``TooFast`` one
 carries ``Retry-After``, and
@@ -9,6 +9,7 @@ carries ``Retry-After``, and
 | error | status |
 |---|---|
 | ``StoreUnavailable`` (or any database outage, ``store.outage``) | 503 with ``Retry-After`` |
+| ``Overloaded`` (the backlog is full, ``bot/backlog.py``) | 503 with ``Retry-After`` |
 | anything else (a bug) | 500, logged with its traceback |
 """
 
@@ -24,6 +25,7 @@ from models import (
     Conflict,
     DomainError,
     InvalidTransition,
+    Overloaded,
     StoreUnavailable,
     TooFast,
 )
@@ -63,11 +65,19 @@ async def errors_as_json(request: web.Request, handler: Any) -> web.StreamRespon
         raise
     except DomainError as exc:
         return error_response(exc)
+    except Overloaded as exc:
+        return busy_response(exc)
     except Exception as exc:
         if isinstance(exc, StoreUnavailable) or is_unavailable(exc):
             return outage_response(unavailable(exc))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return web.json_response({"error": "internal error; it has been logged"}, status=500)
+
+
+def busy_response(error: Overloaded) -> web.Response:
+    """503: this process refuses new work until its backlog shrinks; nothing was stored."""
+    retry = str(max(1, math.ceil(error.retry_after)))
+    return web.json_response({"error": str(error)}, status=503, headers={"Retry-After": retry})
 
 
 def outage_response(error: StoreUnavailable) -> web.Response:

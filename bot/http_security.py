@@ -4,9 +4,10 @@ Every page and API answer gets, from one ``on_response_prepare`` hook (so static
 and redirects are covered too):
 
 * ``Content-Security-Policy``: scripts and styles only from our own origin — no inline script,
-  no inline style, no ``eval`` — so injected markup cannot run; ``frame-ancestors`` from
-  ``FRONTDESK_FRAME_ANCESTORS`` for the web-chat page (which sites may embed the widget), and
-  ``'none'`` for the console, the reset page and the API.
+  no inline style, no ``eval`` — so injected markup cannot run; ``frame-ancestors`` for the
+  web-chat pages (``/`` and the widget's frame ``/widget``) from ``FRONTDESK_FRAME_ANCESTORS``
+  plus the sites an admin allowed on the console's Widget page, and ``'none'`` for the console,
+  the reset page and the API.
 * ``X-Frame-Options`` for browsers without ``frame-ancestors``.
 * ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin`` (the reset page keeps
   its stricter ``no-referrer``: its URL holds the token).
@@ -31,6 +32,7 @@ from aiohttp import web
 from .settings import Settings, SettingsError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Origins = Callable[[web.Request], Awaitable[tuple[str, ...]]]
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -38,7 +40,7 @@ POLICY = (
     "form-action 'self'; frame-ancestors {ancestors}"
 )
 NO_STORE_PREFIXES = ("/api/", "/console", "/reset/", "/metrics", "/healthz")
-EMBEDDABLE = frozenset({"/"})  # the web-chat widget page
+EMBEDDABLE = frozenset({"/", "/widget"})  # the hosted web chat, the widget's frame
 
 
 def checked_ancestors(settings: Settings) -> str:
@@ -61,11 +63,24 @@ def frame_options(ancestors: str) -> str | None:
     return None  # a list of sites: only browsers that know frame-ancestors can enforce it
 
 
-def security_headers(widget_ancestors: str) -> Callable[[web.Request, web.StreamResponse], Any]:
-    """The ``on_response_prepare`` hook; ``widget_ancestors`` is the setting's value."""
+def embedders(setting: str, allowed: tuple[str, ...]) -> str:
+    """The frame-ancestors list: the setting's sources and the admin's allowed origins."""
+    if not allowed:
+        return setting
+    return " ".join(allowed if setting.strip() == "'none'" else (setting, *allowed))
+
+
+def security_headers(
+    widget_ancestors: str, allowed: Origins | None = None
+) -> Callable[[web.Request, web.StreamResponse], Any]:
+    """The ``on_response_prepare`` hook; ``widget_ancestors`` is the setting's value,
+    ``allowed`` reads the admin's allowed origins (validated origins: CSP-safe)."""
 
     async def add(request: web.Request, response: web.StreamResponse) -> None:
-        ancestors = widget_ancestors if request.path in EMBEDDABLE else "'none'"
+        ancestors = "'none'"
+        if request.path in EMBEDDABLE:
+            sites = await allowed(request) if allowed is not None else ()
+            ancestors = embedders(widget_ancestors, sites)
         headers = response.headers
         headers.setdefault("Content-Security-Policy", POLICY.format(ancestors=ancestors))
         framing = frame_options(ancestors)

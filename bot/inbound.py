@@ -24,7 +24,7 @@ from models import (
 from .ports import InboundEvent
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 
 async def find_or_open(

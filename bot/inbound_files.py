@@ -24,8 +24,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def sink_with_files(engine: Engine, files: Files | None) -> InboundSink:
+def sink_with_files(engine: Engine, files: Files | None, refusable: bool = True) -> InboundSink:
+    """The sink a platform channel starts with. ``refusable``: the channel's platform sends a
+    refused event again (Telegram, mail), so a full backlog refuses it (``models.Overloaded``)
+    before its files are kept; Discord's gateway does not, so its events are always taken."""
+
     async def sink(event: InboundEvent) -> None:
+        if refusable:
+            engine.backlog.check()
         kept: list[Attachment] = []
         notes: list[str] = []
         for file in event.files if files is not None else ():
@@ -37,6 +43,6 @@ def sink_with_files(engine: Engine, files: Files | None) -> InboundSink:
         if notes:
             text = "\n".join([event.text, *notes]).strip()
             event = dataclasses.replace(event, text=text)
-        await engine.accept(dataclasses.replace(event, files=()), tuple(kept))
+        await engine.accept(dataclasses.replace(event, files=()), tuple(kept), refusable=refusable)
 
     return sink

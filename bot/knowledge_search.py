@@ -25,7 +25,7 @@ from models.articles import Article, ArticleMatch
 from service.article_text import sections, summary
 from service.knowledge import in_language
 
-from .dialogue import GREETING_INTENT, HUMAN_INTENT
+from .dialogue import GOODBYE_INTENT, GREETING_INTENT, HUMAN_INTENT, THANKS_INTENT
 
 if TYPE_CHECKING:
     from classifier.base import Classifier
@@ -104,7 +104,7 @@ class ArticleFinder:
     ) -> ArticleMatch | None:
         """The article that answers ``text`` well enough (in ``language`` where it exists)."""
         if prediction is not None and (
-            prediction.intent in (GREETING_INTENT, HUMAN_INTENT)
+            prediction.intent in (GREETING_INTENT, HUMAN_INTENT, THANKS_INTENT, GOODBYE_INTENT)
             or (prediction.type is TicketType.INCIDENT and prediction.priority in URGENT)
         ):
             return None

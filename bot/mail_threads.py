@@ -6,6 +6,8 @@ guessed Message-ID or ticket ID cannot put text into someone else's ticket.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from models import (
@@ -70,6 +72,22 @@ class StoreMailThreads:
             return MailThread(ticket=ticket, subject=first_line, references=references)
 
         return await self.store.read(read)
+
+
+class StoreMailboxCursor:
+    """The :class:`~bot.ports.MailboxCursor` in the ``imap_cursors`` table."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self.store, self.clock = store, clock
+
+    async def read_up_to(self, mailbox: str) -> tuple[int, int]:
+        return await self.store.read(lambda uow: uow.mailboxes.get(mailbox))
+
+    async def advance(self, mailbox: str, uid_validity: int, uid: int) -> None:
+        async def write(uow: UnitOfWork) -> None:
+            await uow.mailboxes.save(mailbox, uid_validity, uid, self.clock())
+
+        await self.store.write(write)
 
 
 async def _email_conversation(uow: UnitOfWork, conversation_id: int) -> Conversation | None:

@@ -1,6 +1,7 @@
 """What the bot does with a message no dialogue owns: a new issue.
 
-A greeting gets a greeting; an unsure prediction gets a clarifying question
+A greeting gets a greeting; thanks and goodbye close the loop (``bot/dialogues/small_talk.py``);
+an unsure prediction gets a clarifying question
 (``bot/dialogues/clarify.py``); otherwise a ticket is opened and either a dialogue that can
 fulfil it starts (a :class:`~bot.dialogue.TicketDriver`) or it goes to the agents' queue.
 """
@@ -8,6 +9,7 @@ fulfil it starts (a :class:`~bot.dialogue.TicketDriver`) or it goes to the agent
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from classifier.base import Classifier
 from models import Prediction
@@ -17,6 +19,7 @@ from .dialogue import GREETING_INTENT, HUMAN_INTENT, Clarifier, TicketDriver, Tu
 from .dialogues import opening
 from .dialogues.clarify import ClarifyingDialogue
 from .dialogues.self_service import SelfServiceDialogue
+from .dialogues.small_talk import SMALL_TALK, close_the_loop
 
 GREETING = opening.GREETING
 
@@ -30,7 +33,9 @@ class NewIssue:
         drivers: Sequence[TicketDriver] = (),
         clarifier: Clarifier | None = None,
         answers: SelfServiceDialogue | None = None,
+        tickets_per_ip_per_hour: int = 0,
     ) -> None:
+        self.tickets_per_ip_per_hour = tickets_per_ip_per_hour  # 0 = no limit
         self._classifier = classifier
         self.answers = answers
         self._drivers = tuple(drivers)
@@ -41,6 +46,8 @@ class NewIssue:
     async def __call__(self, turn: Turn) -> None:
         prediction = turn.prediction or self._classifier.classify(turn.message.text)
         turn.prediction = prediction
+        if await self.small_talk(turn):
+            return
         turn.conversation.dialogue = None
         if prediction.intent == GREETING_INTENT:
             await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
@@ -56,6 +63,30 @@ class NewIssue:
             return
         await self.open_ticket(turn, prediction)
 
+    async def small_talk(self, turn: Turn) -> bool:
+        """Thanks or goodbye, and the classifier is sure of it: answered, nothing opened.
+        ``False`` for anything else (unsure: the clarifying question decides, so a problem
+        wrapped in thanks still gets its ticket)."""
+        prediction = turn.prediction
+        if prediction is None or prediction.intent not in SMALL_TALK:
+            return False
+        if self.clarifying is not None and self.clarifying.question(prediction) is not None:
+            return False
+        await close_the_loop(turn)
+        return True
+
+    async def _too_many_tickets(self, turn: Turn) -> bool:
+        """One web-chat client address opens at most ``tickets_per_ip_per_hour`` tickets (counted
+        in the database, across processes): without it, one new session per message opened a
+        ticket per message. Platforms' own identities (Telegram, Discord, mail) are not counted."""
+        client = turn.conversation.client
+        if not client or self.tickets_per_ip_per_hour <= 0:
+            return False
+        count = await turn.uow.limits.hit(
+            f"tickets:ip:{client}", turn.desk.clock(), timedelta(hours=1)
+        )
+        return count.over(self.tickets_per_ip_per_hour)
+
     async def open_ticket(
         self,
         turn: Turn,
@@ -70,6 +101,10 @@ class NewIssue:
         """
         desk = turn.desk
         turn.prediction = prediction
+        if await self._too_many_tickets(turn):
+            await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
+            await turn.say(opening.TOO_MANY_TICKETS)
+            return
         offering = turn.article is not None and self.answers is not None
         driver = next(
             (

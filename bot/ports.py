@@ -144,6 +144,17 @@ class MailThreads(Protocol):
         """How to thread a reply in this conversation; ``None`` if it is not an email one."""
 
 
+class MailboxCursor(Protocol):
+    """Where the email channel's IMAP polling stands in each mailbox, kept by the front desk so
+    a restart (or another process) reads on from there instead of from the start."""
+
+    async def read_up_to(self, mailbox: str) -> tuple[int, int]:
+        """(UIDVALIDITY, last UID stored); (0, 0) for a mailbox never read."""
+
+    async def advance(self, mailbox: str, uid_validity: int, uid: int) -> None:
+        """The mail with ``uid`` is stored (or deliberately dropped)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChatSession:
     """An authenticated web-chat session: its public id and the conversation behind it."""
@@ -181,10 +192,11 @@ class WebChatBackend(Protocol):
     """What the web-chat routes need from the front desk (``bot/webchat_sessions.py``)."""
 
     async def create_session(
-        self, language: str | None = None, client: str = "unknown"
+        self, language: str | None = None, client: str = "unknown", email: str | None = None
     ) -> tuple[str, str]:
-        """A new session for the client at address ``client``; raises ``RateLimited`` when
-        that address opened too many lately."""
+        """A new session for the client at address ``client`` (``email``: the widget's
+        optional pre-chat field); raises ``RateLimited`` when that address opened too many
+        lately."""
         ...
 
     async def authenticate(self, session_id: str, token: str) -> ChatSession: ...
@@ -193,7 +205,16 @@ class WebChatBackend(Protocol):
         self, session: ChatSession, text: str, payload: str | None, client_message_id: str | None
     ) -> int: ...
 
-    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]: ...
+    async def messages(
+        self, session: ChatSession, after: int, wait: float, shows_typing: bool | None = None
+    ) -> list[Message]:
+        """Long-polls; also returns (maybe empty) when whether an agent is typing differs from
+        ``shows_typing`` (None: from how it was when the poll began)."""
+        ...
+
+    def typing(self, session: ChatSession) -> str | None:
+        """The display name of the agent typing to the customer now, or None."""
+        ...
 
     async def agent_names(self, messages: list[Message]) -> dict[int, str]:
         """The display names of the agents who wrote ``messages`` (the customer sees "Ann")."""

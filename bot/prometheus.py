@@ -7,8 +7,13 @@ Names (``docs/metrics.md``): ``frontdesk_http_requests_total{method,route,status
 ``frontdesk_open_tickets{status}``, and the cost counters the benchmark reads:
 ``frontdesk_sql_statements_total``, ``frontdesk_store_commits_total``,
 ``frontdesk_store_jobs_total``, ``frontdesk_classifier_calls_total`` and
-``frontdesk_classifier_texts_total``. Counters are per process, as Prometheus expects; the two
-gauges read the database when scraped, so every process reports the same shared numbers.
+``frontdesk_classifier_texts_total``; the backpressure figures of this process
+(``bot/backlog.py``): ``frontdesk_inbound_backlog`` (customer messages accepted, not yet
+answered), ``frontdesk_inbound_backlog_oldest_seconds``, ``frontdesk_write_queue`` (writes
+waiting for the writer) and ``frontdesk_refused_total`` (sends refused with 503); which
+background jobs this process runs, ``frontdesk_background_job_running{job}``. Counters are
+per process, as Prometheus expects; the outbox and ticket gauges read the database when scraped,
+so every process reports the same shared numbers.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from classifier.base import Classifier
@@ -82,6 +87,43 @@ class _CostCounts(Collector):
             yield CounterMetricFamily(name, doc, value=value)
 
 
+class _BacklogFigures(Collector):
+    """The backlog's numbers, read at scrape time (``bot/backlog.py``)."""
+
+    def __init__(self) -> None:
+        self.source: Callable[[], tuple[int, float, int, int]] = lambda: (0, 0.0, 0, 0)
+        self.jobs: Callable[[], dict[str, bool]] = dict
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        waiting, oldest, writes, refused = self.source()
+        yield GaugeMetricFamily(
+            "frontdesk_inbound_backlog",
+            "Customer messages this process accepted and has not answered yet.",
+            value=waiting,
+        )
+        yield GaugeMetricFamily(
+            "frontdesk_inbound_backlog_oldest_seconds",
+            "How long the oldest of those has waited.",
+            value=oldest,
+        )
+        yield GaugeMetricFamily(
+            "frontdesk_write_queue", "Writes waiting for the database writer.", value=writes
+        )
+        jobs = GaugeMetricFamily(
+            "frontdesk_background_job_running",
+            "1 for each background job this process runs now (one process each on PostgreSQL).",
+            labels=["job"],
+        )
+        for name, running in sorted(self.jobs().items()):
+            jobs.add_metric([name], 1.0 if running else 0.0)
+        yield jobs
+        yield CounterMetricFamily(
+            "frontdesk_refused",
+            "New messages and chats refused with 503 because a backlog bound was reached.",
+            value=refused,
+        )
+
+
 class FrontdeskMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -114,9 +156,19 @@ class FrontdeskMetrics:
         r.register(self.messages)
         self.costs = _CostCounts()
         r.register(self.costs)
+        self.backlog = _BacklogFigures()
+        r.register(self.backlog)
 
     def count_messages(self, source: Callable[[], tuple[int, int]]) -> None:
         self.messages.source = source
+
+    def watch_backlog(self, source: Callable[[], tuple[int, float, int, int]]) -> None:
+        """``source()`` gives (backlog, its oldest age in s, writes queued, refused so far)."""
+        self.backlog.source = source
+
+    def watch_jobs(self, source: Callable[[], dict[str, bool]]) -> None:
+        """``source()`` gives, per background job, whether this process runs it now."""
+        self.backlog.jobs = source
 
     def count_store(self, source: Callable[[], tuple[int, int, int, int]]) -> None:
         """``source()`` gives (SQL statements, of them the writer's, commits, jobs) so far."""

@@ -34,8 +34,7 @@ from models.texts import _
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.database import Store
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import Transactions, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +91,7 @@ class Sweeper:
 
     def __init__(
         self,
-        store: Store,
+        store: Transactions,
         clock: Callable[[], datetime],
         lease: timedelta,
         schedule: Callable[[int, int], None],
@@ -127,7 +126,7 @@ class Sweeper:
         return total
 
 
-async def apologise(store: Store, desk: Desk, message_id: int) -> None:
+async def apologise(store: Transactions, desk: Desk, message_id: int) -> None:
     """A message that cannot be handled: the customer gets an apology and an agent, never
     silence; the message is marked processed so it is not retried forever."""
 

@@ -12,7 +12,12 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from models.sla import BusinessHours, SlaPolicy
+
 from .http_client import parse_proxies
+
+ROLES = ("all", "web", "worker")
+"""What one ``frontdesk run`` process runs (``bot/coordination.py``)."""
 
 
 class SettingsError(ValueError):
@@ -49,6 +54,13 @@ class Settings:
     # -- email as a channel (#14): mail a relay forwards here opens tickets
     smtp_inbound_host: str = "127.0.0.1"
     smtp_inbound_port: int = 0  # 0 = no inbound SMTP receiver
+    imap_host: str = ""  # a support mailbox polled for new mail; empty = no IMAP polling
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    imap_tls: bool = True  # IMAP over TLS; false for plain IMAP (a server on this host)
+    imap_poll_s: float = 30.0  # how often the mailbox is read
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
@@ -68,12 +80,25 @@ class Settings:
     login_attempts_per_account: int = 5  # console logins per account per 15 min; 0 = no limit
     login_attempts_per_ip: int = 30  # console logins from one client IP per 15 min; 0 = none
     sessions_per_ip_per_min: int = 20  # new web-chat sessions per client IP per minute; 0 = none
+    tickets_per_ip_per_hour: int = 100  # tickets opened from one web-chat client IP; 0 = none
+    mails_per_ip_per_hour: int = 10  # codes and reset links mailed for one client IP; 0 = none
+    mails_per_address_per_hour: int = 5  # codes and reset links to one address; 0 = none
     trusted_proxies: str = ""  # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs)
     auto_close_days: float = 3.0  # resolved tickets close after this many days; 0 = never
+    # -- backpressure (bot/backlog.py): past either bound new messages get 503 + Retry-After
+    max_backlog: int = 500  # customer messages accepted but not yet answered; 0 = no bound
+    max_write_queue: int = 1000  # writes waiting for the database writer; 0 = no bound
+    role: str = "all"  # all | web | worker: what this process runs (bot/coordination.py)
 
     @property
     def base_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def sla_policy(self) -> SlaPolicy:
+        """Business hours (``FRONTDESK_BUSINESS_HOURS``) stop the SLA clocks outside them."""
+        hours = BusinessHours.parse(self.business_hours) if self.business_hours else None
+        return SlaPolicy(business_hours=hours)
 
     @property
     def model_dir(self) -> Path:
@@ -136,8 +161,21 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     settings = Settings(**coerced).with_overrides(**overrides)
     if not 0 < settings.port < 65536:
         raise SettingsError(f"port must be 1..65535, not {settings.port}")
+    if settings.role not in ROLES:
+        raise SettingsError(f"FRONTDESK_ROLE must be all, web or worker, not {settings.role!r}")
     try:
         parse_proxies(settings.trusted_proxies)
     except ValueError as exc:
         raise SettingsError(f"FRONTDESK_TRUSTED_PROXIES: {exc}") from None
     return settings
+
+
+def discord_channel_id(raw: str) -> int | None:
+    """``FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID`` as a channel id (digits), or None when unset."""
+    if not raw.strip():
+        return None
+    if not raw.strip().isdigit():
+        raise SettingsError(
+            f"FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID must be a channel id (digits), not {raw!r}"
+        )
+    return int(raw)

@@ -24,6 +24,7 @@ from .ports import ChatSession, InboundEvent, RateLimited, UnknownSession, Wrong
 
 if TYPE_CHECKING:
     from service.attachments import Files
+    from service.widget import TypingBoard
     from store.database import Store
     from store.unit_of_work import UnitOfWork
 
@@ -88,7 +89,9 @@ class WebChatSessions:
         burst: int,
         rate: float,
         sessions_per_ip_per_min: int = 0,
+        typing: TypingBoard | None = None,
     ) -> None:
+        self.typing_board = typing  # agents typing, shown in the widget
         self.sessions_per_ip_per_min = sessions_per_ip_per_min  # 0 = no limit
         self.files = files
         self.store = store
@@ -98,12 +101,14 @@ class WebChatSessions:
         self._auth_cache: OrderedDict[tuple[str, str], int] = OrderedDict()
 
     async def create_session(
-        self, language: str | None = None, client: str = "unknown"
+        self, language: str | None = None, client: str = "unknown", email: str | None = None
     ) -> tuple[str, str]:
-        """A new session; ``language`` is the browser's (the bot speaks it where it can). One
+        """A new session; ``language`` is the browser's (the bot speaks it where it can), ``email``
+        the widget's optional pre-chat field (kept on the customer, unverified). One
         client address may open ``sessions_per_ip_per_min`` a minute (counted in the database,
         so the limit holds across processes), else RateLimited: without it, one session per
         message would bypass the per-session send rate."""
+        self.engine.backlog.check()  # a busy process refuses new chats first (bot/backlog.py)
         session_id = uuid.uuid4().hex
         token = secrets.token_urlsafe(32)
 
@@ -117,9 +122,15 @@ class WebChatSessions:
             customer = await uow.customers.get_or_create(
                 ChannelKind.WEB, session_id, now, "Web visitor", language
             )
+            if email:
+                await uow.customers.set_email(customer.id, email, verified=False)
             await uow.conversations.add(
                 Conversation(
-                    id=0, channel=ChannelKind.WEB, customer_id=customer.id, address=session_id
+                    id=0,
+                    channel=ChannelKind.WEB,
+                    customer_id=customer.id,
+                    address=session_id,
+                    client=client,
                 ),
                 now,
                 access_token_hash=_hash(token),
@@ -168,6 +179,7 @@ class WebChatSessions:
         if self.files is None:
             raise UnsupportedFile("this front desk keeps no files")
         self._take(session)
+        self.engine.backlog.check()  # before the file is kept: a refused one leaves nothing
         kept = await self.files.keep(name, data)
         accepted = await self.engine.accept(_event(session, text, None, None), (kept,))
         return accepted.message_id, accepted.files
@@ -202,10 +214,20 @@ class WebChatSessions:
 
         return await self.store.read(read)
 
-    async def messages(self, session: ChatSession, after: int, wait: float) -> list[Message]:
-        """Messages after ``after``; long-polls up to ``wait`` seconds while there are none."""
+    def typing(self, session: ChatSession) -> str | None:
+        """The name of the agent typing to this conversation now, if one is."""
+        board = self.typing_board
+        return board.who(session.conversation_id) if board is not None else None
+
+    async def messages(
+        self, session: ChatSession, after: int, wait: float, shows_typing: bool | None = None
+    ) -> list[Message]:
+        """Messages after ``after``; long-polls up to ``wait`` seconds while there are none
+        and whether an agent is typing is what the client shows (``shows_typing``; None: as
+        it was when the poll began)."""
         deadline = asyncio.get_running_loop().time() + wait
         topic = conversation_topic(session.conversation_id)
+        typing = self.typing(session) is not None if shows_typing is None else shows_typing
         while True:
             woken = self.bus.listen(topic)
             try:
@@ -213,7 +235,7 @@ class WebChatSessions:
                     lambda uow: uow.messages.in_conversation(session.conversation_id, after)
                 )
                 remaining = deadline - asyncio.get_running_loop().time()
-                if found or remaining <= 0:
+                if found or remaining <= 0 or (self.typing(session) is not None) != typing:
                     return found
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), min(remaining, POLL_SLICE))

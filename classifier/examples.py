@@ -117,7 +117,8 @@ def split_held_out(rows: Sequence[Example]) -> tuple[list[Example], list[Example
     A row is held out when the hash of its text falls in one bucket of ``HELD_OUT_BUCKETS``, so
     a row held out once stays held out as data grows: versions trained at different times can be
     compared on the same held-out rows, none of which either of them learnt from. Stratified: a
-    label with no row in the bucket gets its smallest-hash row held out (when it has 2 or more).
+    label with no row in the bucket gets its smallest-hash text held out (when it has 2 or
+    more). Copies of a text (a desk example is written twice) stay together.
     """
     train: list[Example] = []
     held: list[Example] = []
@@ -126,8 +127,9 @@ def split_held_out(rows: Sequence[Example]) -> tuple[list[Example], list[Example
         by_label.setdefault(row[1], []).append(row)
     for label_rows in by_label.values():
         chosen = [r for r in label_rows if _row_hash(r[0]) % HELD_OUT_BUCKETS == 0]
-        if not chosen and len(label_rows) >= 2:
-            chosen = [min(label_rows, key=lambda r: _row_hash(r[0]))]
+        if not chosen and len({r[0] for r in label_rows}) >= 2:
+            first = min(label_rows, key=lambda r: _row_hash(r[0]))[0]
+            chosen = [r for r in label_rows if r[0] == first]
         chosen_ids = {id(r) for r in chosen}
         held.extend(chosen)
         train.extend(r for r in label_rows if id(r) not in chosen_ids)

@@ -9,6 +9,7 @@ from models import Prediction
 
 from .catalog import Catalog
 from .errors import ArtifactError, ClassifierError
+from .language import warm_up
 from .model import SklearnClassifier
 from .registry import ModelRegistry
 from .training import train
@@ -35,7 +36,12 @@ class ClassifierHolder:
     @classmethod
     def open(cls, registry: ModelRegistry, catalog: Catalog) -> ClassifierHolder:
         """Load the active version; with none yet, train one from the shipped data (~3 s),
-        store and activate it, so every server start leaves a recorded version behind."""
+        store and activate it, so every server start leaves a recorded version behind.
+
+        Also loads the language detector (``language.warm_up``): the server calls this in a
+        worker thread, and the first message would otherwise load it on the event loop.
+        """
+        warm_up()
         active = registry.active_version()
         if active is None:
             active = train((), registry, catalog=catalog).record.version

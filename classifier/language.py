@@ -43,6 +43,17 @@ def _get() -> Any:
     return _identifier
 
 
+def warm_up() -> None:
+    """Load the identifier now (~1-5 s), so the first customer's message does not wait for it:
+    ``ClassifierHolder.open`` calls this in the thread the server opens the classifier in."""
+    _get()
+
+
+def loaded() -> bool:
+    """Whether the identifier is in memory already."""
+    return _identifier is not None
+
+
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of ``text``'s language, or ``None`` when it cannot be told."""
     if len(_LETTER.findall(text)) < MIN_LETTERS:

@@ -30,6 +30,7 @@ from .pipeline import (
     tune_ask_threshold,
     tune_unknown_threshold,
 )
+from .urgency import read_urgency
 
 ALTERNATIVES = 3
 PRIORITY_CUE_CONFIDENCE = 0.5
@@ -121,7 +122,7 @@ class SklearnClassifier:
         with config_context(assume_finite=True, skip_parameter_validation=True):
             priority_proba = self.priority_pipeline.predict_proba(list(texts))
         return [
-            self._prediction(i_row, p_row, detect_language(text))
+            self._prediction(i_row, p_row, text)
             for i_row, p_row, text in zip(intent_proba, priority_proba, texts, strict=True)
         ]
 
@@ -129,7 +130,7 @@ class SklearnClassifier:
         self,
         intent_row: NDArray[np.float64],
         priority_row: NDArray[Any],
-        language: str | None = None,
+        text: str,
     ) -> Prediction:
         order = np.argsort(-intent_row)[: ALTERNATIVES + 2]
         ranked = [(str(self._intents[i]), round(float(intent_row[i]), 4)) for i in order]
@@ -144,15 +145,17 @@ class SklearnClassifier:
         spec = self.catalog.spec_for(intent)
         cue = int(np.argmax(priority_row))
         priority = combine_priority(spec.priority, self._priorities[cue], float(priority_row[cue]))
+        urgency = read_urgency(text)  # who is affected, a deadline, anger: raise, never lower
         return Prediction(
             intent=intent if intent in self.catalog else UNKNOWN_INTENT,
             type=spec.type,
-            priority=priority,
+            priority=urgency.applied_to(priority),
             confidence=confidence,
             team=spec.team,
             fulfiller=spec.fulfiller,
             alternatives=tuple(alternatives),
-            language=language,
+            language=detect_language(text),
+            urgency=urgency.reasons,
         )
 
 
@@ -174,8 +177,9 @@ def fit_priority_model(rows: Sequence[Example] | None = None) -> Pipeline:
 def tune_thresholds(intent_pipeline: Pipeline, held_out: Sequence[Example]) -> Thresholds:
     """Tune ``unknown`` and ``ask`` on rows ``intent_pipeline`` never saw.
 
-    Rows labelled ``unknown`` are out-of-scope messages; a model trained with such rows can
-    predict ``unknown`` outright, which counts as a rejection (confidence 0).
+    Only the in-scope rows choose the thresholds (``pipeline.tune_unknown_threshold``); rows
+    labelled ``unknown`` (out-of-scope messages) are ignored here. A model trained with such rows
+    can predict ``unknown`` outright, which counts as turning the message away (confidence 0).
     """
     if not held_out:
         return Thresholds(unknown=0.0, ask=0.0)
@@ -186,7 +190,7 @@ def tune_thresholds(intent_pipeline: Pipeline, held_out: Sequence[Example]) -> T
     labels = np.asarray([label for _, label in held_out])
     in_scope = labels != UNKNOWN_INTENT
     correct = predicted[in_scope] == labels[in_scope]
-    unknown = tune_unknown_threshold(confidence[in_scope], correct, confidence[~in_scope])
+    unknown = tune_unknown_threshold(confidence[in_scope])
     ask = tune_ask_threshold(confidence[in_scope], correct, floor=unknown)
     return Thresholds(unknown=unknown, ask=ask)
 

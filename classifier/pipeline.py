@@ -31,6 +31,9 @@ LARGE_DATA_ROWS = 5000
 """From this many training rows on, n-grams seen only once are dropped (``min_df=2``): on
 BANKING77 this cuts the features from 87,025 to 37,035 (the model 2.4x smaller) for -0.2 point
 of accuracy, while on small data a single agent correction may carry a word's only occurrence."""
+SVM_MAX_ITER = 10_000
+"""liblinear's default 1,000 iterations do not always converge on a few dozen near-duplicate rows
+(a calibration fold of a tiny training set); on data where they do, more changes nothing."""
 CALIBRATION_FOLDS = 3
 MIN_EXAMPLES_PER_INTENT = CALIBRATION_FOLDS
 """Calibration needs every intent in each of its folds; rarer intents are left out of training."""
@@ -58,7 +61,7 @@ def build_intent_pipeline(c: float = DEFAULT_C, min_df: int = 1) -> Pipeline:
         ]
     )
     calibrated = CalibratedClassifierCV(
-        LinearSVC(C=c, multi_class="crammer_singer", random_state=0),
+        LinearSVC(C=c, multi_class="crammer_singer", random_state=0, max_iter=SVM_MAX_ITER),
         method="temperature",
         cv=CALIBRATION_FOLDS,
         ensemble=False,
@@ -100,29 +103,28 @@ def _make_coefficients_fortran(pipeline: Pipeline) -> None:
             est.coef_ = np.asfortranarray(est.coef_)
 
 
+MAX_TURNED_AWAY = 0.03
+"""At most this share of held-out in-scope messages may fall under the ``unknown`` threshold."""
+
+
 def tune_unknown_threshold(
-    confidence_in: NDArray[np.float64],
-    correct_in: NDArray[np.bool_],
-    confidence_out: NDArray[np.float64],
+    confidence_in: NDArray[np.float64], max_turned_away: float = MAX_TURNED_AWAY
 ) -> float:
     """The confidence under which a prediction becomes ``unknown``.
 
-    Chosen on held-out data to maximise open-set accuracy: in-scope rows count when predicted
-    right *and* accepted, out-of-scope rows when rejected (or predicted ``unknown``, which callers
-    pass as confidence 0). Each row weighs the same; a balanced objective was tried and, with a
-    few dozen out-of-scope rows, swung to thresholds that rejected half the in-scope messages.
-    Ties go to the lowest threshold (fewer needless "I did not understand").
+    The highest threshold that turns away at most ``max_turned_away`` of the held-out in-scope
+    messages (those predicted as the trained ``unknown`` class count as turned away: callers pass
+    confidence 0). It needs no out-of-scope examples, and it states its cost in the customers it
+    sends away. The earlier rule (maximise open-set accuracy over in-scope and a few dozen
+    out-of-scope rows) turned away one answerable message in ten on a 150-intent benchmark
+    (in-scope accuracy 0.85 against ~0.93 without a threshold, issue 16).
     """
-    if len(confidence_out) == 0 or len(confidence_in) == 0:
+    if len(confidence_in) == 0:
         return 0.0
-    candidates = np.unique(np.concatenate([[0.0], confidence_in, confidence_out]))
-    best, best_score = 0.0, -1.0
-    for t in candidates:
-        hits = np.sum(correct_in & (confidence_in >= t)) + np.sum(confidence_out < t)
-        score = float(hits) / (len(confidence_in) + len(confidence_out))
-        if score > best_score + 1e-12:
-            best, best_score = float(t), score
-    return best
+    ordered = np.sort(np.asarray(confidence_in, dtype=np.float64))
+    allowed = int(np.floor(max_turned_away * len(ordered) + 1e-9))
+    # Strictly below ``ordered[allowed]`` lie at most ``allowed`` rows (fewer on ties).
+    return float(ordered[min(allowed, len(ordered) - 1)])
 
 
 def tune_ask_threshold(

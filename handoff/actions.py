@@ -28,7 +28,7 @@ from models import (
 
 from . import customer_texts
 from .approvals import approved, request_approval
-from .assignment import owner_or_manager, reassign, set_assignee
+from .assignment import act_as_owner, owner_or_manager, reassign, set_assignee
 from .auth import actor_of, require_role
 from .commands import Reason, Reply, Resolve
 from .history import shorten
@@ -236,6 +236,9 @@ class AgentActions:
 
         async def work(uow: UnitOfWork) -> Ticket:
             ticket = await uow.tickets.get(ticket_id, for_update=True)
+            await act_as_owner(uow, agent, ticket, "resolve", self.desk.clock())
+            if ticket.status is TicketStatus.PENDING_APPROVAL:  # not only the table's word
+                raise _conflict(ticket, "resolve before a manager approves or rejects it")
             if ticket.type is TicketType.PROBLEM:  # resolves its incidents, tells each customer
                 await resolve_problem(uow, self.desk, ticket, notes, actor_of(agent))
             else:

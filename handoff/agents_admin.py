@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from models import AgentRole
+from models import AgentRole, Forbidden
 
 from .agents import change_agent, reset_password
 from .api import SESSION, agent_endpoint, json_body, row_id_of, services
@@ -46,17 +46,7 @@ async def reset_agent_password(request: web.Request) -> web.Response:
 async def agents_page(request: web.Request) -> web.Response:
     session = await page_session(request)
     if not session.agent.role.at_least(AgentRole.ADMIN):
-        return await render_page(
-            request,
-            "error.html",
-            {
-                "title": "Agents",
-                "error": "Managing agents is for admins.",
-                "back": "/console/queue",
-                "back_label": "Back to the queue",
-            },
-            status=403,
-        )
+        raise Forbidden("Managing agents is for admins.")
     svc = services(request)
     agents = await svc.store.read(lambda uow: uow.agents.list())
     return await render_page(

@@ -1,4 +1,4 @@
-"""The agent JSON API (``/api/agent/...``), described in :mod:`handoff.openapi`.
+"""The agent JSON API (``/api/agent/...``), described in :mod:`bot.openapi`.
 
 Refusals: 400 bad input, 401 not logged in, 403 wrong role or missing/wrong CSRF token,
 404 unknown ticket, 409 illegal lifecycle move (the body names the current ``status``),

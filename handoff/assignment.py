@@ -85,3 +85,23 @@ async def set_assignee(
 def owner_or_manager(agent: Agent, ticket: Ticket, what: str) -> None:
     if ticket.assignee_id not in (None, agent.id):
         require_role(agent, AgentRole.MANAGER, f"{what} a ticket assigned to someone else")
+
+
+async def act_as_owner(
+    uow: UnitOfWork, agent: Agent, ticket: Ticket, what: str, now: datetime
+) -> None:
+    """The same rule for speaking and resolving as for claim and release: only the owner (or
+    anyone, while nobody owns it); a manager may step in, and the history says so."""
+    owner_or_manager(agent, ticket, what)
+    if ticket.assignee_id not in (None, agent.id):
+        await uow.events.add(
+            TicketEvent(
+                ticket.id,
+                actor_of(agent),
+                "override",
+                str(ticket.assignee_id),
+                str(agent.id),
+                detail=f"{what} a ticket assigned to someone else",
+                created_at=now,
+            )
+        )

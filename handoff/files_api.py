@@ -9,15 +9,17 @@ channel delivers natively. The upload is read as a stream, never more than the s
 from __future__ import annotations
 
 import urllib.parse
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from models import Attachment, FileTooLarge, Message, NotFound, SenderKind, ValidationError
 from models.inputs import clean_text
 from service.attachments import MAX_BYTES
 
-from .api import SESSION, agent_endpoint, services, ticket_id_of
+from .api import SESSION, agent_endpoint, row_id_of, services, ticket_id_of
 from .replies import take_over_to_reply
 from .ticket_changes import MAX_TEXT
 
@@ -43,16 +45,28 @@ def file_response(attachment: Attachment, data: bytes, content_type: str) -> web
 @agent_endpoint()
 async def get_attachment(request: web.Request) -> web.Response:
     svc = services(request)
-    try:
-        attachment_id = int(request.match_info["attachment_id"])
-    except ValueError:
-        raise NotFound("no such file") from None
+    attachment_id = row_id_of(request, "attachment")
     attachment = await svc.store.read(lambda uow: uow.attachments.get(attachment_id))
     if svc.files is None:
         raise NotFound("no such file")
     thumbnail = request.query.get("thumbnail") in ("1", "true")
     data, content_type = await svc.files.read(attachment, thumbnail)
     return file_response(attachment, data, content_type)
+
+
+async def form_parts(reader: MultipartReader) -> AsyncIterator[BodyPartReader]:
+    """The parts of a multipart form; a malformed one (headers that are not HTTP, a nested
+    multipart) is bad input (400), not a bug."""
+    while True:
+        try:
+            part = await reader.next()
+        except HttpProcessingError as exc:
+            raise ValidationError("the multipart body is malformed") from exc
+        if part is None:
+            return
+        if not isinstance(part, BodyPartReader):
+            raise ValidationError("nested multipart bodies are not accepted")
+        yield part
 
 
 async def read_upload(request: web.Request) -> tuple[str, str, bytes, bool]:
@@ -65,9 +79,7 @@ async def read_upload(request: web.Request) -> tuple[str, str, bytes, bool]:
         raise ValidationError("send the file as multipart/form-data (field 'file')") from exc
     fields: dict[str, bytes] = {}
     name, data, too_big = None, bytearray(), False
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise ValidationError("nested multipart bodies are not accepted")
+    async for part in form_parts(reader):
         if part.name == "file" and name is None:
             name = part.filename or "file"
             while chunk := await part.read_chunk(256 * 1024):
@@ -79,6 +91,9 @@ async def read_upload(request: web.Request) -> tuple[str, str, bytes, bool]:
             while chunk := await part.read_chunk(64 * 1024):
                 kept.extend(chunk[: max(0, MAX_TEXT * 4 - len(kept))])
             fields[part.name or ""] = bytes(kept)
+    unknown = sorted(set(fields) - {"text", "internal", "file"})
+    if unknown:  # read to the end first, so the client hears the answer
+        raise ValidationError(f"unknown form field {unknown[0][:40]!r}: send file, text, internal")
     if name is None:
         raise ValidationError("the form needs a 'file' field")
     if too_big:
@@ -86,7 +101,10 @@ async def read_upload(request: web.Request) -> tuple[str, str, bytes, bool]:
     text = clean_text(fields.get("text", b"").decode("utf-8", "replace"), "the text").strip()
     if len(text) > MAX_TEXT:
         raise ValidationError(f'"text" is longer than {MAX_TEXT} characters')
-    internal = fields.get("internal", b"false").decode(errors="replace").strip() == "true"
+    internal_field = fields.get("internal", b"false").decode(errors="replace").strip()
+    if internal_field not in ("true", "false"):
+        raise ValidationError('"internal" must be true or false')
+    internal = internal_field == "true"
     return text, clean_text(name, "the file name"), bytes(data), internal
 
 
@@ -120,6 +138,8 @@ async def reply_with_file(request: web.Request) -> web.Response:
         return message
 
     message = await svc.store.write(work)
+    if svc.typing is not None and not internal:
+        svc.typing.stopped(message.conversation_id)
     from .views import message_json
 
     return web.json_response({"message": message_json(message)}, status=201)

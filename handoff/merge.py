@@ -56,7 +56,7 @@ async def merge(store: Store, desk: Desk, agent: Agent, ticket_id: int, into: An
     """Merge ``ticket_id`` into ``into``; returns the kept ticket."""
     target_id = ticket_ref(into, "into")
     if target_id == ticket_id:
-        raise ValidationError("a ticket cannot be merged into itself")
+        raise Conflict("a ticket cannot be merged into itself")  # a valid ID, the wrong one
 
     async def work(uow: UnitOfWork) -> Ticket:
         duplicate = await uow.tickets.get(ticket_id, for_update=True)
@@ -129,7 +129,7 @@ async def link_problem(
 ) -> Ticket:
     problem_id = ticket_ref(problem, "problem")
     if problem_id == ticket_id:
-        raise ValidationError("a ticket cannot be its own problem")
+        raise Conflict("a ticket cannot be its own problem")
 
     async def work(uow: UnitOfWork) -> Ticket:
         ticket = await uow.tickets.get(ticket_id, for_update=True)

@@ -21,7 +21,7 @@ from aiohttp import web
 from classifier.catalog import Catalog
 from classifier.errors import ClassifierError
 from classifier.registry import ModelRegistry
-from models import AgentRole, Conflict, NotFound
+from models import AgentRole, Conflict, Forbidden, NotFound
 
 from .api import agent_endpoint, json_body, services
 from .console import add_page, page_session, render_page
@@ -116,7 +116,7 @@ def _admin(request: web.Request) -> ModelAdmin:
 async def models_page(request: web.Request) -> web.Response:
     session = await page_session(request)
     if not session.agent.role.at_least(AgentRole.ADMIN):
-        raise web.HTTPForbidden(text="the Models page is for admins")
+        raise Forbidden("The Models page is for admins.")
     admin = _admin(request)
     registry = admin.registry
     active = registry.active_version()
@@ -201,9 +201,10 @@ async def promote_version(request: web.Request) -> web.Response:
 
     body = await json_body(request)
     version = request.match_info["version"]
+    admin = _admin(request)
     try:
         record = await asyncio.to_thread(
-            promote, _admin(request).registry, version, bool(body.get("force"))
+            promote, admin.registry, version, bool(body.get("force")), admin.catalog
         )
     except PromotionRefusedError as exc:
         raise Conflict(str(exc)) from exc

@@ -20,7 +20,7 @@ from models import (
     ChannelKind,
     Conflict,
     Conversation,
-    ConversationState,
+    ConversationAction,
     InvalidTransition,
     Prediction,
     Priority,
@@ -138,16 +138,9 @@ async def _new_problem(
     system = await uow.customers.get_or_create(
         ChannelKind.WEB, SYSTEM_IDENTITY, now, "Frontdesk problem detection"
     )
-    conversation = await uow.conversations.add(
-        Conversation(
-            0,
-            ChannelKind.WEB,
-            system.id,
-            f"problem:{uuid.uuid4().hex}",
-            state=ConversationState.CLOSED,
-        ),
-        now,
-    )
+    conversation = Conversation(0, ChannelKind.WEB, system.id, f"problem:{uuid.uuid4().hex}")
+    conversation.move(ConversationAction.CLOSE)  # no customer speaks here: born closed
+    conversation = await uow.conversations.add(conversation, now)
     prediction = Prediction(spike.intent, TicketType.PROBLEM, Priority.HIGH, 1.0)
     description = f"Problem: {spike.describe(rule.window)}"
     problem = await desk.open_ticket(uow, conversation, system, description, prediction)

@@ -50,6 +50,8 @@ async def send_reply(
     if not internal:
         await take_over_to_reply(svc, agent, ticket_id, body.get("take_over") is True)
     message = await svc.actions.reply(agent, ticket_id, Reply.of(text, internal))
+    if svc.typing is not None and not internal:
+        svc.typing.stopped(message.conversation_id)  # the widget's "Ann is typing" ends
     if changes:
         await _apply(svc, agent, ticket_id, changes, str(text))
     return message

@@ -19,7 +19,7 @@ from models import Agent, Priority, Ticket, TicketAction, TicketEvent, Validatio
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "routing.toml"
 ONLINE_WINDOW = timedelta(minutes=2)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from service.periodic import periodic
+from service.periodic import Owner, Periodic, periodic
 
 from .actions import AgentActions
 from .auth import AgentAuth
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from service.attachments import Files
     from service.bus import EventBus
     from service.desk import Desk
+    from service.widget import TypingBoard, WidgetSettings
     from store.database import Store
 
 
@@ -34,6 +35,9 @@ class HandoffServices:
     routing: RoutingConfig
     secure_cookies: bool = False
     files: Files | None = None  # attachments' storage (#14)
+    widget: WidgetSettings | None = None  # the embeddable widget's settings (#14)
+    typing: TypingBoard | None = None  # agents typing, shown in the widget (#14)
+    escalation: Periodic | None = None  # the SLA scheduler's job, while it runs
 
 
 @contextlib.asynccontextmanager
@@ -47,8 +51,12 @@ async def handoff_running(
     files: Files | None = None,
     login_attempts_per_account: int = 5,
     login_attempts_per_ip: int = 30,
+    widget: WidgetSettings | None = None,
+    typing: TypingBoard | None = None,
+    owner: Owner | None = None,
 ) -> AsyncIterator[HandoffServices]:
-    """Start the SLA scheduler (one per process; they coordinate through the database)."""
+    """Start the SLA scheduler (in the one process that holds it, given an ``owner``: see
+    ``service.periodic``; it is safe to overlap, the lock saves the work)."""
     scheduler = EscalationScheduler(store, desk, routing, interval=escalation_interval)
     services = HandoffServices(
         store=store,
@@ -65,6 +73,10 @@ async def handoff_running(
         routing=routing,
         secure_cookies=secure_cookies,
         files=files,
+        widget=widget,
+        typing=typing,
     )
-    async with periodic("escalation", scheduler.interval, scheduler.sweep, immediately=True):
+    async with periodic(
+        "escalation", scheduler.interval, scheduler.sweep, immediately=True, owner=owner
+    ) as services.escalation:
         yield services

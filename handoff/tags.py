@@ -11,7 +11,7 @@ from models import Ticket, TicketEvent, ValidationError
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 TAG = re.compile(r"^[\w][\w.:-]{0,63}$")
 MAX_TAGS = 20

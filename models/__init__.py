@@ -33,6 +33,7 @@ from .entities import (
     Prediction,
     Ticket,
     TicketEvent,
+    language_code,
 )
 from .enums import (
     AgentRole,
@@ -55,6 +56,7 @@ from .errors import (
     InvalidTransition,
     NotFound,
     NotSignedIn,
+    Overloaded,
     StoreUnavailable,
     TooFast,
     UnsupportedFile,
@@ -97,6 +99,7 @@ __all__ = [
     "NotFound",
     "NotSignedIn",
     "OutboxBody",
+    "Overloaded",
     "PendingCode",
     "Phase",
     "Prediction",
@@ -117,6 +120,7 @@ __all__ = [
     "action_for_target",
     "allowed_actions",
     "format_ticket_id",
+    "language_code",
     "next_conversation_state",
     "next_status",
     "parse_ticket_id",

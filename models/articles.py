@@ -98,7 +98,7 @@ def _words(value: Any, name: str) -> tuple[str, ...]:
     out: list[str] = []
     for item in value:
         word = item.strip().lower() if isinstance(item, str) else None
-        if word is None or not WORD.match(word):
+        if word is None or not word.isascii() or not WORD.match(word):
             raise ValidationError(
                 f'"{name}": {str(item)[:40]!r} is not a word (a-z, 0-9, "-" and "_")'
             )
@@ -108,9 +108,10 @@ def _words(value: Any, name: str) -> tuple[str, ...]:
 
 
 def parse_language(value: Any) -> str:
-    if not isinstance(value, str) or not LANGUAGE.match(value.strip().lower()):
+    code = value.strip() if isinstance(value, str) else ""
+    if not code.isascii() or not LANGUAGE.match(code.lower()):  # ASCII: "\u212a".lower() is "k"
         raise ValidationError('"language" must be a two-letter code such as "en" or "fr"')
-    return value.strip().lower()
+    return code.lower()
 
 
 def parse_article(body: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:

@@ -36,6 +36,7 @@ __all__ = [
     "Prediction",
     "Ticket",
     "TicketEvent",
+    "language_code",
 ]
 
 
@@ -56,6 +57,16 @@ class Customer:
     language: str = "en"
     person_id: int | None = None
     created_at: datetime | None = None
+
+
+def language_code(tag: str | None) -> str | None:
+    """The ISO 639-1 code in a platform's language tag: Discord's ``en-US``, Telegram's
+    ``pt-br``, a browser's ``zh_Hant`` -> ``en``, ``pt``, ``zh``; ``None`` for no tag or one
+    that does not start with two letters. Customers' languages are stored as such codes: the
+    bot's catalogs, the knowledge base's translations and the language routes compare them.
+    """
+    code = (tag or "").strip().replace("_", "-").split("-")[0].lower()
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,7 @@ class Conversation:
     delivery_blocked: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    client: str | None = None  # the address a web chat was opened from: abuse limits count it
 
     def move(self, action: ConversationAction) -> ConversationState:
         """Apply a lifecycle action (see ``models/conversation_lifecycle.py``); returns the

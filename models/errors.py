@@ -76,3 +76,18 @@ class StoreUnavailable(Exception):
     def __init__(self, message: str = "the database is unavailable", retry_after: float = 5.0):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Overloaded(Exception):
+    """This process holds as much accepted-but-unanswered work as it may (its inbound backlog
+    or its write queue is at its bound): nothing was stored; send again in ``retry_after``
+    seconds (HTTP 503 with ``Retry-After``; a Telegram update stays unconfirmed, a mail gets
+    SMTP 451).
+
+    Not a :class:`DomainError` (nothing is wrong with the request) and not a
+    :class:`StoreUnavailable` (the database is fine; this process is behind).
+    """
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

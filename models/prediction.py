@@ -13,7 +13,10 @@ class Prediction:
 
     ``alternatives`` lists the next likeliest intents with their probabilities, best first, so
     the bot can ask a clarifying question when ``confidence`` is low. ``language`` is the
-    text's language (ISO 639-1), ``None`` when too short or unsure to tell.
+    text's language (ISO 639-1), ``None`` when too short or unsure to tell. ``urgency`` names
+    the cues in the wording that ask for more than the intent's default priority ("everyone
+    affected", "deadline", "angry emoji", ...: ``classifier/urgency.py``), for the people who
+    read the ticket.
     """
 
     intent: str
@@ -24,3 +27,4 @@ class Prediction:
     fulfiller: str | None = None
     alternatives: tuple[tuple[str, float], ...] = field(default=())
     language: str | None = None
+    urgency: tuple[str, ...] = field(default=())

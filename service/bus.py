@@ -1,15 +1,17 @@
-"""In-process notifications: who to wake when a conversation or a ticket changes.
+"""Notifications: who to wake when a conversation or a ticket changes.
 
-Waiters (a long-polling web-chat client, a console WebSocket, the delivery worker) still re-read
-the database after waking, and wake up at least every few seconds on their own, so a change
-made by another process is seen too; the bus only makes the common case instant.
+Waiters (a long-polling web-chat client, the console's event stream, the delivery worker)
+re-read the database after waking. Within a process the bus wakes them at once. Across
+processes on PostgreSQL, ``relay`` forwards every publish to the others (``store/pg_notify.py``:
+LISTEN/NOTIFY), which :meth:`EventBus.deliver` to their own waiters; a notification lost with
+its connection costs only speed, because waiters also wake every few seconds on their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +24,17 @@ class EventBus:
     _subscribers: dict[Hashable, set[asyncio.Queue[Any]]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    relay: Callable[[Hashable, Any], None] | None = None
+    """Forwards each publish to the other processes (set by the composition root)."""
 
     def publish(self, topic: Hashable, payload: Any = None) -> None:
+        """Wake this process's waiters on ``topic`` and, through ``relay``, the others'."""
+        self.deliver(topic, payload)
+        if self.relay is not None:
+            self.relay(topic, payload)
+
+    def deliver(self, topic: Hashable, payload: Any = None) -> None:
+        """Wake this process's waiters only (a publish relayed from another process)."""
         for event in self._waiters.pop(topic, set()):
             event.set()
         for queue in list(self._subscribers.get(topic, ())):

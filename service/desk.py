@@ -44,7 +44,7 @@ from .follow_ups import link_follow_up
 from .i18n import Translator
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from .unit_of_work import UnitOfWork
 
 
 def utc_now() -> datetime:
@@ -193,10 +193,9 @@ class Desk:
                 actor="bot",
                 kind="created",
                 new=TicketStatus.NEW.value,
-                detail=(
-                    f"type={ticket.type.value} priority={ticket.priority.value} "
-                    f"intent={ticket.intent} confidence={ticket.confidence:.2f}"
-                ),
+                detail=f"type={ticket.type.value} priority={ticket.priority.value} "
+                f"intent={ticket.intent} confidence={ticket.confidence:.2f}"
+                + (f" urgency={','.join(prediction.urgency)}" if prediction.urgency else ""),
                 created_at=now,
             )
         )

@@ -1,6 +1,6 @@
 """The one table from the error tree (``models/errors.py``) to HTTP statuses, shared by every
 HTTP edge: the JSON answers (``bot/http_errors.py``) and the console's HTML pages
-(``handoff/console.py``) both ask :func:`status_of`, so they cannot disagree.
+(``handoff/error_pages.py``) both ask :func:`status_of`, so they cannot disagree.
 
 | error | status |
 |---|---|

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from models import Ticket, TicketEvent, TicketStatus
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from .unit_of_work import UnitOfWork
 
 FOLLOW_UP_OF = "follow_up_of"
 

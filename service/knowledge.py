@@ -115,8 +115,8 @@ class ArticleBook:
             raise ValidationError('"translation_of" cannot name the article itself')
         try:
             original = await uow.articles.get(article.translation_of)
-        except NotFound:
-            raise ValidationError(
+        except NotFound:  # like any other id a body names that is unknown: 404
+            raise NotFound(
                 f'"translation_of": article {article.translation_of} does not exist'
             ) from None
         article.translation_of = original.family

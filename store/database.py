@@ -147,6 +147,10 @@ class Store:
             self._sqlite_writer.dispose()
         self._reader = self._writer_engine = self._sqlite_writer = None
 
+    def writes_waiting(self) -> int:
+        """Writes queued for the writer and not yet taken into a commit (backpressure)."""
+        return self._queue.qsize()
+
     @property
     def commits(self) -> tuple[int, int]:
         """(commits of the writer, writes they carried) so far."""

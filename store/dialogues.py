@@ -173,6 +173,7 @@ def prediction_to_json(prediction: Prediction) -> dict[str, Any]:
         "fulfiller": prediction.fulfiller,
         "alternatives": [list(a) for a in prediction.alternatives],
         "language": prediction.language,
+        "urgency": list(prediction.urgency),
     }
 
 
@@ -186,4 +187,5 @@ def prediction_from_json(data: dict[str, Any]) -> Prediction:
         fulfiller=data.get("fulfiller"),
         alternatives=tuple((str(i), float(p)) for i, p in data.get("alternatives") or ()),
         language=data.get("language"),
+        urgency=tuple(str(r) for r in data.get("urgency") or ()),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import io
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy
 import sqlalchemy.pool
@@ -35,6 +37,32 @@ def normalise_url(url: str) -> str:
             f"unsupported database {parsed.drivername!r}: use sqlite+aiosqlite:/// or postgresql://"
         )
     return parsed.render_as_string(hide_password=False)
+
+
+def driver_dsn(url: str) -> str:
+    """A PostgreSQL URL as asyncpg itself takes it (for connections outside SQLAlchemy: the
+    advisory locks' and LISTEN/NOTIFY's)."""
+    return (
+        make_url(normalise_url(url))
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+
+
+def hold_sqlite_file(url: str) -> IO[bytes] | None:
+    """An exclusive lock on a file beside a SQLite database (its handle: the lock ends when it
+    closes or the process dies), or ``None`` when another process holds it: a second server on
+    one SQLite file, which works but waits on the first one's writes and sees its changes late."""
+    database = make_url(normalise_url(url)).database
+    if not database or database == ":memory:":
+        return io.BytesIO()  # a database in memory: no other process can open it
+    lock = open(f"{database}.server-lock", "a+b")  # noqa: SIM115 - kept open while serving
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return None
+    return lock
 
 
 def is_sqlite(url: str) -> bool:

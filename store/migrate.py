@@ -7,8 +7,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
+from .advisory_locks import lock_key
 from .engine import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,6 +30,11 @@ async def upgrade(url: str, revision: str = "heads") -> None:
         async with engine.connect() as conn:
 
             def run(sync_conn: Connection) -> None:
+                if sync_conn.dialect.name == "postgresql":
+                    # Several processes starting together on one database migrate one at a
+                    # time (the lock ends with this transaction); the later ones find it done.
+                    sync_conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                      {"key": lock_key("migrations")})  # fmt: skip
                 command.upgrade(alembic_config(sync_conn), revision)
 
             await conn.run_sync(run)

@@ -20,6 +20,7 @@ from models import (
     NotFound,
     SenderKind,
     Ticket,
+    language_code,
 )
 
 from . import rows
@@ -105,7 +106,7 @@ class CustomerRepository(_Repo):
             channel=channel,
             external_id=external_id,
             display_name=display_name,
-            language=language or "en",
+            language=language_code(language) or "en",  # Discord's "en-US" is stored "en"
             created_at=now,
         )
         try:
@@ -186,6 +187,7 @@ class ConversationRepository(_Repo):
                 dialogue=dialogue_to_json(conversation.dialogue),
                 last_seq=0,
                 access_token_hash=access_token_hash,
+                client=conversation.client[:64] if conversation.client else None,
                 created_at=now,
                 updated_at=now,
             )

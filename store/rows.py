@@ -54,6 +54,7 @@ def conversation(row: RowMapping) -> Conversation:
         delivery_blocked=row["delivery_blocked"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        client=row["client"],
     )
 
 

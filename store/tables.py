@@ -97,6 +97,7 @@ conversations = Table(
     Column("delivery_blocked", Text),
     Column("last_seq", Integer, nullable=False, default=0),
     Column("access_token_hash", String(128)),
+    Column("client", String(64)),  # a web chat's client address (per-IP abuse limits)
     _now_col("created_at"),
     _now_col("updated_at"),
     Index("ix_conversations_customer_id", "customer_id"),

@@ -17,6 +17,7 @@ from .handoff_repositories import (
 )
 from .limits import RateCounterRepository
 from .mail_threads import MailThreadQueries
+from .mailbox_cursors import MailboxCursorRepository
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
 from .reports import ReportQueries
@@ -30,6 +31,7 @@ from .ticket_repositories import (
 )
 from .training_labels import TrainingLabelRepository
 from .turns import TurnRepository
+from .widget import WidgetSettingsRepository
 from .workspace import (
     MacroRepository,
     PresenceRepository,
@@ -67,8 +69,10 @@ class UnitOfWork:
         self.links, self.macros = TicketLinkRepository(conn), MacroRepository(conn)
         self.presence = PresenceRepository(conn)
         self.mail = MailThreadQueries(conn)  # email threading (#14)
+        self.mailboxes = MailboxCursorRepository(conn)  # IMAP UIDs read so far (#14)
         self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
         self.articles = ArticleRepository(conn)  # the knowledge base
+        self.widget = WidgetSettingsRepository(conn)  # the embeddable widget (#14)
         self._after_commit: list[Callable[[], None]] = []
 
     @property

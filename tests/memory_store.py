@@ -11,12 +11,14 @@ databases remain the reference.
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from models import (
+    Agent,
+    Attachment,
     ChannelKind,
     Conversation,
     ConversationState,
@@ -30,7 +32,11 @@ from models import (
     Ticket,
     TicketEvent,
     TicketFilter,
+    language_code,
 )
+from service.unit_of_work import Transactions, UnitOfWork
+from store.limits import Count
+from store.training_labels import TrainingLabel
 
 T = TypeVar("T")
 
@@ -51,7 +57,16 @@ class Rows:
     outbox: list[tuple[str, str, OutboxBody]] = field(default_factory=list)
     ratings: dict[tuple[int, int], CsatResponse] = field(default_factory=dict)
     comments: dict[tuple[int, int], str] = field(default_factory=dict)
-    labels: list[Any] = field(default_factory=list)
+    labels: list[TrainingLabel] = field(default_factory=list)
+    attachments: dict[int, Attachment] = field(default_factory=dict)
+    tags: dict[int, list[str]] = field(default_factory=dict)
+    links: dict[int, dict[str, int]] = field(default_factory=dict)
+    agents: dict[int, Agent] = field(default_factory=dict)
+    timers: dict[int, datetime] = field(default_factory=dict)
+    cooldowns: dict[str, datetime] = field(default_factory=dict)
+    reset_tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    verified_emails: dict[int, str] = field(default_factory=dict)
+    rate_counters: dict[str, tuple[datetime, int]] = field(default_factory=dict)
 
 
 class _Repo:
@@ -78,7 +93,7 @@ class Customers(_Repo):
                 return copy.deepcopy(customer)
         customer = Customer(
             len(self.rows.customers) + 1, channel, external_id, display_name,
-            language=language or "en", created_at=now,
+            language=language_code(language) or "en", created_at=now,
         )  # fmt: skip
         self.rows.customers[customer.id] = customer
         return copy.deepcopy(customer)
@@ -106,7 +121,9 @@ class Conversations(_Repo):
         ]  # fmt: skip
         return copy.deepcopy(max(found, key=lambda c: c.id)) if found else None
 
-    async def add(self, conversation: Conversation, now: datetime, **_: Any) -> Conversation:
+    async def add(
+        self, conversation: Conversation, now: datetime, access_token_hash: str | None = None
+    ) -> Conversation:
         conversation.id = len(self.rows.conversations) + 1
         conversation.created_at = conversation.updated_at = now
         self.rows.conversations[conversation.id] = copy.deepcopy(conversation)
@@ -232,6 +249,13 @@ class Tickets(_Repo):
         ]  # fmt: skip
         return copy.deepcopy(sorted(found, key=lambda t: -t.id)[: flt.limit])
 
+    async def open_count_by_assignee(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for ticket in self.rows.tickets.values():
+            if ticket.assignee_id is not None and ticket.status.is_open:
+                counts[ticket.assignee_id] = counts.get(ticket.assignee_id, 0) + 1
+        return counts
+
 
 class Events(_Repo):
     async def add(self, event: TicketEvent) -> None:
@@ -240,7 +264,13 @@ class Events(_Repo):
 
 class Outbox(_Repo):
     async def add(
-        self, channel: str, address: str, body: OutboxBody, now: datetime, **_: Any
+        self,
+        channel: str,
+        address: str,
+        body: OutboxBody,
+        now: datetime,
+        conversation_id: int | None = None,
+        message_id: int | None = None,
     ) -> int:
         self.rows.outbox.append((channel, address, body))
         return len(self.rows.outbox)
@@ -260,8 +290,76 @@ class Csat(_Repo):
 
 
 class Labels(_Repo):
-    async def add(self, label: Any) -> None:
+    async def add(self, label: TrainingLabel) -> None:
         self.rows.labels.append(label)
+
+
+class Attachments(_Repo):
+    async def add(self, file: Attachment, now: datetime) -> Attachment:
+        file = replace(file, id=len(self.rows.attachments) + 1)
+        self.rows.attachments[file.id] = file
+        return file
+
+
+class Tags(_Repo):
+    async def of(self, ticket_id: int) -> list[str]:
+        return sorted(self.rows.tags.get(ticket_id, []))
+
+    async def replace(self, ticket_id: int, tags: Sequence[str]) -> None:
+        self.rows.tags[ticket_id] = sorted(tags)
+
+
+class Links(_Repo):
+    async def add(self, ticket_id: int, kind: str, other_id: int, now: datetime) -> None:
+        self.rows.links.setdefault(ticket_id, {})[kind] = other_id
+
+    async def of(self, ticket_id: int) -> dict[str, int]:
+        return dict(self.rows.links.get(ticket_id, {}))
+
+
+class Presence(_Repo):
+    async def online_agents(self, seen_since: datetime) -> list[Agent]:
+        return [copy.deepcopy(a) for a in self.rows.agents.values() if a.active and a.online]
+
+
+class Fulfilment(_Repo):
+    """Timers, cool-downs and reset tokens, as the fulfilment dialogues keep them."""
+
+    async def cooldown_until(self, subject_hash: str) -> datetime | None:
+        return self.rows.cooldowns.get(subject_hash)
+
+    async def set_cooldown(self, subject_hash: str, until: datetime) -> None:
+        self.rows.cooldowns[subject_hash] = until
+
+    async def set_timer(self, conversation_id: int, due_at: datetime) -> None:
+        self.rows.timers[conversation_id] = due_at
+
+    async def clear_timer(self, conversation_id: int) -> None:
+        self.rows.timers.pop(conversation_id, None)
+
+    async def link_verified_email(self, customer_id: int, email: str) -> int:
+        self.rows.verified_emails[customer_id] = email
+        return customer_id
+
+    async def add_reset_token(
+        self,
+        token_hash: str,
+        account_id: str,
+        now: datetime,
+        expires_at: datetime,
+        conversation_id: int | None,
+        ticket_id: int | None,
+    ) -> None:
+        self.rows.reset_tokens[token_hash] = (account_id, expires_at)
+
+
+class Limits(_Repo):
+    async def hit(self, subject: str, now: datetime, window: timedelta) -> Count:
+        start, hits = self.rows.rate_counters.get(subject, (now, 0))
+        if start <= now - window:
+            start, hits = now, 0
+        self.rows.rate_counters[subject] = (start, hits + 1)
+        return Count(hits + 1, start + window)
 
 
 class MemoryUnitOfWork:
@@ -277,6 +375,11 @@ class MemoryUnitOfWork:
         self.outbox = Outbox(rows)
         self.csat = Csat(rows)
         self.labels = Labels(rows)
+        self.attachments = Attachments(rows)
+        self.tags, self.links = Tags(rows), Links(rows)
+        self.handoff = Presence(rows)
+        self.fulfilment = Fulfilment(rows)
+        self.limits = Limits(rows)
         self._after_commit: list[Callable[[], None]] = []
 
     def after_commit(self, callback: Callable[[], None]) -> None:
@@ -289,10 +392,10 @@ class MemoryStore:
     def __init__(self) -> None:
         self.rows = Rows()
 
-    async def read(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def read(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         return await work(MemoryUnitOfWork(self.rows))
 
-    async def write(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         before = copy.deepcopy(self.rows)
         uow = MemoryUnitOfWork(self.rows)
         try:
@@ -312,3 +415,15 @@ class MemoryStore:
 
     def in_state(self, address: str) -> ConversationState:
         return self.conversation(address).state
+
+
+if TYPE_CHECKING:
+    from store.database import Store
+    from store.unit_of_work import UnitOfWork as SqlUnitOfWork
+
+    def _both_adapters_satisfy_the_ports(
+        memory: MemoryStore, sql: Store, memory_uow: MemoryUnitOfWork, sql_uow: SqlUnitOfWork
+    ) -> tuple[list[Transactions], list[UnitOfWork]]:
+        """Never called: ``make typecheck`` checks here, without a cast or an ignore, that the
+        in-memory store and the SQL store both satisfy ``service.unit_of_work``'s ports."""
+        return [memory, sql], [memory_uow, sql_uow]

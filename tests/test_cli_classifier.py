@@ -26,6 +26,7 @@ def test_versions_predict_promote_and_rollback(tmp_path: Path, model_dir: Path) 
     assert listed["active"] == "v0001"
     assert listed["versions"][0]["version"] == "v0001" and listed["versions"][0]["active"]
     assert 0 < listed["versions"][0]["accuracy"] <= 1
+    assert 0 < listed["versions"][0]["customers_words"]["top1"] <= 1  # beside the held-out one
 
     code, out, err = frontdesk(
         tmp_path, "predict", "--json", stdin="I forgot my password\n\nour site is down!\n"
@@ -33,9 +34,11 @@ def test_versions_predict_promote_and_rollback(tmp_path: Path, model_dir: Path) 
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["text"] for r in rows] == ["I forgot my password", "our site is down!"]
-    assert set(rows[0]) == {"text", "intent", "type", "priority", "confidence", "language"}
+    keys = {"text", "intent", "type", "priority", "confidence", "language", "urgency"}
+    assert set(rows[0]) == keys
     assert (rows[0]["intent"], rows[0]["type"]) == ("password_reset", "service_request")
     assert [r["language"] for r in rows] == ["en", "en"]
+    assert [(r["priority"], r["urgency"]) for r in rows[1:]] == [("urgent", ["production down"])]
 
     code, out, err = frontdesk(
         tmp_path, "predict", "--json", stdin="J'ai oublié mon mot de passe\nok\n"

@@ -30,11 +30,19 @@ from typing import Any, Protocol
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bot.ports import FileData, InboundEvent, InboundSink, MailThreads, OutboundMessage
+from bot.ports import (
+    FileData,
+    InboundEvent,
+    InboundSink,
+    MailboxCursor,
+    MailThreads,
+    OutboundMessage,
+)
 from models import ChannelKind
 
+from .email_imap import ImapConfig, ImapPoller
 from .email_parsing import InboundMail, read_mail
-from .mail import THREAD_MARK, compose, conversation_of, thread_address
+from .mail import THREAD_MARK, ButtonLinks, compose, conversation_of, thread_address
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +105,25 @@ class EmailChannel:
         self.flood = FloodLimit(flood_limit)
         self._sink: InboundSink | None = None
         self._server: asyncio.Server | None = None
+        self.imap: ImapPoller | None = None  # mail in by polling a mailbox, when configured
+        self.button_links: ButtonLinks | None = None  # the CSAT answers as rating-page links
         self.received = self.ignored = 0
 
     def describe(self) -> str:
         inbound = (
             f"; mail to {self.smtp_host}:{self.smtp_port} opens tickets" if self.smtp_port else ""
         )
-        return self.transport.describe() + inbound
+        polled = f"; {self.imap.describe()} opens tickets" if self.imap is not None else ""
+        return self.transport.describe() + inbound + polled
+
+    def poll(self, config: ImapConfig, cursor: MailboxCursor) -> None:
+        """Also take mail from a mailbox (IMAP polling) once started."""
+        self.imap = ImapPoller(config, cursor, self.receive)
+
+    @property
+    def receives(self) -> bool:
+        """Whether mail comes in (the SMTP receiver or IMAP polling): a channel to start."""
+        return bool(self.smtp_port) or self.imap is not None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -121,8 +141,12 @@ class EmailChannel:
                 self.smtp_host,
                 self.smtp_port,
             )
+        if self.imap is not None:
+            await self.imap.start()
 
     async def stop(self) -> None:
+        if self.imap is not None:
+            await self.imap.stop()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -131,7 +155,9 @@ class EmailChannel:
 
     @property
     def healthy(self) -> bool:
-        return not self.smtp_port or self._server is not None
+        smtp_up = not self.smtp_port or self._server is not None
+        imap_up = self.imap is None or self.imap.healthy or not self.imap.rounds  # not yet tried
+        return smtp_up and imap_up
 
     # -- inbound ------------------------------------------------------------------------------
 
@@ -177,7 +203,7 @@ class EmailChannel:
         if message.conversation_id and THREAD_MARK in message.address:
             thread = await self.threads.reply_headers(message.conversation_id)
         await self.transport.send_mail(
-            compose(message, self.own_address, thread), message.outbox_id
+            compose(message, self.own_address, thread, self.button_links), message.outbox_id
         )
 
 

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -57,10 +58,14 @@ def reply_subject(thread: MailThread) -> str:
 
 
 def compose(
-    message: OutboundMessage, sender: str, thread: MailThread | None = None
+    message: OutboundMessage,
+    sender: str,
+    thread: MailThread | None = None,
+    links: ButtonLinks | None = None,
 ) -> EmailMessage:
     """The mail for ``message``; with ``thread`` a reply in an email conversation (threading
-    headers, the ticket ID in the subject, ``Auto-Submitted`` on the bot's own words)."""
+    headers, the ticket ID in the subject, ``Auto-Submitted`` on the bot's own words).
+    ``links`` turns a button into a link where it can (the CSAT rating pages)."""
     mail = EmailMessage()
     mail["From"] = sender
     mail["To"] = recipient(message.address)
@@ -81,8 +86,15 @@ def compose(
         )
     text = message.text
     if message.buttons:
-        text += "\n\n" + "\n".join(f"- {b.label}" for b in message.buttons)
-        text += "\n(reply with your choice)"
+        urls = [
+            links(message.conversation_id, b.payload) if links and message.conversation_id else None
+            for b in message.buttons
+        ]
+        text += "\n\n" + "\n".join(
+            f"- {b.label}: {url}" if url else f"- {b.label}"
+            for b, url in zip(message.buttons, urls, strict=True)
+        )
+        text += "\n(click your choice)" if all(urls) else "\n(reply with your choice)"
     mail.set_content(text)
     for file in message.files:  # agents' files, as attachments
         maintype, _, subtype = file.content_type.partition("/")
@@ -90,6 +102,10 @@ def compose(
             file.data, maintype=maintype, subtype=subtype or "octet-stream", filename=file.name
         )
     return mail
+
+
+ButtonLinks = Callable[[int, str], str | None]
+"""(conversation id, button payload) -> a page that presses the button, or None."""
 
 
 @dataclass(frozen=True, slots=True)

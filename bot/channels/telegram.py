@@ -25,6 +25,7 @@ import contextlib
 import dataclasses
 import hmac
 import logging
+import math
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
@@ -57,7 +58,7 @@ from bot.ports import (
     InboundSink,
     OutboundMessage,
 )
-from models import Button, ChannelKind, ValidationError
+from models import Button, ChannelKind, Overloaded, ValidationError
 from models.inputs import parse_json
 
 logger = logging.getLogger(__name__)
@@ -185,7 +186,8 @@ class TelegramChannel:
         """aiohttp handler for Telegram's webhook POSTs; mount it at ``webhook_url``'s path.
 
         403 without the right secret (nothing is read), 400 for a body that is no update, 503
-        while not started, 500 if the sink failed (Telegram retries), 200 once stored.
+        while not started or while the front desk is too busy (with ``Retry-After``), 500 if
+        the sink failed (Telegram retries both), 200 once stored.
         """
         secret = request.headers.get(SECRET_HEADER, "")
         expected = self._webhook_secret
@@ -200,6 +202,9 @@ class TelegramChannel:
             return web.Response(status=400, text="not a Telegram update")
         try:
             await self._deliver(update)
+        except Overloaded as exc:
+            retry = str(max(1, math.ceil(exc.retry_after)))
+            return web.Response(status=503, headers={"Retry-After": retry})
         except Exception:
             logger.exception("Telegram update %s could not be stored", update.update_id)
             return web.Response(status=500)
@@ -264,6 +269,9 @@ class TelegramChannel:
                 delay = self._backoff_initial
             except RetryAfter as exc:
                 await asyncio.sleep(_retry_after_seconds(exc))
+            except Overloaded as exc:  # the update stays unconfirmed: fetched again after this
+                logger.warning("Telegram updates wait: %s", exc)
+                await asyncio.sleep(exc.retry_after)
             except BadRequest as exc:  # a NetworkError too, but not an outage: e.g. a refused
                 # webhook URL. Said in one line, and retried.
                 logger.warning("Telegram refused the request (%s); retrying in %.1fs", exc, delay)

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp import BodyPartReader, MultipartReader, WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.ports import (
     ChatSession,
@@ -32,10 +33,13 @@ from models import (
     Message,
     NotFound,
     NotSignedIn,
+    Overloaded,
     SenderKind,
     ValidationError,
 )
-from models.inputs import clean_text, parse_json
+from models.inputs import clean_text, parse_json, parse_row_id
+
+from .webchat_page import TEXTS, WidgetTexts, widget_page
 
 log = logging.getLogger(__name__)
 
@@ -125,23 +129,29 @@ async def _session(request: web.Request, websocket: bool = False) -> ChatSession
     return await backend.authenticate(request.match_info["session_id"], token)
 
 
-def parse_language(raw: bytes) -> str | None:
-    """The browser's language from an optional ``{"language": "fr-FR"}`` body, as ``fr``."""
+# an address or nothing; the OpenAPI document (bot/openapi.py) says the same
+EMAIL_PATTERN = r"^$|^[^@ \t\r\n]{1,64}@[^@ \t\r\n]+\.[^@ \t\r\n]+$"
+EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def parse_session_body(raw: bytes) -> tuple[str | None, str | None]:
+    """(language, email) from an optional ``{"language": "fr-FR", "email": "..."}`` body:
+    the browser's language as ``fr``, the widget's optional pre-chat email."""
     body = parse_json(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ValidationError('the body must be a JSON object like {"language": "fr-FR"}')
-    if "language" not in body:
-        return None
-    language = body["language"]
-    if not isinstance(language, str) or not LANGUAGE_TAG.match(language):
+    language, email = body.get("language"), body.get("email", "")
+    if "language" in body and (not isinstance(language, str) or not LANGUAGE_TAG.match(language)):
         raise ValidationError('"language" must be a language tag such as "fr" or "de-AT"')
-    return language[:2].lower()
+    if not isinstance(email, str) or len(email) > 254 or not EMAIL.match(email):
+        raise ValidationError('"email" must be an email address like ann@example.com')
+    return (language[:2].lower() if language else None), (email or None)
 
 
 async def create_session(request: web.Request) -> web.Response:
-    language = parse_language(await request.read())
+    language, email = parse_session_body(await request.read())
     client = request.remote or "unknown"  # the real client's, behind a trusted proxy
-    session_id, token = await request.app[BACKEND].create_session(language, client)
+    session_id, token = await request.app[BACKEND].create_session(language, client, email)
     return web.json_response({"session_id": session_id, "token": token}, status=201)
 
 
@@ -201,9 +211,18 @@ async def get_messages(request: web.Request) -> web.Response:
     after = int(_query_number(request, "after", 0, 0, 2**53))
     wait = _query_number(request, "wait", 0, 0, MAX_WAIT)
     backend = request.app[BACKEND]
-    found = await backend.messages(session, after, wait)
+    shown = request.query.get("typing")  # what the widget shows: "1" typing, "0" not
+    if shown not in (None, "0", "1"):
+        raise ValidationError('typing must be "0" or "1"')
+    found = await backend.messages(session, after, wait, None if shown is None else shown == "1")
     names, sid = await backend.agent_names(found), session.session_id
-    return web.json_response({"messages": [message_json(m, sid, names) for m in found]})
+    replied = any(m.sender is SenderKind.AGENT for m in found)  # the typing is over
+    return web.json_response(
+        {
+            "messages": [message_json(m, sid, names) for m in found],
+            "typing": None if replied else backend.typing(session),
+        }
+    )
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
@@ -235,6 +254,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
                 await ws.send_json({"error": str(exc)})
             except RateLimited as exc:
                 await ws.send_json({"error": "too fast", "retry_after": exc.retry_after})
+            except Overloaded as exc:  # not stored: the widget sends it again after the wait
+                await ws.send_json({"error": str(exc), "retry_after": exc.retry_after})
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
@@ -256,9 +277,8 @@ async def post_attachment(request: web.Request) -> web.Response:
     except (AssertionError, ValueError, KeyError) as exc:
         raise ValidationError("send the file as multipart/form-data (field 'file')") from exc
     text, name, data, too_big = "", None, bytearray(), False
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise ValidationError("nested multipart bodies are not accepted")
+    unknown: str | None = None
+    while (part := await _next_part(reader)) is not None:
         if part.name == "file" and name is None:
             name = part.filename or "file"
             while chunk := await part.read_chunk(256 * 1024):
@@ -270,7 +290,11 @@ async def post_attachment(request: web.Request) -> web.Response:
             raw = await _bounded(part, MAX_TEXT * 4)
             text = clean_text(raw.decode("utf-8", "replace"), "the text").strip()
         else:
-            await _bounded(part, 0)
+            await _bounded(part, 0)  # read to the end first, so the client hears the answer
+            if part.name != "file":
+                unknown = unknown or str(part.name)
+    if unknown is not None:
+        raise ValidationError(f"unknown form field {unknown[:40]!r}: send file and text")
     if name is None:
         raise ValidationError("the form needs a 'file' field")
     if too_big:
@@ -289,6 +313,17 @@ async def post_attachment(request: web.Request) -> web.Response:
     )
 
 
+async def _next_part(reader: MultipartReader) -> BodyPartReader | None:
+    """The form's next part; a malformed one is bad input (400), not a bug."""
+    try:
+        part = await reader.next()
+    except HttpProcessingError as exc:  # e.g. a part's headers that are not HTTP
+        raise ValidationError("the multipart body is malformed") from exc
+    if part is not None and not isinstance(part, BodyPartReader):
+        raise ValidationError("nested multipart bodies are not accepted")
+    return part
+
+
 async def _bounded(part: BodyPartReader, limit: int) -> bytes:
     """A form field's bytes, at most ``limit`` kept (the rest is read and dropped)."""
     kept = bytearray()
@@ -301,8 +336,8 @@ async def get_attachment(request: web.Request) -> web.Response:
     """One file of the session's conversation, to its customer only (bearer token)."""
     session = await _session(request)
     try:
-        attachment_id = int(request.match_info["attachment_id"])
-    except ValueError:
+        attachment_id = parse_row_id(request.match_info["attachment_id"], "the file")
+    except ValidationError:
         raise NotFound("no such file") from None
     thumbnail = request.query.get("thumbnail") in ("1", "true")
     attachment, data, content_type = await request.app[BACKEND].file(
@@ -327,13 +362,12 @@ def file_response(attachment: Attachment, data: bytes, content_type: str) -> web
     )
 
 
-async def widget_page(request: web.Request) -> web.Response:
-    return web.FileResponse(STATIC / "webchat.html")  # type: ignore[return-value]
-
-
-def add_routes(app: web.Application) -> None:
-    """Mount the widget and its API; the app must set ``app[BACKEND]`` before serving."""
+def add_routes(app: web.Application, texts: WidgetTexts) -> None:
+    """Mount the widget (its page in the browser's language, from ``texts``) and its API; the
+    app must set ``app[BACKEND]`` before serving."""
+    app[TEXTS] = texts
     app.router.add_get("/", widget_page)
+    app.router.add_get("/widget", widget_page)  # in /widget.js's iframe: the chat alone
     app.router.add_post("/api/chat/sessions", create_session)
     app.router.add_post("/api/chat/sessions/{session_id}/messages", post_message)
     app.router.add_get("/api/chat/sessions/{session_id}/messages", get_messages)

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from bot.settings import ROLES
 from models import TicketFilter, TicketStatus, parse_ticket_id
 
 from .accounts import accounts
@@ -33,14 +34,20 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default 8080).")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=None,
+    help="What this process runs (default all; web and worker split it on PostgreSQL).",
+)
 @database_option
-def run(host: str | None, port: int | None, database_url: str | None) -> None:
+def run(host: str | None, port: int | None, role: str | None, database_url: str | None) -> None:
     """Serve web chat, the console and every configured channel."""
     from aiohttp import web
 
     from bot.app import create_app
 
-    settings = settings_from(database_url, host=host, port=port)
+    settings = settings_from(database_url, host=host, port=port, role=role)
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -49,6 +49,12 @@ def render_metrics(metrics: dict[str, Any]) -> list[str]:
     ]
     for label, m in (metrics.get("per_class") or {}).items():
         lines.append(f"  {label:<22} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['support']:>8d}")
+    words = metrics.get("customers_words")
+    if words:
+        lines.append(
+            f"customers' words ({words['n_in_scope']} messages never trained on): "
+            f"top-1 {words['top1']:.3f}, confident-wrong {words['confident_wrong_rate']:.3f}"
+        )
     return lines
 
 
@@ -127,6 +133,7 @@ def version_json(record: Any, active: str | None) -> dict[str, Any]:
         "accuracy": metrics.get("accuracy"),
         "macro_f1": metrics.get("macro_f1"),
         "n_held_out": metrics.get("n_held_out"),
+        "customers_words": metrics.get("customers_words"),
         "thresholds": record.thresholds,
     }
 
@@ -144,14 +151,18 @@ def versions_command(as_json: bool) -> None:
     if not found:
         click.echo("no model versions yet: `frontdesk classifier train` (or start the server)")
         return
-    click.echo(f"  {'version':<8} {'created':<26} {'rows':>6} {'accuracy':>9} {'macro-F1':>9}")
+    click.echo(
+        f"  {'version':<8} {'created':<26} {'rows':>6} {'accuracy':>9} {'macro-F1':>9} "
+        f"{'customers-words':>15}"
+    )
     for v in found:
         acc = "-" if v["accuracy"] is None else f"{v['accuracy']:.3f}"
         f1 = "-" if v["macro_f1"] is None else f"{v['macro_f1']:.3f}"
+        words = f"{v['customers_words']['top1']:.3f}" if v["customers_words"] else "-"
         mark = "*" if v["active"] else " "
         click.echo(
             f"{mark} {v['version']:<8} {v['created_at']:<26} {v['n_training_rows']:>6} "
-            f"{acc:>9} {f1:>9}"
+            f"{acc:>9} {f1:>9} {words:>15}"
         )
 
 
@@ -178,6 +189,7 @@ def predict_command(as_json: bool) -> None:
             "priority": p.priority.value,
             "confidence": round(p.confidence, 4),
             "language": p.language,
+            "urgency": list(p.urgency),
         }
         if as_json:
             click.echo(json.dumps(row))

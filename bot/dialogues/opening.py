@@ -10,6 +10,10 @@ GREETING = _(
     "Hello! I'm the support assistant. Tell me what's wrong or what you need, and I'll open a "
     "ticket and take care of it."
 )
+TOO_MANY_TICKETS = _(
+    "You have opened many requests from this connection in the last hour, so I can't open "
+    "another one just now. Please try again later; your open requests are still being handled."
+)
 STALE_BUTTON = _("Sorry, that button is no longer active. Please type your message instead.")
 
 

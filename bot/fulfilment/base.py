@@ -73,11 +73,12 @@ def parse_name(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Mail:
-    """A mail the outcome asks to send (through the outbox, with the reply)."""
+    """A mail the outcome asks to send (through the outbox, with the reply), in the words of
+    the catalogs: it is written in the customer's language when it is queued."""
 
     to: str
-    subject: str
-    text: str
+    subject: Text
+    text: Text
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from models import CodePurpose, Fulfilment, PendingCode, Phase
-from models.texts import _
+from models.texts import Text, _
 
 from . import secrets as sec
 from . import texts
@@ -21,7 +21,7 @@ from .base import Fact, Fulfiller, Mail
 from .steps import Scope, Steps
 
 if TYPE_CHECKING:
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 CODE = re.compile(r"^\D*(\d[\d\s-]{4,10}\d)\D*$")
 
@@ -50,15 +50,19 @@ class Codes:
             expires=self.desk.clock() + self.limits.code_ttl,
         )
 
-    def code_mail(self, to: str, code: str, ref: str, why: str) -> Mail:
+    def code_mail(self, to: str, code: str, ref: str, why: Text) -> Mail:
         minutes = int(self.limits.code_ttl.total_seconds() // 60)
         return Mail(
             to=to,
-            subject=f"Your verification code ({ref})",
-            text=(
-                f"Your verification code is {code}\n\nType it in the support chat to {why} "
-                f"({ref}). It expires in {minutes} minutes.\nIf you did not ask for this, ignore "
-                "this mail: nothing changes without the code.\n"
+            subject=_("Your verification code ({ref})", ref=ref),
+            text=_(
+                "Your verification code is {code}\n\nType it in the support chat to {why} "
+                "({ref}). It expires in {minutes} minutes.\nIf you did not ask for this, ignore "
+                "this mail: nothing changes without the code.\n",
+                code=code,
+                why=why,
+                ref=ref,
+                minutes=minutes,
             ),
         )
 
@@ -74,9 +78,13 @@ class Codes:
                 texts.PAUSED,
             )
             return
+        if not await self.steps.may_mail(scope.uow, scope.conversation, address):
+            await self.steps.event(scope, "mail_limit", "too many mails; nothing sent")
+            await self.steps.hand_off(scope, state, "mail limit reached", texts.MAIL_LIMIT)
+            return
         code, code_state = self.new_code(CodePurpose.CONFIRM, fact.name, address)
         await self.steps.mail(
-            scope, self.code_mail(address, code, scope.ref, "confirm this address")
+            scope, self.code_mail(address, code, scope.ref, _("confirm this address"))
         )
         state = replace(state, phase=Phase.CODE, code=code_state, tries=0)
         await self.steps.event(scope, "code_sent", f"confirmation of {fact.name}")

@@ -35,9 +35,9 @@ from .steps import Limits, Scope, Steps
 
 if TYPE_CHECKING:
     from service.desk import Desk
+    from service.unit_of_work import UnitOfWork
     from store.database import Store
     from store.fulfilment import ResetToken
-    from store.unit_of_work import UnitOfWork
 
 __all__ = ["FulfilmentDriver", "Limits"]
 

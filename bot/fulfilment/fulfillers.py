@@ -85,13 +85,16 @@ class PasswordReset:
         link, grant = ctx.new_reset_link(ctx.account)
         mail = Mail(
             to=ctx.account.email,
-            subject=f"Reset your password ({ctx.ticket_ref})",
-            text=(
-                f"Hello {ctx.account.name},\n\n"
-                f"You asked our support assistant to reset your password ({ctx.ticket_ref}).\n"
-                f"Set a new password here; the link works once and expires in "
-                f"{_minutes(RESET_LINK_TTL)} minutes:\n\n{link}\n\n"
-                "If you did not ask for this, ignore this mail: your password stays as it is.\n"
+            subject=_("Reset your password ({ref})", ref=ctx.ticket_ref),
+            text=_(
+                "Hello {name},\n\nYou asked our support assistant to reset your password "
+                "({ref}).\nSet a new password here; the link works once and expires in "
+                "{minutes} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this "
+                "mail: your password stays as it is.\n",
+                name=ctx.account.name,
+                ref=ctx.ticket_ref,
+                minutes=_minutes(RESET_LINK_TTL),
+                link=link,
             ),
         )
         return Outcome(
@@ -172,18 +175,23 @@ class AccountUpdate:
                 "No change: the new address equals the current one.",
             )
         await ctx.directory.update(account, email=new_email)
-        notice = (
-            f"Hello {account.name},\n\nThe email address of your account was changed from "
-            f"{account.email} to {new_email} ({ctx.ticket_ref}), confirmed with codes sent to "
-            "both addresses. If this was not you, reply to this mail at once.\n"
+        notice = _(
+            "Hello {name},\n\nThe email address of your account was changed from {old} to "
+            "{new} ({ref}), confirmed with codes sent to both addresses. If this was not you, "
+            "reply to this mail at once.\n",
+            name=account.name,
+            old=account.email,
+            new=new_email,
+            ref=ctx.ticket_ref,
         )
+        changed = _("Your email address was changed ({ref})", ref=ctx.ticket_ref)
         return Outcome.done(
             _("Done: your account's email address is now {email}.", email=new_email),
             f"The account's email address was changed from {account.email} to {new_email}, "
             "confirmed with codes mailed to both the old and the new address.",
             mails=(
-                Mail(account.email, f"Your email address was changed ({ctx.ticket_ref})", notice),
-                Mail(new_email, f"Your email address was changed ({ctx.ticket_ref})", notice),
+                Mail(account.email, changed, notice),
+                Mail(new_email, changed, notice),
             ),
         )
 
@@ -234,10 +242,13 @@ class AddTeamMember:
         await ctx.directory.add_member(
             admin.org, member_email, member_name, AccountRole.MEMBER, requested_by=admin
         )
-        welcome = (
-            f"Hello {member_name},\n\n{admin.name} added you to {admin.org} "
-            f"({ctx.ticket_ref}). To choose your password, ask our support assistant for a "
-            "password reset with this email address.\n"
+        welcome = _(
+            "Hello {name},\n\n{admin} added you to {org} ({ref}). To choose your password, ask "
+            "our support assistant for a password reset with this email address.\n",
+            name=member_name,
+            admin=admin.name,
+            org=admin.org,
+            ref=ctx.ticket_ref,
         )
         return Outcome.done(
             _(
@@ -249,7 +260,7 @@ class AddTeamMember:
             ),
             f"{member_name} <{member_email}> was added to {admin.org} as a member at the "
             f"request of verified admin {admin.email}.",
-            mails=(Mail(member_email, f"You've been added to {admin.org}", welcome),),
+            mails=(Mail(member_email, _("You've been added to {org}", org=admin.org), welcome),),
         )
 
 

@@ -23,7 +23,7 @@ from models.texts import _
 
 from . import secrets as sec
 from . import texts
-from .base import ActionContext, Fulfiller, Outcome, OutcomeKind, ResetLinkGrant
+from .base import ActionContext, Fulfiller, Outcome, OutcomeKind, ResetLinkGrant, Verification
 from .codes import Codes
 from .directory import AccountDirectory, DirectoryError
 from .steps import Scope, Steps
@@ -92,6 +92,10 @@ class Jobs:
             ref = format_ticket_id(int(conversation.ticket_id or 0))
             if job == "identify":
                 finish = await self._identify(email, ref)
+            elif fulfiller.verification is Verification.RESET_LINK and not await self.store.write(
+                lambda uow: self.steps.may_mail(uow, conversation, email)
+            ):
+                finish = self._mail_limited()  # before anything is mailed or asked for
             else:
                 finish = await self._perform(fulfiller, state, email, ref)
         except asyncio.CancelledError:
@@ -130,10 +134,15 @@ class Jobs:
         # without one nobody ever sees it and every attempt fails.
         code, code_state = self.codes.new_code(CodePurpose.IDENTITY, "email", email)
         mail = (
-            self.codes.code_mail(account.email, code, ref, "verify it's you") if account else None
+            self.codes.code_mail(account.email, code, ref, _("verify it's you"))
+            if account
+            else None
         )
 
         async def send(scope: Scope, state: Fulfilment) -> None:
+            if not await self.steps.may_mail(scope.uow, scope.conversation, email):
+                await self._mail_limited()(scope, state)  # the same words, account or not
+                return
             if mail is not None:
                 await self.steps.mail(scope, mail)
             await self.steps.event(
@@ -174,6 +183,13 @@ class Jobs:
             await self._apply(scope, fulfiller, state, outcome)
 
         return apply
+
+    def _mail_limited(self) -> Finish:
+        async def limited(scope: Scope, state: Fulfilment) -> None:
+            await self.steps.event(scope, "mail_limit", "too many mails; nothing sent")
+            await self.steps.hand_off(scope, state, "mail limit reached", texts.MAIL_LIMIT)
+
+        return limited
 
     def _backend_failed(self, problem: str) -> Finish:
         async def failed(scope: Scope, state: Fulfilment) -> None:

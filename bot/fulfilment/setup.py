@@ -47,5 +47,9 @@ async def fulfilment_driver(
         directory,
         shipped_fulfillers(load_entitlements(settings.entitlements_file)),
         base_url=settings.base_url,
-        limits=Limits(idle_timeout=timedelta(seconds=settings.fulfilment_idle_timeout)),
+        limits=Limits(
+            idle_timeout=timedelta(seconds=settings.fulfilment_idle_timeout),
+            mails_per_address_per_hour=settings.mails_per_address_per_hour,
+            mails_per_ip_per_hour=settings.mails_per_ip_per_hour,
+        ),
     )

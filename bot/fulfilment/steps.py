@@ -22,14 +22,16 @@ from models import (
 )
 from models.texts import Text
 from service.bus import OUTBOX_TOPIC
+from service.i18n import Translator
 
 from ..dialogue import Turn
 from . import texts
 from .base import Fact, Fulfiller, Mail
+from .secrets import subject_hash
 
 if TYPE_CHECKING:
     from service.desk import Desk
-    from store.unit_of_work import UnitOfWork
+    from service.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class Limits:
     code_resends: int = 1
     cooldown: timedelta = timedelta(minutes=15)
     reset_link_ttl: timedelta = timedelta(minutes=30)
+    mails_per_address_per_hour: int = 5  # codes and links to one address; 0 = no limit
+    mails_per_ip_per_hour: int = 10  # mailed on behalf of one web-chat client address; 0 = none
 
 
 @dataclass
@@ -110,13 +114,24 @@ class Steps:
         await self.desk.uow_save_conversation(scope.uow, scope.conversation)
         await scope.uow.fulfilment.set_timer(scope.conversation.id, deadline)
 
+    async def may_mail(self, uow: UnitOfWork, conversation: Conversation, address: str) -> bool:
+        """Whether one more code or link may go to ``address`` for this visitor: at most
+        ``mails_per_address_per_hour`` to one address, ``mails_per_ip_per_hour`` on behalf of
+        one web-chat client address. Counted for the address the customer typed whether or not
+        an account has it, so the answer never tells which addresses exist."""
+        now, hour = self.desk.clock(), timedelta(hours=1)
+        to = await uow.limits.hit(f"mail:to:{subject_hash(address)}", now, hour)
+        over = to.over(self.limits.mails_per_address_per_hour)
+        if conversation.client:
+            sent_for = await uow.limits.hit(f"mail:ip:{conversation.client}", now, hour)
+            over = sent_for.over(self.limits.mails_per_ip_per_hour) or over
+        return not over
+
     async def mail(self, scope: Scope, mail: Mail) -> None:
-        await scope.uow.outbox.add(
-            "email",
-            mail.to,
-            OutboxBody(mail.text, subject=mail.subject, ticket=scope.ref),
-            self.desk.clock(),
-        )
+        """Queue ``mail`` in the customer's language (that of the chat that asked for it)."""
+        words = Translator(scope.customer.language)
+        body = OutboxBody(words.text(mail.text), subject=words.text(mail.subject), ticket=scope.ref)
+        await scope.uow.outbox.add("email", mail.to, body, self.desk.clock())
         scope.uow.after_commit(lambda: self.desk.bus.publish(OUTBOX_TOPIC))
 
     async def note(self, scope: Scope, text: str) -> None:

@@ -18,6 +18,10 @@ PAUSED = _("For your security, codes to that address are paused for a while.")
 PAUSED_AFTER_ATTEMPTS = _(
     "For your security, codes to that address are paused for a while after too many wrong attempts."
 )
+MAIL_LIMIT = _(
+    "For your security, we have sent as many codes as we can for now. Please try again in an "
+    "hour, or wait here for an agent."
+)
 DONE = _("I took care of it myself (see above).")
 
 

@@ -2,11 +2,10 @@
 console's reports page (``page``, with its SVG ``charts`` and CSV export)."""
 
 from .building import Report, build_report, daily_series, metrics_by
-from .page import CHARTS, RENDER, REPORT_ROLES, ROLE_OF, add_routes, metric_rows
+from .page import CHARTS, REPORT_ROLES, ROLE_OF, add_routes, metric_rows
 
 __all__ = [
     "CHARTS",
-    "RENDER",
     "REPORT_ROLES",
     "ROLE_OF",
     "Report",

@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 
-from models import AgentRole
+from models import AgentRole, Forbidden, NotFound, NotSignedIn, ValidationError
 from models.metrics import GROUPINGS, ReportPeriod, parse_period
 from models.sla import BusinessHours
 
+from ..error_pages import console_page
+from ..pages import render_page, signed_in_role
 from .building import build_report, daily_series
 from .charts import csat_svg, response_times_svg, volume_svg
 
@@ -33,33 +34,9 @@ REPORT_ROLES = (AgentRole.MANAGER, AgentRole.ADMIN)
 CHARTS = ("volume", "response-times", "csat")
 
 
-async def nobody_signed_in(request: web.Request) -> AgentRole | None:
-    """The default until the console's login exists: nobody may see reports."""
-    return None
-
-
 ROLE_OF: web.AppKey[RoleOf] = web.AppKey("reports_role_of")
-Render = Callable[..., Awaitable[web.Response]]
-"""``(request, template, context, status=200)``: renders a page."""
-
-
-async def render_standalone(
-    request: web.Request, template: str, context: dict[str, Any], status: int = 200
-) -> web.Response:
-    """The default: the page alone; the console swaps in its own renderer (nav bar, session)."""
-    return web.Response(
-        text=_TEMPLATES.get_template(template).render(**context),
-        content_type="text/html",
-        status=status,
-    )
-
-
-RENDER: web.AppKey[Render] = web.AppKey("reports_render")
+"""Who is signed in (the console's session; a test may stand in for it)."""
 _CONFIG = web.AppKey("reports_config", dict)
-_TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("handoff", "templates"),
-    autoescape=jinja2.select_autoescape(default=True),
-)
 
 
 def add_routes(
@@ -70,20 +47,19 @@ def add_routes(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     prefix: str = "/console/reports",
 ) -> None:
-    app.setdefault(ROLE_OF, nobody_signed_in)
-    app.setdefault(RENDER, render_standalone)
+    app.setdefault(ROLE_OF, signed_in_role)
     app[_CONFIG] = {"store_of": store_of, "hours": hours, "clock": clock, "prefix": prefix}
-    app.router.add_get(prefix, reports_page)
-    app.router.add_get(prefix + "/charts/{name}.svg", chart)
-    app.router.add_get(prefix + "/export.csv", export_csv)
+    app.router.add_get(prefix, console_page(reports_page))
+    app.router.add_get(prefix + "/charts/{name}.svg", console_page(chart))
+    app.router.add_get(prefix + "/export.csv", console_page(export_csv))
 
 
 async def _authorize(request: web.Request) -> None:
     role = await request.app[ROLE_OF](request)
     if role is None:
-        raise web.HTTPUnauthorized(text="sign in to the console to see reports")
+        raise NotSignedIn("Sign in to the console to see reports.")
     if role not in REPORT_ROLES:
-        raise web.HTTPForbidden(text="reports are for managers and admins")
+        raise Forbidden("Reports are for managers and admins.")
 
 
 def _period(request: web.Request, now: datetime) -> ReportPeriod:
@@ -92,7 +68,7 @@ def _period(request: web.Request, now: datetime) -> ReportPeriod:
             request.query.get("since") or None, request.query.get("until") or None, now
         )
     except ValueError as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
+        raise ValidationError(str(exc)) from exc
 
 
 def _first_day(period: ReportPeriod) -> str:
@@ -107,7 +83,7 @@ def _last_day(period: ReportPeriod) -> str:
 def _by(request: web.Request) -> str | None:
     by = request.query.get("by") or None
     if by is not None and by not in GROUPINGS:
-        raise web.HTTPBadRequest(text=f"cannot break down by {by!r}: use {', '.join(GROUPINGS)}")
+        raise ValidationError(f"cannot break down by {by!r}: use {', '.join(GROUPINGS)}")
     return by
 
 
@@ -178,33 +154,19 @@ def metric_rows(current: dict[str, Any], previous: dict[str, Any]) -> list[dict[
 
 
 async def reports_page(request: web.Request) -> web.Response:
-    """The page; a refusal (not signed in, not a manager, a bad date range) is a page of the
-    console too, with its status and a way back, not a bare line of text."""
+    """The page; a refusal (not signed in, not a manager, a bad date range) is the console's
+    error page (``handoff/error_pages.py``), with its status and a way on."""
     config = request.app[_CONFIG]
     now = config["clock"]()
-    try:
-        await _authorize(request)
-        period, by = _period(request, now), _by(request)
-    except web.HTTPClientError as exc:
-        bad_input = exc.status == 400
-        return await request.app[RENDER](
-            request,
-            "error.html",
-            {
-                "title": "Reports",
-                "error": exc.text,
-                "back": config["prefix"] if bad_input else "/console/login",
-                "back_label": "The last 30 days" if bad_input else "Sign in",
-            },
-            status=exc.status,
-        )
+    await _authorize(request)
+    period, by = _period(request, now), _by(request)
     store = config["store_of"](request)
     hours = config["hours"]
     current = await store.read(lambda uow: build_report(uow, period, now, by=by, hours=hours))
     previous = await store.read(lambda uow: build_report(uow, period.previous(), now, hours=hours))
     query = {"since": _first_day(period), "until": _last_day(period)}
     qs = "&".join(f"{k}={v}" for k, v in query.items())
-    return await request.app[RENDER](
+    return await render_page(
         request,
         "reports.html",
         dict(
@@ -248,7 +210,7 @@ async def chart(request: web.Request) -> web.Response:
     await _authorize(request)
     name = request.match_info["name"]
     if name not in CHARTS:
-        raise web.HTTPNotFound(text=f"no chart {name!r}")
+        raise NotFound(f"no chart {name!r}")
     config = request.app[_CONFIG]
     now = config["clock"]()
     period = _period(request, now)

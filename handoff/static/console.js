@@ -133,6 +133,15 @@
     return data;
   }
 
+  // after an action that made or removed a page (a new article, a deleted one): go there;
+  // data-then names the page, "{id}" the id the answer carries
+  function goOn(el, data) {
+    const next = el.dataset.then;
+    if (!next) return false;
+    location.assign(next.replace("{id}", data && data.id != null ? encodeURIComponent(data.id) : ""));
+    return true;
+  }
+
   // a reply with a file: multipart to the form's data-upload (the file's type is checked there)
   async function upload(form, picked) {
     const data = new FormData();
@@ -176,6 +185,7 @@
         shown.textContent = "New password for " + (button.dataset.name || "the agent") + " (shown once): " + data.password;
         shown.hidden = false;
       }
+      if (goOn(button, data)) return;
       say(button.textContent.trim() + ": done");
       await refresh();
     } catch (err) {
@@ -194,9 +204,10 @@
     try {
       const body = formBody(form);
       const picked = form.dataset.upload && form.querySelector("input[type=file]");
+      let data = null;
       try {
         if (picked && picked.files.length) await upload(form, picked);
-        else await call(form.dataset.api, body);
+        else data = await call(form.dataset.api, body);
       } catch (err) {
         // someone else owns the ticket: ask, then take it over (managers may)
         if (!(err.data && err.data.owner) || !confirm(err.message + "\n\nTake the ticket over and send?")) throw err;
@@ -209,6 +220,7 @@
         if (picker) picker.value = "";
         if (form.id === "new-agent") form.reset();
       }
+      if (goOn(form, data)) return;
       say("Saved");
       if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
       await refresh();
@@ -320,6 +332,14 @@
     reply.readOnly = !!picker.value;
     reply.value = picker.value ? option.dataset.preview : "";
     if (!picker.value) reply.focus();
+  });
+  // while an agent writes a reply, the customer's chat shows "Ann is typing…" (not for notes)
+  let typedAt = 0;
+  if (reply && composer) reply.addEventListener("input", () => {
+    if ((internal && internal.checked) || !reply.value.trim() || Date.now() - typedAt < 3000) return;
+    typedAt = Date.now();
+    const messages = composer.dataset.api.split(" ")[1];
+    call("POST " + messages.replace(/\/messages$/, "/typing"), {}).catch(() => {});
   });
   if (reply) reply.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {

@@ -35,6 +35,14 @@ async def test_an_outage_report_becomes_an_urgent_incident_handed_to_agents(
         assert [e.kind for e in details.events] == ["created", "handoff"]
         assert details.messages[0].text.startswith("Since noon")
 
+        # A login failure is medium by default; "for everyone" raises it, and the ticket says why.
+        colleague = await ChatCustomer(client).open()
+        await colleague.say("Login fails with error 500 for everyone")
+        await colleague.expect_reply()
+        details = await ticket_of(frontdesk_of(client), colleague.ticket_id())
+        assert details.ticket.priority.value in ("high", "urgent")
+        assert "urgency=everyone affected" in (details.events[0].detail or "")
+
 
 async def test_a_billing_question_gets_its_own_ticket_and_every_message_is_kept(
     sqlite_url: str, tmp_path: Path, trained_classifier: Classifier

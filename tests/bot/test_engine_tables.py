@@ -25,6 +25,7 @@ from models import (
 )
 from service.bus import EventBus
 from service.desk import Desk
+from service.unit_of_work import UnitOfWork
 
 from ..memory_store import MemoryStore
 
@@ -50,6 +51,10 @@ class KeywordClassifier:
             return _prediction("app_crash", 0.97)
         if "person" in lowered:
             return _prediction("human_request", 0.97)
+        if "thank" in lowered or "great job" in lowered:
+            return _prediction("thanks", 0.96)
+        if "bye" in lowered:
+            return _prediction("goodbye", 0.95)
         return _prediction("unknown", 0.41, ("login_failure", 0.31), ("password_reset", 0.2))
 
     def classify_many(self, texts: list[str]) -> list[Prediction]:
@@ -65,13 +70,16 @@ class Chat:
     desk: Desk
     address: str = "chat-1"
     said: int = 0
+    user: str = "ada"
 
     async def says(self, text: str = "", payload: str | None = None) -> list[str]:
         """What the bot answers to one message (its texts, in order)."""
         self.said += 1
         before = len(self.store.rows.outbox)
         accepted = await self.engine.accept(
-            InboundEvent(ChannelKind.TELEGRAM, f"u{self.said}", "ada", self.address, text, payload)
+            InboundEvent(
+                ChannelKind.TELEGRAM, f"u{self.said}", self.user, self.address, text, payload
+            )
         )
         await self.engine.process(accepted.message_id)
         return [body.text for _, _, body in self.store.rows.outbox[before:]]
@@ -81,12 +89,22 @@ class Chat:
         assert ticket_id is not None
         before = len(self.store.rows.outbox)
 
-        async def resolve(uow: object) -> None:
-            ticket = await uow.tickets.get(ticket_id)  # type: ignore[attr-defined]
-            await self.desk.resolve(uow, ticket, resolution, "agent:1")  # type: ignore[arg-type]
+        async def resolve(uow: UnitOfWork) -> None:
+            ticket = await uow.tickets.get(ticket_id)
+            await self.desk.resolve(uow, ticket, resolution, "agent:1")
 
         await self.store.write(resolve)
         return [body.text for _, _, body in self.store.rows.outbox[before:]]
+
+    async def agent_releases(self) -> None:
+        ticket_id = self.store.conversation(self.address).ticket_id
+        assert ticket_id is not None
+
+        async def release(uow: object) -> None:
+            ticket = await uow.tickets.get(ticket_id)  # type: ignore[attr-defined]
+            await self.desk.release(uow, ticket, "agent:1", NOW)  # type: ignore[arg-type]
+
+        await self.store.write(release)
 
 
 @pytest.fixture
@@ -95,7 +113,7 @@ def chat() -> Chat:
     desk = Desk(EventBus(), clock=lambda: NOW)
     classifier = KeywordClassifier()
     engine = Engine(
-        store,  # type: ignore[arg-type]
+        store,
         desk,
         classifier,
         workers=1,
@@ -116,13 +134,19 @@ FIRST_CONTACT = [
 ]  # fmt: skip
 
 
-async def test_first_contact_greeting_status_ticket_and_the_queue(chat: Chat) -> None:
-    for says, answers, owner in FIRST_CONTACT:
-        replies = await chat.says(says)
+async def plays(chat: Chat, story: list[tuple[str, list[str], ConversationState]]) -> None:
+    """Says (or presses, "csat:..." payloads) each line; checks every answer and the owner."""
+    for says, answers, owner in story:
+        is_button = says.startswith("csat:")
+        replies = await (chat.says(payload=says) if is_button else chat.says(says))
         assert len(replies) == len(answers), (says, replies)
         for reply, expected in zip(replies, answers, strict=True):
             assert expected in reply, (says, reply)
         assert chat.store.in_state(chat.address) is owner, says
+
+
+async def test_first_contact_greeting_status_ticket_and_the_queue(chat: Chat) -> None:
+    await plays(chat, FIRST_CONTACT)
 
 
 async def test_an_unsure_bot_asks_then_opens_the_ticket_the_customer_chose(chat: Chat) -> None:
@@ -238,16 +262,80 @@ CRASH_REPORT = [
 async def test_a_dialogue_driver_plugs_into_the_router(chat: Chat) -> None:
     classifier = KeywordClassifier()
     chat.engine = Engine(
-        chat.store,  # type: ignore[arg-type]
+        chat.store,
         chat.desk,
         classifier,
         drivers=(CrashReportDriver(),),
         workers=1,
     )
-    for says, answers, owner in CRASH_REPORT:
-        is_button = says.startswith("csat:")
-        replies = await (chat.says(payload=says) if is_button else chat.says(says))
-        assert len(replies) == len(answers), (says, replies)
-        for reply, expected in zip(replies, answers, strict=True):
-            assert expected in reply, (says, reply)
-        assert chat.store.in_state(chat.address) is owner, says
+    await plays(chat, CRASH_REPORT)
+
+
+# Small talk: (customer says, a piece of every answer, who owns the conversation afterwards)
+AFTER_A_RESOLUTION = [
+    ("thanks a lot!", ["You're welcome — glad it's sorted."], BOT),
+    ("great job, really", ["You're welcome — glad it's sorted."], BOT),
+    ("bye", ["Goodbye — glad it's sorted."], BOT),
+    ("hello again", ["Hello! I'm the support assistant"], BOT),
+]  # fmt: skip
+WITHOUT_A_TICKET = [
+    ("thank you", ["You're welcome! Is there anything else I can help you with?"], BOT),
+    ("ok bye", ["Goodbye! If you need anything, just write here."], BOT),
+]  # fmt: skip
+WHILE_THE_TICKET_IS_OPEN = [
+    ("thanks!", ["You're welcome! Ticket FD-1001 is still open; we'll follow up here."], BOT),
+    ("bye for now", ["Goodbye! Ticket FD-1001 stays open, and we'll reply here."], BOT),
+    ("It also crashes on resume", ["added this to your ticket FD-1001"], WAITING),
+    ("thanks", ["added that to ticket FD-1001"], WAITING),  # in the queue: filed, told once
+]  # fmt: skip
+
+
+async def test_thanks_and_goodbye_after_a_resolution_close_the_loop_and_open_nothing(
+    chat: Chat,
+) -> None:
+    await chat.says("The app crashes on start")
+    await chat.agent_resolves("Fixed in 4.2.1")
+    await plays(chat, AFTER_A_RESOLUTION)
+    assert list(chat.store.rows.tickets) == [1]
+    assert chat.store.rows.tickets[1].status.value == "resolved"
+    assert chat.store.conversation(chat.address).dialogue is None
+    assert await chat.says(payload="csat:1:1:5") == ["Thanks for rating us 5/5!"]  # still counts
+    reopened = await chat.says("thanks, but it is still broken")
+    assert "reopened ticket FD-1001" in reopened[0]
+
+
+async def test_thanks_and_goodbye_without_a_ticket_offer_more_help(chat: Chat) -> None:
+    await plays(chat, WITHOUT_A_TICKET)
+    assert chat.store.rows.tickets == {}
+
+
+async def test_thanks_while_the_ticket_is_open_is_acknowledged_without_a_new_ticket(
+    chat: Chat,
+) -> None:
+    await chat.says("The app crashes on start")
+    await chat.agent_releases()  # the agents gave the conversation back; the ticket is open
+    await plays(chat, WHILE_THE_TICKET_IS_OPEN)
+    assert list(chat.store.rows.tickets) == [1]
+    filed = [m.text for m in chat.store.rows.messages.values() if m.ticket_id == 1]
+    assert "thanks!" in filed and "bye for now" in filed  # the agent reads them on the ticket
+
+
+async def test_a_stale_or_forged_rating_button_counts_for_nothing(chat: Chat) -> None:
+    await chat.says("The app crashes on start")
+    await chat.agent_resolves("Fixed in 4.2.1")  # resolution round 1
+    assert "reopened ticket FD-1001" in (await chat.says("it is still broken"))[0]
+    # round 1's button, pressed while the ticket is open again: not a rating of anything
+    await chat.says(payload="csat:1:1:5")
+    assert (1, 1) not in chat.store.rows.ratings
+
+    await chat.agent_resolves("Fixed in 4.2.2, for real")  # round 2
+    await chat.says(payload="csat:1:1:5")  # the first resolution's button, pressed late
+    assert chat.store.rows.ratings == {}
+    assert await chat.says(payload="csat:1:2:4") == ["Thanks for rating us 4/5!"]
+    assert [(key, r.score) for key, r in chat.store.rows.ratings.items()] == [((1, 2), 4)]
+
+    # another customer forging a button for a ticket that is not theirs
+    mallory = Chat(chat.store, chat.engine, chat.desk, "chat-mallory", 100, "mallory")
+    assert await mallory.says(payload="csat:1:2:1") == ["Sorry, I couldn't find that ticket."]
+    assert await mallory.says(payload="csat:1:3:1") == ["Sorry, I couldn't find that ticket."]
+    assert [(key, r.score) for key, r in chat.store.rows.ratings.items()] == [((1, 2), 4)]

@@ -56,3 +56,25 @@ def test_the_client_is_the_rightmost_address_that_is_not_a_trusted_proxy() -> No
     assert client_address("203.0.113.9", "6.6.6.6", proxies) == "203.0.113.9"  # not a proxy
     assert client_address("192.168.1.1", "not-an-ip", proxies) == "192.168.1.1"
     assert client_address(None, None, proxies) == "unknown"
+
+
+async def test_one_address_opens_at_most_the_limit_of_tickets_an_hour(
+    database_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    from models import TicketFilter
+    from tests.bot.chat import ChatCustomer, frontdesk_of
+
+    settings = settings_for(database_url, tmp_path, tickets_per_ip_per_hour=2)
+    async with serving(settings, trained_classifier) as client:
+        for problem in ("The app crashes on start", "Checkout fails for all customers"):
+            customer = await ChatCustomer(client).open()
+            await customer.say(problem)
+            assert "FD-" in (await customer.expect_reply())["text"]
+        flooder = await ChatCustomer(client).open()
+        await flooder.say("The invoice PDF is empty")
+        refused = (await flooder.expect_reply())["text"]
+        assert "can't open another one just now" in refused
+        fd = frontdesk_of(client)
+        tickets = await fd.store.read(lambda uow: uow.tickets.list(TicketFilter()))
+        assert len(tickets) == 2
+        assert flooder.texts("customer") == ["The invoice PDF is empty"], "the message is kept"

@@ -23,6 +23,12 @@ async def test_the_widget_page_and_the_openapi_document_are_served(client) -> No
     assert page.status == 200 and "Support chat" in await page.text()
     script = await client.get("/static/webchat.js")
     assert script.status == 200 and "textContent" in await script.text()
+    french = await client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    words = await french.text()
+    assert '<html lang="fr">' in words and "Besoin d&#x27;aide ?" in words
+    assert 'placeholder="Décrivez votre problème ou votre demande…"' in words
+    assert "&quot;online&quot;: &quot;en ligne&quot;" in words  # the script's words, escaped
+    assert "{{" not in words and "Need help?" not in words
     spec = await (await client.get("/api/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
     assert {"/api/chat/sessions", "/api/chat/sessions/{session_id}/messages"} <= set(spec["paths"])

@@ -5,9 +5,11 @@ customer's answer to that threads back into the same ticket."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 import aiohttp
 import aiosmtplib
@@ -231,3 +233,44 @@ async def test_files_travel_by_mail_both_ways(
     [pdf] = list(reply.iter_attachments())
     assert (pdf.get_filename(), pdf.get_content_type()) == ("fix.pdf", "application/pdf")
     assert pdf.get_payload(decode=True) == PDF
+
+
+async def test_csat_by_mail_is_a_link_to_a_one_click_rating_page(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    desk, inbound = await on_email(desks, database_url, sink)
+    await send(inbound, mail(RAVI, "Export broken", "The PDF export crashes.", "<c1@example.com>"))
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+    ann = await desk.agent("ann@example.com")
+    await ann.claim(tid)
+    await ann.resolve(tid, "Fixed in build 42.")
+    question = await sink.wait_for(RAVI, lambda m: "/csat/" in body(m))
+    links = dict(re.findall(r"- (\d) - [^:\n]+: (\S+)", body(question)))
+    assert sorted(links) == ["1", "2", "3", "4", "5"]
+    assert links["4"].startswith(desk.settings.base_url + "/csat/")
+
+    paths = {score: urlsplit(url).path for score, url in links.items()}
+    http = desk.http()
+    async with http.get(paths["4"]) as r:  # a mail scanner opening the link rates nothing
+        assert r.status == 200 and "Send my rating" in await r.text()
+    assert (await desk.details(tid)).csat is None
+    async with http.post(paths["4"]) as r:
+        assert r.status == 200 and "Thank you" in await r.text()
+    await eventually(lambda: _rated(desk, tid, 4))
+    async with http.post(paths["4"]) as r:  # twice: stored once
+        assert r.status == 200
+    conversation, *rest = paths["5"].removeprefix("/csat/").split(".")
+    forged = {  # a changed score, another conversation: the signature does not fit
+        "/csat/" + ".".join([conversation, *rest[:2], "1", rest[3]]),
+        "/csat/" + ".".join([str(int(conversation) + 1), *rest]),
+    }
+    for path in forged:
+        async with http.post(path) as r:
+            assert r.status == 404
+    assert (await desk.details(tid)).csat.score == 4  # type: ignore[union-attr]
+
+
+async def _rated(desk: LiveDesk, tid: str, score: int) -> bool:
+    csat = (await desk.details(tid)).csat
+    return csat is not None and csat.score == score

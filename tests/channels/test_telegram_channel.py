@@ -19,7 +19,7 @@ from bot.ports import (
     InboundEvent,
     OutboundMessage,
 )
-from models import Button, ChannelKind
+from models import Button, ChannelKind, Overloaded
 from tests.channels.conftest import TELEGRAM_TEST_OPTIONS, ErrorCollector
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.payloads import load
@@ -438,3 +438,59 @@ async def test_a_refused_webhook_is_one_warning_and_retried(
     refusals = [r for r in caplog.records if "refused the request" in r.getMessage()]
     assert refusals and all(r.exc_info is None for r in refusals)
     assert "https url" in refusals[0].getMessage().lower()
+
+
+class BusyOnce(RecordingSink):
+    """A sink whose front desk is too busy for the first event it is handed (a full backlog
+    raises ``Overloaded`` before storing anything), then takes everything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    async def __call__(self, event: InboundEvent) -> None:
+        if not self.refused:
+            self.refused += 1
+            raise Overloaded("the front desk is very busy", 0.05)
+        await super().__call__(event)
+
+
+async def test_a_busy_front_desk_leaves_a_polled_update_unconfirmed_and_takes_it_later(
+    telegram: FakeTelegram, telegram_channels: Build
+) -> None:
+    sink = BusyOnce()
+    channel = telegram_channels()
+    await channel.start(sink)
+
+    update = await telegram.inject_message("Where is my parcel?")
+    await sink.wait_for(1)
+
+    # Fetched again after the wait: the offset had not moved past it (the fake, like
+    # Telegram, forgets only what a higher offset confirmed).
+    assert sink.refused == 1
+    assert [e.platform_message_id for e in sink.events] == [
+        f"message:4242:{update['message']['message_id']}"
+    ]
+
+
+async def test_a_busy_front_desk_answers_the_webhook_503_with_retry_after(
+    telegram: FakeTelegram,
+    telegram_channels: Build,
+    webhook_server: tuple[str, dict[str, TelegramChannel]],
+) -> None:
+    url, mounted = webhook_server
+    sink = BusyOnce()
+    channel = telegram_channels(webhook_url=url, webhook_secret="secret")
+    mounted["channel"] = channel
+    await channel.start(sink)
+
+    update = load("telegram_private_text.json")
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "secret"}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json=update, headers=headers) as response:
+            assert response.status == 503
+            assert response.headers["Retry-After"] == "1"
+        assert sink.events == []
+        async with session.post(url, json=update, headers=headers) as response:  # sent again
+            assert response.status == 200
+    assert len(sink.events) == 1

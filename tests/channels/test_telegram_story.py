@@ -362,3 +362,29 @@ async def test_a_photo_reaches_the_agent_and_the_agents_pdf_reaches_the_chat(
     sent = await telegram.wait_for_call("sendDocument")
     assert sent.params["document"] == {"filename": "fix.pdf", "data": PDF}
     await telegram.wait_for_call("sendMessage", says("The fix is attached."))
+
+
+async def test_of_two_processes_one_polls_telegram_and_the_other_takes_over_when_it_stops(
+    telegram: FakeTelegram, postgres_url: str, desks: StartDesk
+) -> None:
+    first = await on_telegram(telegram, desks, postgres_url)
+    second = await on_telegram(telegram, desks, postgres_url)
+    assert first.fd.receivers is not None and second.fd.receivers is not None
+    assert (first.fd.receivers.started, second.fd.receivers.started) == (["telegram"], [])
+    async with second.http().get("/healthz") as r:  # standing by is healthy
+        assert await r.json() == {"status": "ok", "channels": {"web": "up", "telegram": "standby"}}
+
+    await telegram.inject_message(CRASH)
+    ack = await telegram.wait_for_call("sendMessage", says("FD-"))
+    tid = ticket_id_in(ack.params["text"])
+
+    await first.stop()  # its database session ends: the platforms' lock is free
+    receivers = second.fd.receivers
+
+    async def taken_over() -> bool:
+        return receivers.started == ["telegram"]
+
+    await eventually(taken_over, within=15)
+    await telegram.inject_message("/status")
+    status = await telegram.wait_for_call("sendMessage", says(tid))  # polled and sent by B
+    assert status.params["chat_id"] == CHAT

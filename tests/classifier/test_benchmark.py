@@ -3,13 +3,21 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from classifier.benchmark import run_benchmark, simulated_open_set_split
-from classifier.catalog import UNKNOWN_INTENT
+from classifier.benchmark import run_benchmark
+from classifier.catalog import UNKNOWN_INTENT, load_catalog
 from classifier.ensemble import kind_from_env
 from classifier.errors import TrainingDataError
 from classifier.examples import Example, shipped_examples, split_held_out
+from classifier.model import (
+    SklearnClassifier,
+    fit_intent_model,
+    fit_priority_model,
+    tune_thresholds,
+)
+from classifier.pipeline import MAX_TURNED_AWAY, tune_unknown_threshold
 
 
 def _write(path: Path, rows: list[Example]) -> Path:
@@ -58,6 +66,8 @@ def test_unknown_intent_benchmark(tmp_path: Path) -> None:
     )
     assert 0 < result["unknown_recall"] <= 1
     assert result["in_scope_accuracy"] > 0.7
+    assert result["in_scope_accuracy_without_threshold"] >= result["in_scope_accuracy"]
+    assert 0 <= result["in_scope_turned_away"] < 0.2
     assert 0 < result["unknown_threshold"] < 1
     # Threshold-free separation of answerable from unknown: better than chance.
     assert 0.5 < result["unknown_auroc"] <= 1
@@ -71,12 +81,23 @@ def test_unknown_intent_benchmark(tmp_path: Path) -> None:
         )
 
 
-def test_simulated_open_set_split_hides_whole_intents() -> None:
+def test_unknown_threshold_turns_away_at_most_three_percent_of_in_scope_rows() -> None:
+    confidence = np.linspace(0.01, 1.0, 100)  # 100 held-out in-scope rows
+    threshold = tune_unknown_threshold(confidence)
+    assert int(np.sum(confidence < threshold)) == 3
+    assert tune_unknown_threshold(confidence, max_turned_away=0.0) == pytest.approx(0.01)
+    # Rows already answered ``unknown`` (confidence 0) use up the allowance.
+    rejected = np.concatenate([np.zeros(5), confidence[5:]])
+    assert tune_unknown_threshold(rejected) == 0.0
+    assert tune_unknown_threshold(np.asarray([])) == 0.0
+
+
+def test_tuned_thresholds_keep_held_out_in_scope_messages() -> None:
     rows = shipped_examples()
-    train, tuning = simulated_open_set_split(rows, seed=3)
-    trained = {label for _, label in train}
-    hidden = {label for _, label in rows} - trained
-    assert len(hidden) == round(len({label for _, label in rows}) / 5)  # a fifth, rounded
-    unknown_texts = {t for t, label in tuning if label == UNKNOWN_INTENT}
-    assert unknown_texts and all(label in hidden for t, label in rows if t in unknown_texts)
-    assert simulated_open_set_split(rows, seed=3) == (train, tuning)
+    train, held = split_held_out(rows)
+    pipeline = fit_intent_model(train, kind="tfidf")
+    thresholds = tune_thresholds(pipeline, [*held, ("what is the capital of Peru", "unknown")])
+    classifier = SklearnClassifier(pipeline, fit_priority_model(), load_catalog(), thresholds)
+    answers = classifier.classify_many([t for t, _ in held])
+    turned_away = sum(p.intent == UNKNOWN_INTENT for p in answers) / len(held)
+    assert thresholds.unknown > 0.0 and turned_away <= MAX_TURNED_AWAY

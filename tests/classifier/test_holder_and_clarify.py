@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from classifier import language
 from classifier.catalog import load_catalog
 from classifier.clarify import clarify
 from classifier.holder import ClassifierHolder
@@ -55,6 +56,16 @@ def test_holder_starts_from_a_trained_version_and_swaps_without_failing_requests
         server.join()
     assert not errors
     assert holder.classify_many(["hi"])[0].intent == "greeting"
+
+
+def test_opening_the_holder_loads_the_language_detector_so_no_message_waits_for_it(
+    trained_registry: ModelRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server opens the holder in a worker thread; the detector's model file takes seconds
+    # to read, which the first message would otherwise spend blocking the event loop.
+    monkeypatch.setattr(language, "_identifier", None)
+    ClassifierHolder.open(trained_registry, load_catalog())
+    assert language.loaded()
 
 
 def test_holder_keeps_serving_when_the_new_version_is_tampered(

@@ -171,6 +171,22 @@ def test_urgency_cues_raise_and_calm_cues_lower_the_default_priority(
 
 
 @pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Login fails with error 500 for everyone", ("everyone affected",)),
+        ("😡😡😡🔥💸", ("angry emoji",)),
+        ("Die Anmeldung schlägt bei allen Nutzern fehl", ("everyone affected",)),
+        ("Production down, please help ASAP", ("production down", "deadline")),
+    ],
+)
+def test_the_wording_raises_the_priority_and_the_prediction_says_why(
+    default_classifier: SklearnClassifier, text: str, why: tuple[str, ...]
+) -> None:
+    prediction = default_classifier.classify(text)
+    assert (prediction.priority in HIGH_OR_URGENT, prediction.urgency) == (True, why)
+
+
+@pytest.mark.parametrize(
     ("default", "cue", "confidence", "expected"),
     [
         (Priority.MEDIUM, Priority.URGENT, 0.9, Priority.URGENT),

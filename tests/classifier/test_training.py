@@ -7,12 +7,15 @@ import pytest
 
 from classifier.catalog import load_catalog
 from classifier.errors import TrainingDataError
-from classifier.examples import shipped_examples
+from classifier.examples import shipped_examples, split_held_out
+from classifier.model import fit_intent_model
+from classifier.promotion import not_worse
 from classifier.registry import ModelRegistry
 from classifier.training import (
+    DESK_WEIGHT,
     PromotionRefusedError,
+    gather_training_rows,
     import_csv,
-    not_worse,
     promote,
     train,
 )
@@ -55,20 +58,45 @@ def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
     # Hundreds of mislabelled "corrections" make a model that must not go live by itself.
     rng = random.Random(7)
     intents = sorted(load_catalog().trainable)
-    noise = [
+    noise = [  # ~530 rows, each counting twice (DESK_WEIGHT); the whole data set in random
+        # labels took the Crammer-Singer SVM past the test timeout on 4,000+ rows
         (f"{t} (case {i})", rng.choice(intents))
-        for i, (t, _) in enumerate(shipped_examples()[::8] * 2)
+        for i, (t, _) in enumerate(shipped_examples()[::8])
     ]
     worse = train([correction, *noise], reg)
     assert not worse.promoted, worse.reason
     assert "worse than" in worse.reason
     assert reg.active_version() == better.record.version
 
-    with pytest.raises(PromotionRefusedError, match="force"):
+    # ``promote`` makes the same comparison as ``train`` did, with the same figures
+    with pytest.raises(PromotionRefusedError, match="force") as refused:
         promote(reg, worse.record.version)
+    assert _figures(str(refused.value)) == _figures(worse.reason)
+    assert "customers' words top-1" in _figures(worse.reason)
     promote(reg, worse.record.version, force=True)
     assert reg.active_version() == worse.record.version
     assert reg.rollback() == better.record.version
+
+
+def _figures(reason: str) -> str:
+    return reason.split("held-out rows (", 1)[1].split(")", 1)[0]
+
+
+def test_train_and_a_later_promote_of_the_same_version_agree(
+    trained_registry: ModelRegistry,
+) -> None:
+    reg = trained_registry
+    first = reg.active_version()
+    assert first is not None
+    result = train([("the thingamajig page is blank for everyone", "system_downtime")], reg)
+    assert result.promoted, result.reason
+    metrics = result.record.metrics
+    assert metrics["baseline"]["version"] == first
+    assert {"top1", "confident_wrong_rate", "ece"} <= set(metrics["customers_words"])
+    assert metrics["baseline"]["customers_words"]["n"] == metrics["customers_words"]["n"]
+    assert reg.rollback() == first
+    promote(reg, result.record.version)  # the same comparison: accepted again
+    assert reg.active_version() == result.record.version
 
 
 def test_extra_examples_with_labels_outside_the_catalog_are_refused(tmp_path: Path) -> None:
@@ -116,3 +144,25 @@ def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path) -> Non
     assert trained.record.n_training_rows == len(reg.training_rows(trained.record.version))
     rows = {(t.lower(), label) for t, label in reg.training_rows(trained.record.version)}
     assert ("the gizmo page shows a purple error", "app_crash") in rows
+
+
+def test_agents_corrections_outweigh_the_shipped_examples_they_contradict(
+    tmp_path: Path,
+) -> None:
+    # An agent rewords one shipped example of each of five intents and files it under the next
+    # intent; trained once each, the model followed the shipped examples for four of them.
+    shipped = shipped_examples()
+    intents = sorted({label for _, label in shipped})
+    firsts = [next(r for r in shipped if r[1] == intent) for intent in intents[:5]]
+    corrections = [
+        (f"{text.rstrip('.!?')}, thanks", intents[(intents.index(label) + 1) % len(intents)])
+        for text, label in firsts
+    ]
+    rows = gather_training_rows(ModelRegistry(tmp_path), corrections, load_catalog())
+    assert [rows.count(c) for c in corrections] == [DESK_WEIGHT] * 5
+    train_rows, held_out = split_held_out(rows)
+    assert all((c in train_rows) != (c in held_out) for c in corrections)  # copies stay together
+    model = fit_intent_model(rows)
+    assert list(model.predict([text for text, _ in corrections])) == [
+        label for _, label in corrections
+    ]

@@ -154,3 +154,26 @@ async def test_an_invalid_email_is_asked_again_then_handed_over(make_desk: DeskF
     assert "doesn't look like an email" in (await hal.ask("the work address"))[0]
     words = await hal.ask("dunno")
     assert "human agent" in words[0]
+
+
+async def test_a_french_customer_gets_the_reset_link_mailed_in_french(
+    make_desk: DeskFactory, database_url: str
+) -> None:
+    from .conftest import Customer
+
+    desk = await make_desk(database_url)
+    await desk.add_account("claire@example.com", "Claire")
+    resp = await desk.client.post("/api/chat/sessions", json={"language": "fr"})
+    body = await resp.json()
+    claire = Customer(desk, body["session_id"], body["token"])
+    desk.customers.append(claire)
+    await claire.ask("J'ai oublié mon mot de passe, je ne peux plus me connecter", count=2)
+    await claire.ask("claire@example.com")
+    [mail] = await desk.mail.wait_for("claire@example.com")
+    assert mail.startswith("Bonjour Claire,") and "réinitialiser votre mot de passe" in mail
+    assert LINK.search(mail) is not None
+    [(_, message)] = desk.mail.mails
+    from email.header import decode_header, make_header
+
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject.startswith("Réinitialiser votre mot de passe (FD-")

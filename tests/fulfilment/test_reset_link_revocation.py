@@ -39,6 +39,8 @@ async def test_a_newer_link_revokes_the_earlier_ones_and_using_it_revokes_the_re
     assert (await desk.client.post(second, data=form("N3w-Secret-Passw0rd!"))).status == 200
     for used_or_revoked in (first, second):
         assert (await desk.client.get(used_or_revoked)).status == 410
+        # a dead link is refused before the form is even read (no password check, no hashing)
+        assert (await desk.client.post(used_or_revoked, data=form("short"))).status == 410
     account = await desk.account("carol@example.com")
     stored = await desk.fd.store.read(lambda uow: uow.accounts.password_hash(account.id))
     assert stored and verify_password(stored, "N3w-Secret-Passw0rd!")

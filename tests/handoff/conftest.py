@@ -47,6 +47,17 @@ class LiveDesk:
         await agent.login()
         return agent
 
+    async def resolved_by_an_agent(self, text: str) -> tuple[Customer, Agent, str, dict[str, Any]]:
+        """A customer writes ``text``; agent ann claims and resolves the ticket. The customer,
+        ann, the ticket's public ID and the CSAT prompt the customer got."""
+        customer = await self.customer()
+        tid = await customer.opens_ticket(text)
+        ann = await self.agent("ann@example.com")
+        await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
+        await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
+        prompt = await customer.wait_for(lambda m: len(m["buttons"]) == 5)
+        return customer, ann, tid, prompt
+
     async def customer(self) -> Customer:
         http = self.http()
         async with http.post(self.url("/api/chat/sessions")) as r:

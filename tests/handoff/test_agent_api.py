@@ -66,12 +66,7 @@ async def test_agent_takes_over_replies_and_resolves_and_the_customer_rates_it(
 
 
 async def test_not_fixed_after_resolution_reopens_the_ticket(desk: LiveDesk) -> None:
-    customer = await desk.customer()
-    tid = await customer.opens_ticket(CRASH)
-    ann = await desk.agent("ann@example.com")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
-    await customer.wait_for(lambda m: len(m["buttons"]) == 5)
+    customer, ann, tid, _ = await desk.resolved_by_an_agent(CRASH)
 
     await customer.say("It is still not fixed, same crash.")
     await customer.wait_for(lambda m: "reopened" in m["text"])
@@ -196,3 +191,30 @@ async def test_openapi_document_lists_the_agent_api(desk: LiveDesk) -> None:
     ):
         assert path in paths
     assert "patch" in paths["/api/agent/tickets/{ticket_id}"]
+
+
+async def test_only_the_owner_resolves_a_ticket_and_a_manager_override_is_recorded(
+    desk: LiveDesk,
+) -> None:
+    customer = await desk.customer()
+    tid = await customer.opens_ticket(CRASH)
+    ann = await desk.agent("ann@example.com")
+    bob = await desk.agent("bob@example.com")
+    max_ = await desk.agent("max@example.com", role="manager")
+    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
+
+    status, body = await bob.call("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "x"})
+    assert status == 403 and "resolve a ticket assigned to someone else" in body["error"]
+    status, body = await bob.call("POST", f"/api/agent/tickets/{tid}/messages", {"text": "Hi!"})
+    assert status == 409 and body["owner"]["email"] == "ann@example.com"
+    details = await ann.ticket(tid)
+    assert details["status"] == "in_progress"
+    assert "override" not in [e["kind"] for e in details["events"]]
+
+    await max_.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "Rolled back."})
+    details = await ann.ticket(tid)
+    assert details["status"] == "resolved" and details["assignee"] == "ann@example.com"
+    overrides = [e for e in details["events"] if e["kind"] == "override"]
+    assert [(e["old"], e["detail"]) for e in overrides] == [
+        (str(details["assignee_id"]), "resolve a ticket assigned to someone else")
+    ]

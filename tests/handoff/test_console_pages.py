@@ -96,3 +96,26 @@ async def test_the_json_login_refuses_what_a_cross_site_form_can_send(desk: Live
     ) as r:
         assert r.status == 400
         assert "frontdesk_session" not in r.cookies
+
+
+async def test_console_errors_are_the_console_s_pages_and_its_api_still_answers_json(
+    desk: LiveDesk,
+) -> None:
+    """One place (``handoff/error_pages.py``) turns the error tree into console pages: the
+    status the JSON API gives the same error, the layout, and a way on."""
+    ann = await desk.agent("ann@example.com")
+    async with ann.http.get(desk.url("/console/tickets/FD-9999")) as r:
+        page = await r.text()
+        assert r.status == 404 and r.content_type == "text/html"
+        assert "Not found" in page and 'class="topbar"' in page
+        assert 'href="/console/queue">Back to the queue' in page
+    async with ann.http.get(desk.url("/api/agent/tickets/FD-9999")) as r:
+        assert r.status == 404 and "error" in await r.json()
+    async with ann.http.get(desk.url("/console/reports")) as r:
+        page = await r.text()
+        assert r.status == 403 and r.content_type == "text/html" and "Not allowed" in page
+    stranger = desk.http()
+    async with stranger.get(desk.url("/console/reports?since=2026-01-01")) as r:
+        page = await r.text()
+        assert r.status == 401 and "Sign in first" in page
+        assert "/console/login?next=%2Fconsole%2Freports%3Fsince%3D2026-01-01" in page

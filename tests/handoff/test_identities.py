@@ -59,7 +59,7 @@ async def test_the_widget_shows_the_agents_name_and_pressed_labels(
     await expect(chat.locator("#log li.system")).to_contain_text("ann joined the conversation.")
     await ann.ok("POST", f"/api/agent/tickets/{tid}/messages", {"text": "Ann here, on it."})
     answer = chat.locator("#log li.agent", has_text="Ann here")
-    await expect(answer.locator("small")).to_have_text("ann")
+    await expect(answer.locator("small")).to_have_text(re.compile(r"^ann · \d"))  # and its time
     await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
     await chat.get_by_role("button", name="4 - Good").click()
     await expect(chat.locator("#log li.customer").last).to_have_text(re.compile("4 - Good"))

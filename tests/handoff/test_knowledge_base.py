@@ -79,11 +79,12 @@ async def test_bad_articles_are_refused_with_a_reason(desk: LiveDesk) -> None:
         ({**INVITE, "tags": ["ok", "not ok!"]}, '"tags"'),
         ({**INVITE, "published": "yes"}, '"published"'),
         ({**INVITE, "colour": "red"}, "unknown field"),
-        ({**INVITE, "translation_of": 999}, "does not exist"),
         ({**INVITE, "title": "x" * 201}, "longer"),
     ]:
         status, error = await pat.call("POST", "/api/agent/articles", body)
         assert status == 400 and words in error["error"], (body, error)
+    status, error = await pat.call("POST", "/api/agent/articles", {**INVITE, "translation_of": 999})
+    assert status == 404 and "does not exist" in error["error"]  # an unknown id, as anywhere
     status, error = await pat.call("PATCH", "/api/agent/articles/1", {})
     assert status in (400, 404)
     status, error = await pat.call("PATCH", "/api/agent/articles/nope", {"title": "x"})

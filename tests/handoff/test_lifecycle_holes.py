@@ -37,12 +37,7 @@ async def test_a_reply_ends_waiting_on_customer_without_a_take_over(desk: LiveDe
 
 
 async def test_not_fixed_after_a_csat_comment_reopens_the_rated_ticket(desk: LiveDesk) -> None:
-    customer = await desk.customer()
-    tid = await customer.opens_ticket(CRASH)
-    ann = await desk.agent("ann@example.com")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
-    prompt = await customer.wait_for(lambda m: len(m["buttons"]) == 5)
+    customer, ann, tid, prompt = await desk.resolved_by_an_agent(CRASH)
     await customer.say(payload=prompt["buttons"][1]["payload"])  # 2/5
     await customer.wait_for(lambda m: "done better" in m["text"])
     await customer.say("The answers were slow.")
@@ -63,12 +58,7 @@ async def test_resolved_tickets_close_by_themselves_and_a_later_message_follows_
 
     from handoff.auto_close import AutoCloser
 
-    customer = await desk.customer()
-    tid = await customer.opens_ticket(CRASH)
-    ann = await desk.agent("ann@example.com")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/claim")
-    await ann.ok("POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "New build."})
-    prompt = await customer.wait_for(lambda m: len(m["buttons"]) == 5)
+    customer, ann, tid, prompt = await desk.resolved_by_an_agent(CRASH)
     await customer.say(payload=prompt["buttons"][4]["payload"])
     await customer.wait_for(lambda m: "5/5" in m["text"])
 

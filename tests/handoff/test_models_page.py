@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ async def test_admins_retrain_promote_and_roll_back_from_the_models_page(
     assert status == 200 and kind == "text/html"
     assert 'data-version="v0001" class="active"' in page and "No corrections yet" in page
     assert 'href="/console/models"' in page  # in the admin's nav bar
+    # the customers'-words figures stand beside the held-out ones
+    record = json.loads((model_dir / "versions/v0001/record.json").read_text())
+    shown = f'<td class="cw-top1">{record["metrics"]["customers_words"]["top1"]:.3f}</td>'
+    assert "Customers' words top-1" in page and shown in page
     status, kind, body = await _get(admin, "/console/models/v0001/confusion.png")
     assert (status, kind) == (200, "image/png") and body.startswith(b"\x89PNG")
 

@@ -64,4 +64,5 @@ async def test_a_bad_date_range_on_reports_is_a_page_of_the_console(desk: LiveDe
     assert 'class="topbar"' in page and "/console/static/console.css" in page
     assert "the period is empty" in page and 'href="/console/reports"' in page
     async with desk.http().get(url) as r:  # nobody signed in: the console's sign-in way
-        assert r.status == 401 and 'href="/console/login"' in await r.text()
+        page = await r.text()
+    assert r.status == 401 and 'href="/console/login?next=%2Fconsole%2Freports' in page

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import bot.app
+import bot.intent_model
 from classifier.catalog import load_catalog
 from classifier.registry import ModelRegistry
 from classifier.training import train
@@ -61,8 +61,10 @@ async def test_corrections_retrain_the_served_model_without_a_failed_request(
     model_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(bot.app, "RELOAD_SECONDS", 0.05)
-    desk: LiveDesk = await make_desk(sqlite_url, registry=True, sessions_per_ip_per_min=0)
+    monkeypatch.setattr(bot.intent_model, "RELOAD_SECONDS", 0.05)
+    desk: LiveDesk = await make_desk(
+        sqlite_url, registry=True, sessions_per_ip_per_min=0, tickets_per_ip_per_hour=0
+    )
     registry, catalog = ModelRegistry(model_dir), load_catalog()
     admin = await desk.agent("ada@example.com", role="admin")
 

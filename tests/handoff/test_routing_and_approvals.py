@@ -103,6 +103,10 @@ async def test_a_rejected_change_request_is_closed_with_the_reason(desk: LiveDes
     max_ = await desk.agent("max@example.com", role="manager")
     await ann.ok("PATCH", f"/api/agent/tickets/{tid}", {"type": "change_request"})
     await ann.ok("POST", f"/api/agent/tickets/{tid}/request-approval")
+    status, refused = await ann.call(
+        "POST", f"/api/agent/tickets/{tid}/resolve", {"resolution": "x"}
+    )
+    assert status == 409 and "approves or rejects" in refused["error"]
     assert (await max_.call("POST", f"/api/agent/tickets/{tid}/reject", {}))[0] == 400
     rejected = await max_.ok(
         "POST", f"/api/agent/tickets/{tid}/reject", {"reason": "Not in this plan."}

@@ -42,6 +42,10 @@ async def test_every_kind_of_response_carries_the_headers(
     anonymous = desk.http()
     pages = {
         "/": anonymous,
+        "/widget": anonymous,  # the embeddable widget's frame
+        "/widget.js": anonymous,
+        "/api/widget/config": anonymous,
+        "/console/widget": admin.http,
         "/static/webchat.js": anonymous,
         "/console/login": anonymous,
         "/console/queue": admin.http,
@@ -63,14 +67,15 @@ async def test_every_kind_of_response_carries_the_headers(
         assert "unsafe" not in headers["Content-Security-Policy"], path
         assert headers.get("X-Content-Type-Options") == "nosniff", path
         assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), path
-        expected_framing = "'self'" if path == "/" else "'none'"
-        assert csp.get("frame-ancestors") == expected_framing, path
-        assert headers.get("X-Frame-Options") == ("SAMEORIGIN" if path == "/" else "DENY"), path
+        chat = path in ("/", "/widget")
+        assert csp.get("frame-ancestors") == ("'self'" if chat else "'none'"), path
+        assert headers.get("X-Frame-Options") == ("SAMEORIGIN" if chat else "DENY"), path
         if path.startswith(("/api/", "/reset/", "/healthz")) or path in (
             "/console/login",
             "/console/queue",
             "/console/reports",
             "/console/models",
+            "/console/widget",
         ):
             assert headers.get("Cache-Control") == "no-store", path
         if headers.get("Content-Type", "").startswith("text/html"):
@@ -120,7 +125,7 @@ def test_without_a_token_only_this_host_reads_the_metrics() -> None:
 async def test_a_wrong_method_is_405_with_allow(desk: LiveDesk) -> None:
     http = desk.http()
     for path, allowed in [
-        ("/api/chat/sessions", {"POST"}),
+        ("/api/chat/sessions", {"POST", "OPTIONS"}),  # OPTIONS: CORS preflight (widget)
         ("/api/agent/login", {"POST"}),
         ("/healthz", {"GET", "HEAD"}),
     ]:

@@ -219,7 +219,9 @@ async def test_merging_and_linking_refuse_what_makes_no_sense(desk: LiveDesk) ->
     a = await (await desk.customer()).opens_ticket(CRASH)
     b = await (await desk.customer()).opens_ticket(SAME_CRASH)
     kim = await desk.agent("kim@example.com")
-    assert (await kim.call("POST", f"/api/agent/tickets/{a}/merge", {"into": a}))[0] == 400
+    # a well-formed ID that names the ticket itself: a conflict (409), as the API documents
+    assert (await kim.call("POST", f"/api/agent/tickets/{a}/merge", {"into": a}))[0] == 409
+    assert (await kim.call("POST", f"/api/agent/tickets/{a}/link", {"problem": a}))[0] == 409
     assert (await kim.call("POST", f"/api/agent/tickets/{a}/merge", {"into": "nope"}))[0] == 400
     assert (await kim.call("POST", f"/api/agent/tickets/{a}/merge", {"into": "FD-9999"}))[0] == 404
     status, body = await kim.call("POST", f"/api/agent/tickets/{a}/link", {"problem": b})

@@ -82,3 +82,51 @@ def test_texts_render_in_each_language_with_dates_and_durations() -> None:
     assert Translator("de").text(when) == "Montag um 13:00 (UTC)"
     assert Translator("pt").text(when) == "Monday at 13:00 (UTC)"  # no catalog: English
     assert supported("fr_CA") == "fr" and supported(None) == "en"
+
+
+WIDGET = ROOT / "bot" / "static"
+
+
+def test_the_widget_page_and_script_say_only_catalog_texts() -> None:
+    """The widget's words live in bot/widget_texts.py (so the test above checks their
+    translations): its page shows no English of its own and its script names only known texts."""
+    import re
+    from html.parser import HTMLParser
+
+    from bot.widget_texts import WIDGET_TEXTS
+
+    page = (WIDGET / "webchat.html").read_text(encoding="utf-8")
+    keys = set(re.findall(r"\{\{(\w+)\}\}", page)) - {"lang", "texts"}
+    assert keys <= set(WIDGET_TEXTS), sorted(keys - set(WIDGET_TEXTS))
+    words: list[str] = []
+
+    class Words(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            words.append(data)
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            shown = ("title", "placeholder", "aria-label", "alt")
+            words.extend(value or "" for name, value in attrs if name in shown)
+
+    Words().feed(page)
+    english = [w.strip() for w in words if re.search(r"[A-Za-z]{2}", re.sub(r"\{\{\w+\}\}", "", w))]
+    assert english == [], f"put these in bot/widget_texts.py and the page as {{{{key}}}}: {english}"
+
+    script = (WIDGET / "webchat.js").read_text(encoding="utf-8")
+    named = set(re.findall(r"\bt\(\"(\w+)\"", script))
+    assert named and named <= set(WIDGET_TEXTS), sorted(named - set(WIDGET_TEXTS))
+    code = re.sub(r"(?m)(^|\s)//\s.*$", "", script)  # comments are for us, not customers
+    sentences = re.findall(r"[\"'`]([A-Z(][a-z]+[ ,:]+[a-z][^\"'`]*)[\"'`]", code)
+    assert sentences == [], f"say these through t() and bot/widget_texts.py: {sentences}"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", "Besoin d'aide ?"), ("de", "Brauchen Sie Hilfe?"), ("es", "¿Necesitas ayuda?")],
+)
+def test_the_widget_speaks_the_browser_s_language(language: str, words: str) -> None:
+    from bot.widget_texts import widget_texts
+
+    used, texts = widget_texts(language)
+    assert used == language and texts["need_help"] == words
+    assert widget_texts("pt") == ("en", {k: v for k, v in widget_texts("en")[1].items()})

@@ -121,3 +121,40 @@ async def test_a_job_that_turns_its_stop_into_another_error_still_stops() -> Non
     async with periodic("delivery", 0.01, job, immediately=True) as delivery:
         await asyncio.wait_for(started.wait(), 10)
     assert not delivery.running
+
+
+async def test_a_job_with_an_owner_runs_only_while_this_process_holds_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("service.periodic.STANDBY_SECONDS", 0.01)
+    holder: dict[str, bool | Exception] = {"escalation": False}
+    asked: list[str] = []
+    rounds = 0
+    ran = asyncio.Event()
+
+    async def owner(name: str) -> bool:  # another process holds it, then it is ours
+        asked.append(name)
+        held = holder[name]
+        if isinstance(held, Exception):
+            raise held
+        return held
+
+    async def job() -> None:
+        nonlocal rounds
+        rounds += 1
+        ran.set()
+
+    async with periodic("escalation", 0.01, job, immediately=True, owner=owner) as escalation:
+        while len(asked) < 3:  # noqa: ASYNC110 - standing by
+            await asyncio.sleep(0.005)
+        assert rounds == 0 and not escalation.owning
+        holder["escalation"] = True  # the owner died: taken over
+        await asyncio.wait_for(ran.wait(), 10)
+        assert escalation.owning
+        holder["escalation"] = ConnectionError("the database went away")  # cannot tell
+        while escalation.owning:  # noqa: ASYNC110 - standing by again
+            await asyncio.sleep(0.005)
+        stopped_at = rounds
+        await asyncio.sleep(0.05)
+        assert rounds == stopped_at
+        assert escalation.running  # standing by, not ended

@@ -32,6 +32,7 @@ PREDICTION = Prediction(
     None,
     (("vpn", 0.3),),
     language="de",
+    urgency=("everyone affected", "deadline"),
 )
 MOMENT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

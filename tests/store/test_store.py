@@ -198,3 +198,35 @@ async def test_a_closed_store_refuses_writes(database_url: str) -> None:
     await store.close()
     with pytest.raises(StoreClosed):
         await store.write(new_conversation)
+
+
+async def test_a_platforms_locale_is_stored_as_its_iso_639_1_code(store: Store) -> None:
+    async def meet(uow: UnitOfWork) -> list[str]:
+        tags = ("en-US", "pt-br", "zh_Hant", "de", "", None)
+        found = [
+            await uow.customers.get_or_create(ChannelKind.DISCORD, f"u{i}", NOW, "Ada", tag)
+            for i, tag in enumerate(tags)
+        ]
+        return [(await uow.customers.get(c.id)).language for c in found]
+
+    assert await store.write(meet) == ["en", "pt", "zh", "de", "en", "en"]
+
+
+async def test_the_migration_cuts_locales_stored_before_it(database_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    await upgrade(database_url, "0011")
+    engine = create_async_engine(database_url)
+    insert = text(
+        "INSERT INTO customers (channel, external_id, display_name, language, email_verified, "
+        "created_at) VALUES ('discord', :id, 'Ada', :language, false, :now)"
+    )
+    async with engine.begin() as conn:
+        for i, tag in enumerate(("en-US", "fr_CA", "es", "es-419")):
+            await conn.execute(insert, {"id": f"u{i}", "language": tag, "now": NOW})
+    await upgrade(database_url)
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT language FROM customers ORDER BY external_id"))
+        assert [r[0] for r in rows] == ["en", "fr", "es", "es"]
+    await engine.dispose()

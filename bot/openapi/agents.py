@@ -1,11 +1,10 @@
-"""Managing agents (#12, ``handoff/agents_admin.py``) in the OpenAPI document; merged into
-:data:`handoff.openapi.AGENT_PATHS`."""
+"""Managing agents (``handoff/agents_admin.py``) in the OpenAPI document."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .workspace_openapi import CSRF_HEADER, SECURITY, _body, _errors, _json
+from .common import CSRF_HEADER, SECURITY, agent_errors, json_answer, request_body
 
 AGENT_ID = {"name": "agent_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _NAMES = {
@@ -22,7 +21,7 @@ AGENTS_PATHS["/api/agent/agents/{agent_id}"] = {
         "operationId": "changeAgent",
         "security": SECURITY,
         "parameters": [CSRF_HEADER],
-        "requestBody": _body(
+        "requestBody": request_body(
             {
                 "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
                 "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
@@ -33,11 +32,11 @@ AGENTS_PATHS["/api/agent/agents/{agent_id}"] = {
             },
         ),
         "responses": {
-            "200": _json(
+            "200": json_answer(
                 {"type": "object", "properties": {"agent": {"$ref": "#/components/schemas/Agent"}}},
                 "Changed",
             ),
-            **_errors(
+            **agent_errors(
                 e400="Bad input",
                 e401="Not logged in",
                 e403="Admins only",
@@ -55,16 +54,18 @@ AGENTS_PATHS["/api/agent/agents/{agent_id}/password"] = {
         "operationId": "resetAgentPassword",
         "security": SECURITY,
         "parameters": [CSRF_HEADER],
-        "requestBody": _body({"password": {"type": "string", "minLength": 10, "maxLength": 200}}),
+        "requestBody": request_body(
+            {"password": {"type": "string", "minLength": 10, "maxLength": 200}}
+        ),
         "responses": {
-            "200": _json(
+            "200": json_answer(
                 {
                     "type": "object",
                     "properties": {"reset": {"type": "boolean"}, "password": {"type": "string"}},
                 },
                 "Reset",
             ),
-            **_errors(
+            **agent_errors(
                 e400="Bad input", e401="Not logged in", e403="Admins only", e404="Unknown agent"
             ),
         },

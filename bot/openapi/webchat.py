@@ -1,26 +1,37 @@
-"""The OpenAPI 3 document served at /api/openapi.json: web chat here, agent API from handoff."""
+"""Web chat's part of the OpenAPI document: the customer's session, messages, files, health."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+from .common import ERROR, json_answer
 
 
 def _errors(*codes: int) -> dict[str, Any]:
     text = {
         400: "Bad input",
         401: "Missing or wrong token",
-        404: "Unknown session",
+        404: "Unknown session (or file)",
+        413: "The file is larger than 10 MB",
+        415: "Not an image, a PDF or text",
         429: "Too many messages; see Retry-After",
     }
-    return {str(c): _json(ERROR, text[c]) for c in codes}
+    return {str(c): json_answer(ERROR, text[c]) for c in codes}
 
 
+EMAIL = r"^$|^[^@ \t\r\n]{1,64}@[^@ \t\r\n]+\.[^@ \t\r\n]+$"  # as bot/channels/webchat.py
+ATTACHMENT = {"$ref": "#/components/schemas/Attachment"}
+THUMBNAIL = {
+    "name": "thumbnail",
+    "in": "query",
+    "description": "1 or true: an image's small PNG instead of the file",
+    "schema": {"type": "string"},
+}
+FILE = {
+    "description": "The file with its sniffed type: images and PDF inline, others as a "
+    "download, never run as a page (a sandboxing Content-Security-Policy)",
+    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+}
 SESSION_PARAM = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 WEBCHAT_PATHS: dict[str, Any] = {
@@ -40,14 +51,21 @@ WEBCHAT_PATHS: dict[str, Any] = {
                                     "pattern": "^[A-Za-z]{2}(-[A-Za-z0-9]{1,8}){0,3}$",
                                     "description": "The browser's language (navigator.language)"
                                     "; the bot answers in it where it can",
-                                }
+                                },
+                                "email": {
+                                    "type": "string",
+                                    "maxLength": 254,
+                                    "pattern": EMAIL,
+                                    "description": "The widget's optional pre-chat email, kept "
+                                    "on the customer (unverified); empty means none",
+                                },
                             },
                         }
                     }
                 },
             },
             "responses": {
-                "201": _json(
+                "201": json_answer(
                     {
                         "type": "object",
                         "required": ["session_id", "token"],
@@ -59,7 +77,9 @@ WEBCHAT_PATHS: dict[str, Any] = {
                     "The session and the bearer token for its other calls",
                 ),
                 **_errors(400),
-                "429": _json(ERROR, "Too many new sessions from this address; see Retry-After"),
+                "429": json_answer(
+                    ERROR, "Too many new sessions from this address; see Retry-After"
+                ),
             },
         }
     },
@@ -76,7 +96,7 @@ WEBCHAT_PATHS: dict[str, Any] = {
                 },
             },
             "responses": {
-                "202": _json(
+                "202": json_answer(
                     {
                         "type": "object",
                         "required": ["message_id"],
@@ -103,9 +123,16 @@ WEBCHAT_PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {"type": "number", "minimum": 0, "maximum": 30},
                 },
+                {
+                    "name": "typing",
+                    "in": "query",
+                    "description": "1 if the client shows an agent typing, else 0: the long "
+                    "poll also answers when that is no longer so",
+                    "schema": {"type": "string", "enum": ["0", "1"]},
+                },
             ],
             "responses": {
-                "200": _json(
+                "200": json_answer(
                     {
                         "type": "object",
                         "required": ["messages"],
@@ -113,7 +140,13 @@ WEBCHAT_PATHS: dict[str, Any] = {
                             "messages": {
                                 "type": "array",
                                 "items": {"$ref": "#/components/schemas/ChatMessage"},
-                            }
+                            },
+                            "typing": {
+                                "type": "string",
+                                "nullable": True,
+                                "description": "The name of the agent typing a reply now; the "
+                                "long poll also answers when that starts or stops",
+                            },
                         },
                     },
                     "Messages, oldest first",
@@ -139,7 +172,68 @@ WEBCHAT_PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "101": {"description": "Switching protocols"},
-                "400": _json(ERROR, "Not a WebSocket upgrade request, or a bad parameter"),
+                "400": json_answer(ERROR, "Not a WebSocket upgrade request, or a bad parameter"),
+                **_errors(401, 404),
+            },
+        },
+    },
+    "/api/chat/sessions/{session_id}/attachments": {
+        "parameters": [SESSION_PARAM],
+        "post": {
+            "summary": "Send a file (an image, a PDF, text or a log), with optional text",
+            "description": "The type is sniffed from the content, never taken from the name; "
+            "images get a thumbnail. The file reaches the agents with the message.",
+            "operationId": "sendChatFile",
+            "security": [{"chatToken": []}],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "file": {"type": "string", "format": "binary"},
+                                "text": {"type": "string", "maxLength": 4000},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "202": json_answer(
+                    {
+                        "type": "object",
+                        "required": ["message_id", "attachments"],
+                        "properties": {
+                            "message_id": {"type": "integer"},
+                            "attachments": {"type": "array", "items": ATTACHMENT},
+                        },
+                    },
+                    "Stored with the file; the bot's answer follows in the message list",
+                ),
+                **_errors(400, 401, 404, 413, 415, 429),
+            },
+        },
+    },
+    "/api/chat/sessions/{session_id}/attachments/{attachment_id}": {
+        "parameters": [
+            SESSION_PARAM,
+            {
+                "name": "attachment_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer"},
+            },
+        ],
+        "get": {
+            "summary": "A file of this conversation (its customer only)",
+            "operationId": "getChatFile",
+            "security": [{"chatToken": []}],
+            "parameters": [THUMBNAIL],
+            "responses": {
+                "200": FILE,
                 **_errors(401, 404),
             },
         },
@@ -149,8 +243,8 @@ WEBCHAT_PATHS: dict[str, Any] = {
             "summary": "Health: the database and each chat channel",
             "operationId": "health",
             "responses": {
-                "200": _json({"$ref": "#/components/schemas/Health"}, "Serving"),
-                "503": _json({"$ref": "#/components/schemas/Health"}, "Database unreachable"),
+                "200": json_answer({"$ref": "#/components/schemas/Health"}, "Serving"),
+                "503": json_answer({"$ref": "#/components/schemas/Health"}, "Database unreachable"),
             },
         }
     },
@@ -227,24 +321,3 @@ SCHEMAS: dict[str, Any] = {
         },
     },
 }
-
-
-def build_openapi(
-    extra_paths: dict[str, Any] | None = None, extra_schemas: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "Frontdesk API",
-            "version": "0.1.0",
-            "description": "Web chat for customers and the agent API of the console.",
-        },
-        "paths": {**WEBCHAT_PATHS, **(extra_paths or {})},
-        "components": {
-            "schemas": {**SCHEMAS, **(extra_schemas or {})},
-            "securitySchemes": {
-                "chatToken": {"type": "http", "scheme": "bearer"},
-                "agentSession": {"type": "apiKey", "in": "cookie", "name": "frontdesk_session"},
-            },
-        },
-    }

@@ -1,5 +1,5 @@
-"""The agent workspace's endpoints (#12) in the OpenAPI document; merged into
-:data:`handoff.openapi.AGENT_PATHS`."""
+"""The agent workspace in the OpenAPI document: macros, merges, problem links, presence, the
+report, and its fields on tickets and replies (:func:`extend`)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ from typing import Any
 from models import Priority, TicketStatus
 from models.metrics import GROUPINGS
 
-SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
-ERROR = {"$ref": "#/components/schemas/Error"}
-TICKET = {"$ref": "#/components/schemas/AgentTicket"}
+from .common import (
+    CSRF_HEADER,
+    INT64_MAX,
+    SECURITY,
+    TICKET,
+    TICKET_ID,
+    agent_errors,
+    json_answer,
+    request_body,
+)
+
 MACRO = {"$ref": "#/components/schemas/Macro"}
-TICKET_ID = {
-    "name": "ticket_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "example": "FD-1001"},
-}
 # A ticket ID models.parse_ticket_id accepts (FD-1001 up; 12 digits at most), hardening #15
 EXISTING_ID = {
     "type": "string",
@@ -25,28 +27,6 @@ EXISTING_ID = {
     "pattern": "^FD-(100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-9][0-9]{4,11})$",
 }
 MACRO_ID = {"name": "macro_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-CSRF_HEADER = {
-    "name": "X-CSRF-Token",
-    "in": "header",
-    "required": True,
-    "description": "The csrf_token returned by login (every state-changing call)",
-    "schema": {"type": "string"},
-}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(**codes: str) -> dict[str, Any]:
-    return {code.lstrip("e"): _json(ERROR, text) for code, text in codes.items()}
-
-
-def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
 
 
 MACRO_FIELDS = {
@@ -85,8 +65,8 @@ def _ticket_action(summary: str, op: str, body: dict[str, Any] | None) -> dict[s
         "security": SECURITY,
         "parameters": [CSRF_HEADER],
         "responses": {
-            "200": _json({"type": "object", "properties": {"ticket": TICKET}}, "The ticket"),
-            **_errors(
+            "200": json_answer({"type": "object", "properties": {"ticket": TICKET}}, "The ticket"),
+            **agent_errors(
                 e400="Bad input",
                 e401="Not logged in",
                 e404="Unknown ticket",
@@ -106,11 +86,11 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "operationId": "listMacros",
             "security": SECURITY,
             "responses": {
-                "200": _json(
+                "200": json_answer(
                     {"type": "object", "properties": {"macros": {"type": "array", "items": MACRO}}},
                     "Macros",
                 ),
-                **_errors(e401="Not logged in"),
+                **agent_errors(e401="Not logged in"),
             },
         },
         "post": {
@@ -118,10 +98,10 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "operationId": "createMacro",
             "security": SECURITY,
             "parameters": [CSRF_HEADER],
-            "requestBody": _body(MACRO_FIELDS, ["name", "text"]),
+            "requestBody": request_body(MACRO_FIELDS, ["name", "text"]),
             "responses": {
-                "201": _json(MACRO, "Created"),
-                **_errors(
+                "201": json_answer(MACRO, "Created"),
+                **agent_errors(
                     e400="Bad input or unknown placeholder",
                     e401="Not logged in",
                     e403="Sharing needs a manager",
@@ -150,8 +130,8 @@ WORKSPACE_PATHS: dict[str, Any] = {
                 },
             },
             "responses": {
-                "200": _json(MACRO, "Changed"),
-                **_errors(
+                "200": json_answer(MACRO, "Changed"),
+                **agent_errors(
                     e400="Bad input",
                     e401="Not logged in",
                     e403="Not yours to change",
@@ -166,7 +146,9 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "parameters": [CSRF_HEADER],
             "responses": {
                 "200": {"description": "Deleted"},
-                **_errors(e401="Not logged in", e403="Not yours to delete", e404="Unknown macro"),
+                **agent_errors(
+                    e401="Not logged in", e403="Not yours to delete", e404="Unknown macro"
+                ),
             },
         },
     },
@@ -177,7 +159,7 @@ WORKSPACE_PATHS: dict[str, Any] = {
             "tags and customer's conversation move over, and its customer is told once; "
             "answers with the kept ticket",
             "mergeTicket",
-            _body({"into": EXISTING_ID}, ["into"]),
+            request_body({"into": EXISTING_ID}, ["into"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/link": {
@@ -185,7 +167,7 @@ WORKSPACE_PATHS: dict[str, Any] = {
         "post": _ticket_action(
             "Link this ticket to a problem ticket (409 when linked to another: unlink first)",
             "linkTicketToProblem",
-            _body({"problem": EXISTING_ID}, ["problem"]),
+            request_body({"problem": EXISTING_ID}, ["problem"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/unlink": {
@@ -194,7 +176,7 @@ WORKSPACE_PATHS: dict[str, Any] = {
     },
 }
 
-PRESENCE = _json(
+PRESENCE = json_answer(
     {
         "type": "object",
         "properties": {"presence": {"type": "string", "enum": ["available", "away"]}},
@@ -206,17 +188,17 @@ WORKSPACE_PATHS["/api/agent/me/presence"] = {
         "summary": "Am I available for new tickets (routing assigns only available agents)?",
         "operationId": "getPresence",
         "security": SECURITY,
-        "responses": {"200": PRESENCE, **_errors(e401="Not logged in")},
+        "responses": {"200": PRESENCE, **agent_errors(e401="Not logged in")},
     },
     "patch": {
         "summary": "Set my presence: away agents get no new tickets from routing",
         "operationId": "setPresence",
         "security": SECURITY,
         "parameters": [CSRF_HEADER],
-        "requestBody": _body(
+        "requestBody": request_body(
             {"presence": {"type": "string", "enum": ["available", "away"]}}, ["presence"]
         ),
-        "responses": {"200": PRESENCE, **_errors(e400="Bad input", e401="Not logged in")},
+        "responses": {"200": PRESENCE, **agent_errors(e400="Bad input", e401="Not logged in")},
     },
 }
 
@@ -256,7 +238,7 @@ WORKSPACE_PATHS["/api/agent/report"] = {
             },
         ],
         "responses": {
-            "200": _json(
+            "200": json_answer(
                 {
                     "type": "object",
                     "properties": {
@@ -277,7 +259,9 @@ WORKSPACE_PATHS["/api/agent/report"] = {
                 },
                 "The report",
             ),
-            **_errors(e400="Not a date, or since after until", e401="Not logged in", e403="Agents"),
+            **agent_errors(
+                e400="Not a date, or since after until", e401="Not logged in", e403="Agents"
+            ),
         },
     }
 }
@@ -324,6 +308,8 @@ TICKET_FIELDS: dict[str, Any] = {
 REPLY_FIELDS: dict[str, Any] = {
     "macro": {
         "type": "integer",
+        "minimum": 1,
+        "maximum": INT64_MAX,
         "description": "In place of text: the server renders this macro, sends it and applies "
         "its set",
     },
@@ -349,7 +335,7 @@ def extend(paths: dict[str, Any], schemas: dict[str, Any]) -> None:
     schema.pop("required", None)
     schema["description"] = "text or macro"
     schema["oneOf"] = [{"required": ["text"]}, {"required": ["macro"]}]  # not both (#15)
-    reply["responses"]["409"] = _json(
+    reply["responses"]["409"] = json_answer(
         {
             "type": "object",
             "properties": {"error": {"type": "string"}, "owner": {"type": "object"}},

@@ -1,4 +1,4 @@
-"""The agent API's part of the OpenAPI document (merged by ``bot.openapi.build_openapi``)."""
+"""The agent API's tickets, login and agents in the OpenAPI document."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from typing import Any
 
 from models import Priority, TicketStatus, TicketType
 
-ERROR = {"$ref": "#/components/schemas/Error"}
+from .common import (
+    CSRF_HEADER,
+    SECURITY,
+    TICKET,
+    TICKET_ID,
+    agent_errors,
+    json_answer,
+    request_body,
+)
+
 TICKET_TYPES = [t.value for t in TicketType]
 PRIORITIES = [p.value for p in Priority]
 STATUSES = [s.value for s in TicketStatus]
@@ -15,45 +24,6 @@ _NOT_IN_EMAIL = "@\\s\\x1c-\\x1f\\x85"
 EMAIL_PATTERN = f"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\\.[^{_NOT_IN_EMAIL}]+$"
 _ONE_STATUS = "|".join(["all", *STATUSES])
 STATUS_LIST = f"^,*(({_ONE_STATUS})(,+({_ONE_STATUS}))*)?,*$"
-TICKET = {"$ref": "#/components/schemas/AgentTicket"}
-SECURITY: list[dict[str, list[str]]] = [{"agentSession": []}]
-CSRF = {
-    "name": "X-CSRF-Token",
-    "in": "header",
-    "required": True,
-    "description": "The csrf_token returned by login (every state-changing call)",
-    "schema": {"type": "string"},
-}
-TICKET_ID = {
-    "name": "ticket_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "example": "FD-1001"},
-}
-REFUSALS = {
-    400: "Bad input",
-    401: "Not logged in",
-    403: "Wrong role, or missing/wrong CSRF token",
-    404: "Unknown ticket",
-    409: "Conflict: an illegal lifecycle move (the body's status names the current status), "
-    "or an agent with that email exists",
-    429: "Too many failed logins; see Retry-After",
-}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): _json(ERROR, REFUSALS[c]) for c in codes}
-
-
-def _body(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = required
-    return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
 
 
 def _action(summary: str, op: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -61,10 +31,12 @@ def _action(summary: str, op: str, body: dict[str, Any] | None = None) -> dict[s
         "summary": summary,
         "operationId": op,
         "security": SECURITY,
-        "parameters": [CSRF],
+        "parameters": [CSRF_HEADER],
         "responses": {
-            "200": _json({"type": "object", "properties": {"ticket": TICKET}}, "The ticket after"),
-            **_errors(400, 401, 403, 404, 409),
+            "200": json_answer(
+                {"type": "object", "properties": {"ticket": TICKET}}, "The ticket after"
+            ),
+            **agent_errors(400, 401, 403, 404, 409),
         },
     }
     if body is not None:
@@ -74,14 +46,14 @@ def _action(summary: str, op: str, body: dict[str, Any] | None = None) -> dict[s
 
 # What the server accepts as text (handoff.actions._text): not blank, at most 4,000 characters.
 TEXT = {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"}
-REASON = _body({"reason": {"type": "string", "maxLength": 4000}})
+REASON = request_body({"reason": {"type": "string", "maxLength": 4000}})
 
 AGENT_PATHS: dict[str, Any] = {
     "/api/agent/login": {
         "post": {
             "summary": "Log in; sets the HttpOnly session cookie frontdesk_session",
             "operationId": "agentLogin",
-            "requestBody": _body(
+            "requestBody": request_body(
                 {
                     "email": {"type": "string", "minLength": 1},
                     "password": {"type": "string", "minLength": 1},
@@ -89,7 +61,7 @@ AGENT_PATHS: dict[str, Any] = {
                 ["email", "password"],
             ),
             "responses": {
-                "200": _json(
+                "200": json_answer(
                     {
                         "type": "object",
                         "required": ["agent", "csrf_token"],
@@ -100,7 +72,7 @@ AGENT_PATHS: dict[str, Any] = {
                     },
                     "Logged in",
                 ),
-                **_errors(400, 401, 429),
+                **agent_errors(400, 401, 429),
             },
         }
     },
@@ -109,16 +81,16 @@ AGENT_PATHS: dict[str, Any] = {
             "summary": "End the session",
             "operationId": "agentLogout",
             "security": SECURITY,
-            "parameters": [CSRF],
-            "responses": {"200": {"description": "Logged out"}, **_errors(401, 403)},
+            "parameters": [CSRF_HEADER],
+            "responses": {"200": {"description": "Logged out"}, **agent_errors(401, 403)},
         }
     },
     "/api/agent/me": {
         "get": {
-            "summary": "The logged-in agent and the session's CSRF token",
+            "summary": "The logged-in agent and the session's CSRF_HEADER token",
             "operationId": "agentMe",
             "security": SECURITY,
-            "responses": {"200": {"description": "The agent"}, **_errors(401)},
+            "responses": {"200": {"description": "The agent"}, **agent_errors(401)},
         }
     },
     "/api/agent/tickets": {
@@ -155,7 +127,7 @@ AGENT_PATHS: dict[str, Any] = {
                 {"name": "team", "in": "query", "schema": {"type": "string"}},
             ],
             "responses": {
-                "200": _json(
+                "200": json_answer(
                     {
                         "type": "object",
                         "required": ["tickets"],
@@ -163,7 +135,7 @@ AGENT_PATHS: dict[str, Any] = {
                     },
                     "Tickets",
                 ),
-                **_errors(400, 401),
+                **agent_errors(400, 401),
             },
         }
     },
@@ -174,7 +146,7 @@ AGENT_PATHS: dict[str, Any] = {
             "history and similar resolved tickets",
             "operationId": "getAgentTicket",
             "security": SECURITY,
-            "responses": {"200": _json(TICKET, "The ticket"), **_errors(401, 404)},
+            "responses": {"200": json_answer(TICKET, "The ticket"), **agent_errors(401, 404)},
         },
         "patch": _action(
             "Change type, priority, intent (kept as training labels), team, assignee or status",
@@ -229,7 +201,7 @@ AGENT_PATHS: dict[str, Any] = {
             **_action(
                 "Reply to the customer, or write an internal note",
                 "postAgentMessage",
-                _body(
+                request_body(
                     {
                         "text": TEXT,
                         "internal": {"type": "boolean", "default": False},
@@ -239,7 +211,7 @@ AGENT_PATHS: dict[str, Any] = {
             ),
             "responses": {
                 "201": {"description": "Stored and queued for delivery"},
-                **_errors(400, 401, 403, 404),
+                **agent_errors(400, 401, 403, 404),
             },
         },
     },
@@ -268,7 +240,7 @@ AGENT_PATHS: dict[str, Any] = {
         "post": _action(
             "Reject with a reason (manager or admin); the customer is told",
             "rejectTicket",
-            _body({"reason": TEXT}, ["reason"]),
+            request_body({"reason": TEXT}, ["reason"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/resolve": {
@@ -276,7 +248,7 @@ AGENT_PATHS: dict[str, Any] = {
         "post": _action(
             "Resolve with notes; the customer gets a CSAT prompt (five buttons)",
             "resolveTicket",
-            _body({"resolution": TEXT}, ["resolution"]),
+            request_body({"resolution": TEXT}, ["resolution"]),
         ),
     },
     "/api/agent/tickets/{ticket_id}/reopen": {
@@ -288,7 +260,7 @@ AGENT_PATHS: dict[str, Any] = {
             "summary": "Unread console notifications (escalations, approval requests, flags)",
             "operationId": "listNotifications",
             "security": SECURITY,
-            "responses": {"200": {"description": "Notifications"}, **_errors(401)},
+            "responses": {"200": {"description": "Notifications"}, **agent_errors(401)},
         }
     },
     "/api/agent/notifications/read": {
@@ -296,8 +268,8 @@ AGENT_PATHS: dict[str, Any] = {
             "summary": "Mark notifications read (all, or the given ids)",
             "operationId": "readNotifications",
             "security": SECURITY,
-            "parameters": [CSRF],
-            "requestBody": _body(
+            "parameters": [CSRF_HEADER],
+            "requestBody": request_body(
                 {
                     "ids": {
                         "type": "array",
@@ -305,7 +277,7 @@ AGENT_PATHS: dict[str, Any] = {
                     }
                 }
             ),
-            "responses": {"200": {"description": "How many"}, **_errors(400, 401, 403)},
+            "responses": {"200": {"description": "How many"}, **agent_errors(400, 401, 403)},
         }
     },
     "/api/agent/agents": {
@@ -313,14 +285,14 @@ AGENT_PATHS: dict[str, Any] = {
             "summary": "List agents (manager or admin)",
             "operationId": "listAgents",
             "security": SECURITY,
-            "responses": {"200": {"description": "Agents"}, **_errors(401, 403)},
+            "responses": {"200": {"description": "Agents"}, **agent_errors(401, 403)},
         },
         "post": {
             "summary": "Create an agent (admin only)",
             "operationId": "createAgent",
             "security": SECURITY,
-            "parameters": [CSRF],
-            "requestBody": _body(
+            "parameters": [CSRF_HEADER],
+            "requestBody": request_body(
                 {
                     "email": {"type": "string", "pattern": EMAIL_PATTERN},
                     "name": {"type": "string", "pattern": "\\S"},
@@ -331,7 +303,7 @@ AGENT_PATHS: dict[str, Any] = {
                 },
                 ["email", "name", "password"],
             ),
-            "responses": {"201": {"description": "Created"}, **_errors(400, 401, 403, 409)},
+            "responses": {"201": {"description": "Created"}, **agent_errors(400, 401, 403, 409)},
         },
     },
 }
@@ -372,14 +344,3 @@ AGENT_SCHEMAS: dict[str, Any] = {
         },
     },
 }
-
-
-def _add_workspace() -> None:  # search, tags, macros, merge, problem links (#12)
-    from .agents_openapi import AGENTS_PATHS
-    from .workspace_openapi import extend
-
-    extend(AGENT_PATHS, AGENT_SCHEMAS)
-    AGENT_PATHS.update(AGENTS_PATHS)
-
-
-_add_workspace()

@@ -1,0 +1,173 @@
+"""The promotion gate: a candidate version against the active one, on the same rows (issue 16).
+
+Both ``train`` and ``promote`` judge a candidate with ``compare`` and nothing else, so a version
+that ``train`` promoted (or kept back) gets the same verdict from a later ``promote`` against
+the same active version: "0.867 vs 0.867, promoted" followed by "0.867 vs 0.881, refused" for
+the same pair can no longer happen. The figures:
+
+* **Held-out rows**: the candidate's hash-stable held-out split (``examples.split_held_out``
+  of the rows it was trained on). The candidate's figure is its own, recorded when it was
+  trained (a model fitted on the rest of its rows); the active version's comes from refitting
+  its recorded training rows minus those held-out texts, so neither side has seen the rows it is
+  judged on (the stored active model did see some of them, which would favour it unfairly).
+* **Customers' words** (``classifier.customers_words``): the stored models themselves, which
+  never trained on that set, both scored on it as it is now (the figures recorded with a
+  version are reused while the set is unchanged: a stored model never changes).
+
+Rule (``not_worse``): no loss in held-out accuracy nor macro-F1, and at most one message of the
+customers'-words set lost (``CUSTOMERS_WORDS_SLACK``: a single new correction moves a
+boundary, and one message in ~670 is noise, not a regression).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog import Catalog
+from .customers_words import customers_words, evaluate_customers_words, set_fingerprint
+from .evaluation import evaluate
+from .examples import Example, split_held_out
+from .model import SklearnClassifier, fit_intent_model
+from .pipeline import MIN_EXAMPLES_PER_INTENT
+from .registry import ModelRegistry
+
+CUSTOMERS_WORDS_SLACK = 1
+"""Messages of the customers'-words set a candidate may lose against the active version."""
+CUSTOMERS_WORDS_KEYS = (
+    "n",
+    "n_in_scope",
+    "top1",
+    "top1_known",
+    "macro_f1",
+    "type_accuracy",
+    "priority_accuracy",
+    "confident_wrong_rate",
+    "ece",
+    "turned_away",
+)
+
+
+def drop_rare_intents(rows: Sequence[Example]) -> tuple[list[Example], list[str]]:
+    """Rows of intents with enough examples to calibrate, and the intents left out."""
+    counts: dict[str, int] = {}
+    for _, label in rows:
+        counts[label] = counts.get(label, 0) + 1
+    rare = sorted(label for label, n in counts.items() if n < MIN_EXAMPLES_PER_INTENT)
+    return [r for r in rows if r[1] not in rare], rare
+
+
+def customers_words_figures(classifier: SklearnClassifier) -> dict[str, Any]:
+    """The summary of ``evaluate_customers_words`` kept in a version's record, with the
+    fingerprint of the set it was measured on."""
+    messages = customers_words()
+    result = evaluate_customers_words(classifier, messages)
+    return {"set": set_fingerprint(messages), **{key: result[key] for key in CUSTOMERS_WORDS_KEYS}}
+
+
+def stored_customers_words_figures(
+    registry: ModelRegistry, version: str, catalog: Catalog
+) -> dict[str, Any]:
+    """``version``'s figures on the set as it is now: the recorded ones when they were measured
+    on the same set (a stored model never changes), else its stored model scored again."""
+    recorded = registry.record(version).metrics.get("customers_words")
+    if recorded and recorded.get("set") == set_fingerprint(customers_words()):
+        return dict(recorded)
+    return customers_words_figures(registry.load(version, catalog))
+
+
+def not_worse(candidate: dict[str, Any], baseline: dict[str, Any]) -> bool:
+    """The promotion rule (see module doc); customers'-words figures count when both have them."""
+    eps = 1e-9
+    held_out = (
+        candidate["accuracy"] + eps >= baseline["accuracy"]
+        and candidate["macro_f1"] + eps >= baseline["macro_f1"]
+    )
+    cw_c, cw_b = candidate.get("customers_words"), baseline.get("customers_words")
+    if not (held_out and cw_c and cw_b):
+        return bool(held_out)
+    slack = CUSTOMERS_WORDS_SLACK / max(cw_b["n_in_scope"], 1)
+    return bool(cw_c["top1"] + slack + eps >= cw_b["top1"])
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A candidate's figures against the active version's, on the same rows and set."""
+
+    candidate: dict[str, Any]
+    baseline: dict[str, Any]
+    baseline_version: str
+
+    @property
+    def not_worse(self) -> bool:
+        return not_worse(self.candidate, self.baseline)
+
+    def figures(self) -> str:
+        c, b = self.candidate, self.baseline
+        text = (
+            f"held-out accuracy {c['accuracy']:.3f} vs {b['accuracy']:.3f}, "
+            f"macro-F1 {c['macro_f1']:.3f} vs {b['macro_f1']:.3f}"
+        )
+        if c.get("customers_words") and b.get("customers_words"):
+            text += (
+                f", customers' words top-1 {c['customers_words']['top1']:.3f} vs "
+                f"{b['customers_words']['top1']:.3f}"
+            )
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {"version": self.baseline_version, **self.baseline}
+
+
+def baseline_figures(
+    registry: ModelRegistry, version: str, held_out: Sequence[Example], catalog: Catalog
+) -> dict[str, Any]:
+    """``version`` refitted on its training rows minus ``held_out``, scored on ``held_out``;
+    plus its stored model on the customers' words."""
+    held_texts = {t.lower() for t, _ in held_out}
+    rows = [r for r in registry.training_rows(version) if r[0].lower() not in held_texts]
+    rows, _ = drop_rare_intents(rows)
+    figures = evaluate(fit_intent_model(rows), held_out)
+    return {
+        "accuracy": figures["accuracy"],
+        "macro_f1": figures["macro_f1"],
+        "customers_words": stored_customers_words_figures(registry, version, catalog),
+    }
+
+
+def compare(
+    registry: ModelRegistry,
+    candidate_metrics: dict[str, Any],
+    candidate_rows: Sequence[Example],
+    candidate_customers_words: dict[str, Any],
+    active: str,
+    catalog: Catalog,
+) -> Comparison:
+    """The gate's comparison of a candidate (its held-out ``metrics``, the rows it was trained
+    on and its customers'-words figures) with the ``active`` version."""
+    _, held_out = split_held_out(candidate_rows)
+    return Comparison(
+        candidate={
+            "accuracy": candidate_metrics["accuracy"],
+            "macro_f1": candidate_metrics["macro_f1"],
+            "customers_words": candidate_customers_words,
+        },
+        baseline=baseline_figures(registry, active, held_out, catalog),
+        baseline_version=active,
+    )
+
+
+def compare_stored(
+    registry: ModelRegistry, candidate: str, active: str, catalog: Catalog
+) -> Comparison:
+    """``compare`` for a stored version: its record, its training rows, its model scored on the
+    customers' words as the set is now."""
+    return compare(
+        registry,
+        registry.record(candidate).metrics,
+        registry.training_rows(candidate),
+        stored_customers_words_figures(registry, candidate, catalog),
+        active,
+        catalog,
+    )
