@@ -76,6 +76,7 @@ def main() -> None:
     env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp), "FRONTDESK_LOG_LEVEL": "WARNING",
            "FRONTDESK_DATABASE_URL": url,  # every client is 127.0.0.1: the abuse limits off
            "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",
+           "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
            "FRONTDESK_LOGIN_ATTEMPTS_PER_IP": "0"}  # fmt: skip
     subprocess.run([*FRONTDESK, "agents", "create", "--email", "ann@example.com", "--name", "Ann"],
                    input=PASSWORD + "\n", text=True, env=env, cwd=ROOT, check=True,

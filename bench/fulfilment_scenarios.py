@@ -331,6 +331,7 @@ async def main() -> int:
             data_dir=tmp,
             chat_burst=1000,
             sessions_per_ip_per_min=0,  # every client is 127.0.0.1
+            tickets_per_ip_per_hour=0,
             chat_rate_per_s=1000.0,
         )
         app = create_app(settings)

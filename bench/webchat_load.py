@@ -87,6 +87,7 @@ def main() -> None:
         "FRONTDESK_LOG_LEVEL": "WARNING",
         "FRONTDESK_CHAT_BURST": "1000",
         "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",  # every client is 127.0.0.1
+        "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
         "FRONTDESK_LOGIN_ATTEMPTS_PER_IP": "0",
         "FRONTDESK_CHAT_RATE_PER_S": "1000",
     }

@@ -66,6 +66,7 @@ class Process:
             **os.environ,
             "FRONTDESK_DATA_DIR": str(self.tmp),
             "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",  # every customer comes from 127.0.0.1
+            "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
             "FRONTDESK_PROCESSING_LEASE_S": "3",
             "FRONTDESK_SWEEP_INTERVAL_S": "1",
         }

@@ -82,6 +82,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "FRONTDESK_DATA_DIR": str(data),
         "FRONTDESK_CHAT_BURST": "100000",  # the fuzzer is not the abuse it limits
         "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",
+        "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
         "FRONTDESK_LOGIN_ATTEMPTS_PER_IP": "0",
         "FRONTDESK_ESCALATION_INTERVAL_S": "0",
         "FRONTDESK_SPIKE_CHECK_INTERVAL_S": "0",

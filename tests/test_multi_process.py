@@ -43,6 +43,7 @@ def environment(data_dir: Path) -> dict[str, str]:
         "FRONTDESK_PROCESSING_LEASE_S": "3",  # a killed process's messages are free after 3 s
         "FRONTDESK_SWEEP_INTERVAL_S": "1",
         "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",
+        "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
         "FRONTDESK_ENGINE_WORKERS": "4",
     }
 

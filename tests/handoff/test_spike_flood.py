@@ -66,7 +66,11 @@ async def test_two_hundred_incidents_in_a_second_leave_healthz_answering(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     settings_ = settings_for(  # 200 customers, all on 127.0.0.1
-        sqlite_url, tmp_path, spike_check_interval_s=0.2, sessions_per_ip_per_min=0
+        sqlite_url,
+        tmp_path,
+        spike_check_interval_s=0.2,
+        sessions_per_ip_per_min=0,
+        tickets_per_ip_per_hour=0,
     )
     async with serving(settings_, IncidentClassifier()) as client:
         customers = [await ChatCustomer(client).open() for _ in range(200)]
