@@ -111,6 +111,26 @@ def test_extra_examples_with_labels_outside_the_catalog_are_refused(tmp_path: Pa
         ({"accuracy": 0.91, "macro_f1": 0.8}, {"accuracy": 0.9, "macro_f1": 0.8}, True),
         ({"accuracy": 0.91, "macro_f1": 0.79}, {"accuracy": 0.9, "macro_f1": 0.8}, False),
         ({"accuracy": 0.89, "macro_f1": 0.9}, {"accuracy": 0.9, "macro_f1": 0.8}, False),
+        # one deliberate correction moves a boundary: a hair below is still promoted
+        ({"accuracy": 0.9, "macro_f1": 0.797}, {"accuracy": 0.9, "macro_f1": 0.8}, True),
+        (
+            {"accuracy": 0.9, "macro_f1": 0.8, "customers_words": {"top1": 0.965}},
+            {
+                "accuracy": 0.9,
+                "macro_f1": 0.8,
+                "customers_words": {"top1": 0.97, "n_in_scope": 660},
+            },
+            True,
+        ),  # 3 of 660 messages lost
+        (
+            {"accuracy": 0.9, "macro_f1": 0.8, "customers_words": {"top1": 0.955}},
+            {
+                "accuracy": 0.9,
+                "macro_f1": 0.8,
+                "customers_words": {"top1": 0.97, "n_in_scope": 660},
+            },
+            False,
+        ),  # 10 of 660 lost: a regression
     ],
 )
 def test_not_worse_rule(
