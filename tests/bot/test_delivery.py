@@ -75,7 +75,9 @@ async def test_rate_limits_and_outages_are_retried_and_blocked_users_recorded(
     ) as fd:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await channel.customer_says(1, "cy", "Checkout is broken for all our customers")
+        await channel.customer_says(
+            1, "cy", "Card payments keep failing at checkout for all our customers"
+        )
         sent = await channel.wait_for(1, timeout=15)
         assert loop.time() - started >= 0.2  # waited as the platform asked
         assert "FD-" in sent[0].text
