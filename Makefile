@@ -32,13 +32,15 @@ run: $(STAMP)
 # pytest exits 5 when it collects no test: make treats that as a failure, as CI must.
 # Three workers on two cores: most tests wait on sockets and subprocesses (one worker used ~65 %
 # of a core), so a third keeps both cores busy. Every test has its own database and port 0.
+# worksteal: a worker that runs out of tests takes some from a busy one, so the few long
+# training tests do not leave two workers idle at the end.
 # The schemathesis file runs on its own, in one process: under xdist its generated tests are
 # collected differently and its last test (the admin run was logged in) reads what the others
 # recorded in the same process.
 TEST_WORKERS ?= 3
 FUZZ_FILE := tests/test_api_fuzz.py
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile --ignore=$(FUZZ_FILE)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
 	$(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
 
 # schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)

@@ -29,3 +29,7 @@ class UntrustedTypesError(ArtifactError):
 
 class VersionNotFoundError(ClassifierError):
     """No model version with that id exists in the registry (or nothing to roll back to)."""
+
+
+class PromotionRefusedError(TrainingDataError):
+    """``promote`` without ``force`` of a version that scored worse than the active one."""

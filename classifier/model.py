@@ -137,7 +137,9 @@ class SklearnClassifier:
         best, confidence = ranked[0]
         # ``unknown`` (trained from out-of-scope messages) is never offered as an alternative.
         offers = [r for r in ranked if r[0] != UNKNOWN_INTENT]
-        if best == UNKNOWN_INTENT or confidence < self.thresholds.unknown:
+        # the unrounded probability: a threshold tuned to equal a held-out row's confidence
+        # must keep that row (rounded down to 4 places it fell under the threshold)
+        if best == UNKNOWN_INTENT or float(intent_row[order[0]]) < self.thresholds.unknown:
             # The best guesses stay available: the bot may offer them in a clarifying question.
             intent, alternatives = UNKNOWN_INTENT, offers[:ALTERNATIVES]
         else:

@@ -123,8 +123,12 @@ def tune_unknown_threshold(
         return 0.0
     ordered = np.sort(np.asarray(confidence_in, dtype=np.float64))
     allowed = int(np.floor(max_turned_away * len(ordered) + 1e-9))
-    # Strictly below ``ordered[allowed]`` lie at most ``allowed`` rows (fewer on ties).
-    return float(ordered[min(allowed, len(ordered) - 1)])
+    # Strictly below ``ordered[allowed]`` lie at most ``allowed`` rows (fewer on ties). The
+    # threshold sits halfway down to the next lower row, not on the kept row itself: the same
+    # text scored through another code path (one text, a batch) may differ in the last bits.
+    kept = ordered[min(allowed, len(ordered) - 1)]
+    below = ordered[allowed - 1] if 0 < allowed < len(ordered) else kept * (1 - 1e-9)
+    return float((kept + below) / 2)
 
 
 def tune_ask_threshold(

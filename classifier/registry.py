@@ -3,7 +3,8 @@
 Layout under the registry root (e.g. ``./var/models``)::
 
     index.json                  {"active": "v0003", "history": ["v0001", "v0002"]}
-    versions/v0003/model.skops  the fitted pipelines ({"intent": ..., "priority": ...})
+    versions/v0003/model.skops  the fitted pipelines ({"intent": ..., "priority": ...}) and their
+                                TF-IDF vocabularies as arrays (``classifier.vocabularies``)
     versions/v0003/record.json  id, created_at, parent, fingerprint, artifact sha256, metrics...
     versions/v0003/training_rows.csv   exactly what it was trained on (to compare versions)
     imports/*.csv               validated CSVs imported for future training
@@ -38,6 +39,7 @@ from typing import Any
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from . import vocabularies
 from .catalog import Catalog
 from .errors import (
     ArtifactError,
@@ -63,6 +65,8 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
     }
 )
 ARTIFACT = "model.skops"
+VOCABULARIES = "vocabularies"
+"""The artifact's key for the TF-IDF vocabularies packed as arrays (``classifier.vocabularies``)."""
 RECORD = "record.json"
 TRAINING_ROWS = "training_rows.csv"
 
@@ -206,9 +210,10 @@ class ModelRegistry:
         notes: dict[str, Any] | None = None,
     ) -> VersionRecord:
         """Store a new version (not active yet); ``files`` are extra reports (PNG, JSON)."""
-        artifact = _dump(
+        pipelines, packed = vocabularies.detach(
             {"intent": classifier.intent_pipeline, "priority": classifier.priority_pipeline}
         )
+        artifact = _dump({**pipelines, VOCABULARIES: packed})
         untrusted = sorted(sio.get_untrusted_types(data=artifact))
         _check_types(untrusted, "the model about to be stored")
         with self._writing():
@@ -277,6 +282,10 @@ class ModelRegistry:
             and all(isinstance(pipelines.get(k), Pipeline) for k in ("intent", "priority"))
         ):
             raise ArtifactError(f"model version {version}: unexpected content")
+        try:  # versions stored before the vocabularies were packed have none: nothing to do
+            vocabularies.attach(pipelines, pipelines.pop(VOCABULARIES, {}))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise ArtifactError(f"model version {version}: bad vocabularies ({exc})") from exc
         thresholds = Thresholds(**record.thresholds)
         return SklearnClassifier(
             pipelines["intent"], pipelines["priority"], catalog, thresholds, version=version

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import UNKNOWN_INTENT, Catalog, load_catalog
-from .errors import TrainingDataError
+from .errors import PromotionRefusedError
 from .evaluation import evaluate
 from .examples import (
     Example,
@@ -216,10 +216,6 @@ def train(
         registry.activate(record.version)
     report("done", 1.0)
     return TrainingResult(record, reused=False, promoted=promoted, reason=reason)
-
-
-class PromotionRefusedError(TrainingDataError):
-    """``promote`` without ``force`` of a version that scored worse than the active one."""
 
 
 def promote(

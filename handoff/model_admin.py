@@ -9,6 +9,7 @@ out rather than failing the whole training run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections import Counter
@@ -19,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from classifier.catalog import Catalog
-from classifier.errors import ClassifierError
+from classifier.child import promote_in_child, train_in_child
+from classifier.errors import ClassifierError, PromotionRefusedError
 from classifier.registry import ModelRegistry
 from models import AgentRole, Conflict, Forbidden, NotFound
 
@@ -77,7 +79,7 @@ async def corrections_per_intent(store: Store, since: datetime | None) -> dict[s
 @dataclass
 class TrainingRun:
     """The one training run the console may have going (training takes seconds of CPU: one at
-    a time, in a worker thread, so the event loop keeps answering customers)."""
+    a time, in a child process, so the event loop keeps answering customers)."""
 
     running: bool = False
     stage: str = ""
@@ -151,8 +153,6 @@ async def confusion_png(request: web.Request) -> web.StreamResponse:
 async def start_training(request: web.Request) -> web.Response:
     """Start a training run on everything (shipped, imported and desk labels): 202, or 409
     while one runs. Poll ``GET /console/models/training`` for its progress."""
-    from classifier.training import train
-
     admin, store = _admin(request), services(request).store
     run = admin.run
     if run.running:
@@ -161,24 +161,15 @@ async def start_training(request: web.Request) -> web.Response:
     run.running, run.stage, run.fraction, run.result, run.error = True, "starting", 0.0, None, None
 
     def progress(stage: str, fraction: float) -> None:
-        run.stage, run.fraction = stage, fraction  # plain assignments: safe across threads
+        run.stage, run.fraction = stage, fraction
 
     async def training() -> None:
         try:
-            result = await asyncio.to_thread(
-                train, examples.rows, admin.registry, progress, admin.catalog
-            )
-            run.result = {
-                "version": result.record.version,
-                "reused": result.reused,
-                "promoted": result.promoted,
-                "reason": result.reason,
-                "accuracy": result.record.metrics.get("accuracy"),
-                "macro_f1": result.record.metrics.get("macro_f1"),
-                "desk_examples": len(examples.rows),
-            }
+            summary = await train_in_child(admin.registry.root, examples.rows, progress)
+            run.result = {**summary, "desk_examples": len(examples.rows)}
         except ClassifierError as exc:
             run.error = str(exc)
+            log.warning("training from the console failed: %s", exc)
         except Exception:
             log.exception("training from the console failed")
             run.error = "training failed; the error has been logged"
@@ -197,20 +188,18 @@ async def training_status(request: web.Request) -> web.Response:
 @agent_endpoint(AgentRole.ADMIN)
 async def promote_version(request: web.Request) -> web.Response:
     """Serve a version (refused when worse than the active one unless ``{"force": true}``)."""
-    from classifier.training import PromotionRefusedError, promote
-
     body = await json_body(request)
     version = request.match_info["version"]
+    if not VERSION.match(version):
+        raise NotFound(f"no model version {version}")
     admin = _admin(request)
     try:
-        record = await asyncio.to_thread(
-            promote, admin.registry, version, bool(body.get("force")), admin.catalog
-        )
+        active = await promote_in_child(admin.registry.root, version, bool(body.get("force")))
     except PromotionRefusedError as exc:
         raise Conflict(str(exc)) from exc
     except ClassifierError as exc:
         raise NotFound(str(exc)) from exc
-    return web.json_response({"active": record.version})
+    return web.json_response({"active": active})
 
 
 @agent_endpoint(AgentRole.ADMIN)
@@ -222,9 +211,20 @@ async def rollback_version(request: web.Request) -> web.Response:
     return web.json_response({"active": active})
 
 
+async def _stop_training(app: web.Application) -> None:
+    """On shutdown a running training child is killed (its version is never half stored: the
+    registry writes a version atomically) instead of outliving the server."""
+    task = app[MODEL_ADMIN].run.task
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def add_models_page(app: web.Application, admin: ModelAdmin) -> None:
     """Mount the Models page (after ``console.add_routes``)."""
     app[MODEL_ADMIN] = admin
+    app.on_shutdown.append(_stop_training)
     add_page(app, "Models", "/console/models", models_page, role=AgentRole.ADMIN)  # base templates
     r = app.router
     r.add_get("/console/models/training", training_status)

@@ -6,10 +6,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from classifier.base import Classifier
+if TYPE_CHECKING:
+    from classifier.model import SklearnClassifier
+
 
 PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("FRONTDESK_REQUIRE_POSTGRES") == "1"
@@ -23,22 +26,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def trained_classifier() -> Classifier:
-    """The shipped default model, trained once per test session (~1 s)."""
-    from classifier.model import train_default_classifier
-
-    return train_default_classifier()
-
-
-@pytest.fixture(scope="session")
 def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model registry whose first version was trained on the shipped data (~3 s, once)."""
+    """A model registry whose first version was trained on the shipped data, as a fresh server
+    trains it: ~30 s of CPU, so once per test run. Under xdist the workers share it: the first
+    to get the file lock trains, the others wait for it and read the same files."""
+    from filelock import FileLock
+
     from classifier.registry import ModelRegistry
     from classifier.training import train
 
-    root = tmp_path_factory.mktemp("models-template")
-    train([], ModelRegistry(root))
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: its own temporary dir
+        root = tmp_path_factory.mktemp("models-template")
+        train([], ModelRegistry(root))
+        return root
+    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to workers
+    root = shared / "models-template"
+    with FileLock(str(shared / "models-template.lock")):
+        if ModelRegistry(root).active_version() is None:
+            train([], ModelRegistry(root))
     return root
+
+
+@pytest.fixture(scope="session")
+def trained_classifier(registry_template: Path) -> SklearnClassifier:
+    """The model a fresh server starts with: the template registry's first version."""
+    from classifier.catalog import load_catalog
+    from classifier.registry import ModelRegistry
+
+    registry = ModelRegistry(registry_template)
+    version = registry.active_version()
+    assert version is not None
+    return registry.load(version, load_catalog())
 
 
 @pytest.fixture

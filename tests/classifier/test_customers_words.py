@@ -93,7 +93,7 @@ def test_expected_calibration_error() -> None:
 
 
 def test_evaluation_reports_intents_the_catalog_does_not_know(
-    default_classifier: SklearnClassifier,
+    trained_classifier: SklearnClassifier,
 ) -> None:
     messages = [
         CustomerMessage("I forgot my password, please send a reset link", "password_reset", "en"),
@@ -101,7 +101,7 @@ def test_evaluation_reports_intents_the_catalog_does_not_know(
         CustomerMessage("please add a dark mode one day", "an_intent_nobody_trained", "en"),
         CustomerMessage("what will the weather be in Oslo tomorrow?", UNKNOWN_INTENT, "en"),
     ]
-    result = evaluate_customers_words(default_classifier, messages)
+    result = evaluate_customers_words(trained_classifier, messages)
     assert result["n"] == 4 and result["n_in_scope"] == 3
     assert result["unknown_to_catalog"] == {"an_intent_nobody_trained": 1}
     assert result["per_intent"]["an_intent_nobody_trained"] == {

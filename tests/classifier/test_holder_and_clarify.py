@@ -119,7 +119,7 @@ def test_clarify_tops_up_to_two_options_and_stops_at_three() -> None:
     assert len(clarify(many, catalog, 0.6).options) == 3
 
 
-def test_clarify_does_not_ask_when_confident(default_classifier: SklearnClassifier) -> None:
-    p = default_classifier.classify("I forgot my password")
-    c = clarify(p, default_classifier.catalog, default_classifier.thresholds.ask)
+def test_clarify_does_not_ask_when_confident(trained_classifier: SklearnClassifier) -> None:
+    p = trained_classifier.classify("I forgot my password")
+    c = clarify(p, trained_classifier.catalog, trained_classifier.thresholds.ask)
     assert (c.ask, c.options) == (False, ())

@@ -40,10 +40,10 @@ MISREAD = [
 
 @pytest.mark.parametrize(("text", "right", "may_ask"), MISREAD)
 def test_a_message_the_first_model_misread_gets_the_right_answer(
-    default_classifier: SklearnClassifier, text: str, right: set[str], may_ask: bool
+    trained_classifier: SklearnClassifier, text: str, right: set[str], may_ask: bool
 ) -> None:
-    prediction = default_classifier.classify(text)
-    question = clarify(prediction, default_classifier.catalog, default_classifier.thresholds.ask)
+    prediction = trained_classifier.classify(text)
+    question = clarify(prediction, trained_classifier.catalog, trained_classifier.thresholds.ask)
     offered = {o.intent for o in question.options}
     answer = (prediction.intent, prediction.confidence, sorted(offered))
     if question.ask and may_ask:
@@ -64,6 +64,6 @@ def test_none_of_them_is_a_training_example() -> None:
     ["Login fails with error 500 for everyone", "😡😡😡🔥💸", "Ich wurde zweimal belastet!!!"],
 )
 def test_the_angry_and_the_widespread_come_in_above_medium(
-    default_classifier: SklearnClassifier, text: str
+    trained_classifier: SklearnClassifier, text: str
 ) -> None:
-    assert default_classifier.classify(text).priority in HIGH_OR_URGENT
+    assert trained_classifier.classify(text).priority in HIGH_OR_URGENT

@@ -59,13 +59,13 @@ REQUIRED = [
 
 @pytest.mark.parametrize(("text", "intent", "ticket_type", "priorities"), REQUIRED)
 def test_default_model_gets_the_required_messages_right(
-    default_classifier: SklearnClassifier,
+    trained_classifier: SklearnClassifier,
     text: str,
     intent: str | None,
     ticket_type: TicketType | None,
     priorities: set[Priority] | None,
 ) -> None:
-    p = default_classifier.classify(text)
+    p = trained_classifier.classify(text)
     if intent is not None:
         assert p.intent == intent
     if ticket_type is not None:
@@ -87,10 +87,10 @@ def test_heldout_messages_are_not_training_data() -> None:
 
 
 def test_accuracy_on_heldout_messages_written_for_the_tests(
-    default_classifier: SklearnClassifier,
+    trained_classifier: SklearnClassifier,
 ) -> None:
     rows = _heldout()
-    predictions = default_classifier.classify_many([t for t, _ in rows])
+    predictions = trained_classifier.classify_many([t for t, _ in rows])
     hits = sum(p.intent == label for p, (_, label) in zip(predictions, rows, strict=True))
     assert len(rows) >= 35
     assert hits / len(rows) >= 0.85, [
@@ -100,7 +100,7 @@ def test_accuracy_on_heldout_messages_written_for_the_tests(
     ]
 
 
-def test_out_of_scope_messages_are_mostly_unknown(default_classifier: SklearnClassifier) -> None:
+def test_out_of_scope_messages_are_mostly_unknown(trained_classifier: SklearnClassifier) -> None:
     texts = [
         "What's the best recipe for lasagna?",
         "Who painted the Mona Lisa?",
@@ -108,12 +108,12 @@ def test_out_of_scope_messages_are_mostly_unknown(default_classifier: SklearnCla
         "my dog ate my homework",
     ]
     assert not set(texts) & set(shipped_out_of_scope())
-    unknown = [p.intent == UNKNOWN_INTENT for p in default_classifier.classify_many(texts)]
+    unknown = [p.intent == UNKNOWN_INTENT for p in trained_classifier.classify_many(texts)]
     assert sum(unknown) >= 3
 
 
-def test_prediction_carries_the_catalog_routing(default_classifier: SklearnClassifier) -> None:
-    p = default_classifier.classify("please reset my password, I forgot it")
+def test_prediction_carries_the_catalog_routing(trained_classifier: SklearnClassifier) -> None:
+    p = trained_classifier.classify("please reset my password, I forgot it")
     assert isinstance(p, Prediction)
     assert (p.type, p.team, p.fulfiller) == (
         TicketType.SERVICE_REQUEST,
@@ -127,47 +127,47 @@ def test_prediction_carries_the_catalog_routing(default_classifier: SklearnClass
     assert probs == sorted(probs, reverse=True) and probs[0] <= p.confidence
 
 
-def test_classify_many_matches_classify(default_classifier: SklearnClassifier) -> None:
+def test_classify_many_matches_classify(trained_classifier: SklearnClassifier) -> None:
     texts = ["hi", "I forgot my password", "the site is down", "add a dark mode please"]
-    assert default_classifier.classify_many(texts) == [
-        default_classifier.classify(t) for t in texts
+    assert trained_classifier.classify_many(texts) == [
+        trained_classifier.classify(t) for t in texts
     ]
-    assert default_classifier.classify_many([]) == []
+    assert trained_classifier.classify_many([]) == []
 
 
 def test_below_the_unknown_threshold_the_intent_is_unknown_with_the_guesses_kept(
-    default_classifier: SklearnClassifier,
+    trained_classifier: SklearnClassifier,
 ) -> None:
     strict = SklearnClassifier(
-        default_classifier.intent_pipeline,
-        default_classifier.priority_pipeline,
-        default_classifier.catalog,
+        trained_classifier.intent_pipeline,
+        trained_classifier.priority_pipeline,
+        trained_classifier.catalog,
         Thresholds(unknown=1.01, ask=1.01),
     )
     p = strict.classify("I forgot my password")
-    fallback = default_classifier.catalog.fallback
+    fallback = trained_classifier.catalog.fallback
     assert (p.intent, p.type, p.team) == (UNKNOWN_INTENT, fallback.type, fallback.team)
     assert p.alternatives[0][0] == "password_reset"
 
 
-def test_tuned_thresholds_are_ordered(default_classifier: SklearnClassifier) -> None:
-    t = default_classifier.thresholds
+def test_tuned_thresholds_are_ordered(trained_classifier: SklearnClassifier) -> None:
+    t = trained_classifier.thresholds
     assert 0.0 < t.unknown <= t.ask <= 0.9
 
 
 def test_urgency_cues_raise_and_calm_cues_lower_the_default_priority(
-    default_classifier: SklearnClassifier,
+    trained_classifier: SklearnClassifier,
 ) -> None:
-    calm = default_classifier.classify(
+    calm = trained_classifier.classify(
         "No rush at all, whenever you have time: could you add a calendar view someday?"
     )
-    loud = default_classifier.classify(
+    loud = trained_classifier.classify(
         "URGENT: our whole team is blocked, none of us can log in and we lose money every hour"
     )
-    plain = default_classifier.classify("I can't log in to my account")
+    plain = trained_classifier.classify("I can't log in to my account")
     assert calm.priority is Priority.LOW
     assert loud.priority in HIGH_OR_URGENT
-    assert plain.priority is default_classifier.catalog["login_failure"].priority
+    assert plain.priority is trained_classifier.catalog["login_failure"].priority
 
 
 @pytest.mark.parametrize(
@@ -180,9 +180,9 @@ def test_urgency_cues_raise_and_calm_cues_lower_the_default_priority(
     ],
 )
 def test_the_wording_raises_the_priority_and_the_prediction_says_why(
-    default_classifier: SklearnClassifier, text: str, why: tuple[str, ...]
+    trained_classifier: SklearnClassifier, text: str, why: tuple[str, ...]
 ) -> None:
-    prediction = default_classifier.classify(text)
+    prediction = trained_classifier.classify(text)
     assert (prediction.priority in HIGH_OR_URGENT, prediction.urgency) == (True, why)
 
 
@@ -204,9 +204,9 @@ def test_combine_priority(
     assert combine_priority(default, cue, confidence) is expected
 
 
-def test_fast_probabilities_equal_the_pipelines_own(default_classifier: SklearnClassifier) -> None:
+def test_fast_probabilities_equal_the_pipelines_own(trained_classifier: SklearnClassifier) -> None:
     texts = ["I forgot my password", "everything is down", "hi", "a totally new sentence"]
     assert np.allclose(
-        default_classifier.intent_probabilities(texts),
-        default_classifier.intent_pipeline.predict_proba(texts),
+        trained_classifier.intent_probabilities(texts),
+        trained_classifier.intent_pipeline.predict_proba(texts),
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
 from classifier import registry as registry_module
+from classifier import vocabularies
 from classifier.catalog import load_catalog
 from classifier.errors import ArtifactTamperedError, UntrustedTypesError, VersionNotFoundError
 from classifier.examples import fingerprint
@@ -31,36 +33,36 @@ def _store(reg: ModelRegistry, clf: SklearnClassifier, parent: str | None = None
     return record.version
 
 
-def test_store_and_load_round_trip(tmp_path: Path, default_classifier: SklearnClassifier) -> None:
+def test_store_and_load_round_trip(tmp_path: Path, trained_classifier: SklearnClassifier) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, default_classifier)
+    version = _store(reg, trained_classifier)
     record = reg.record(version)
     artifact = tmp_path / "versions" / version / "model.skops"
     assert record.artifact_sha256 == registry_module._sha256_file(artifact)
     assert record.fingerprint == fingerprint(ROWS) and record.parent is None
     assert reg.training_rows(version) == ROWS
     loaded = reg.load(version, load_catalog())
-    assert loaded.version == version and loaded.thresholds == default_classifier.thresholds
-    assert loaded.classify_many(TEXTS) == default_classifier.classify_many(TEXTS)
+    assert loaded.version == version and loaded.thresholds == trained_classifier.thresholds
+    assert loaded.classify_many(TEXTS) == trained_classifier.classify_many(TEXTS)
     assert [r.version for r in reg.versions()] == [version]
     assert reg.find_by_fingerprint(fingerprint(ROWS)) == record
 
 
 def test_version_ids_are_sequential_and_parent_is_recorded(
-    tmp_path: Path, default_classifier: SklearnClassifier
+    tmp_path: Path, trained_classifier: SklearnClassifier
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    first = _store(reg, default_classifier)
-    second = _store(reg, default_classifier, parent=first)
+    first = _store(reg, trained_classifier)
+    second = _store(reg, trained_classifier, parent=first)
     assert (first, second) == ("v0001", "v0002")
     assert reg.record(second).parent == first
 
 
 def test_tampered_artifact_is_refused(
-    tmp_path: Path, default_classifier: SklearnClassifier
+    tmp_path: Path, trained_classifier: SklearnClassifier
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, default_classifier)
+    version = _store(reg, trained_classifier)
     artifact = tmp_path / "versions" / version / "model.skops"
     data = bytearray(artifact.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -82,15 +84,58 @@ class Sneaky(TransformerMixin, BaseEstimator):
         return x
 
 
+def _vocabularies(pipeline: Pipeline) -> dict[str, dict[str, int]]:
+    return {path: dict(v.vocabulary_) for path, v in vocabularies._vectorizers(pipeline, "")}
+
+
+def test_vocabularies_are_stored_as_arrays_and_come_back_exactly(
+    tmp_path: Path, trained_classifier: SklearnClassifier
+) -> None:
+    served = trained_classifier.intent_pipeline
+    before = _vocabularies(served)
+    assert sum(map(len, before.values())) > 10_000  # words and character n-grams
+
+    reg = ModelRegistry(tmp_path)
+    version = _store(reg, trained_classifier)
+    assert _vocabularies(served) == before  # storing leaves the served model whole
+    with zipfile.ZipFile(tmp_path / "versions" / version / "model.skops") as archive:
+        schema = archive.read("schema.json")
+    assert len(schema) < 1_000_000  # no dict node per n-gram (it was ~100 MB of JSON)
+    loaded = reg.load(version, load_catalog())
+    assert _vocabularies(loaded.intent_pipeline) == before
+
+
+def test_a_version_stored_with_inline_vocabularies_still_loads(
+    tmp_path: Path, trained_classifier: SklearnClassifier
+) -> None:
+    """Versions stored before the vocabularies were packed keep working after an upgrade."""
+    reg = ModelRegistry(tmp_path)
+    version = _store(reg, trained_classifier)
+    vdir = tmp_path / "versions" / version
+    sio.dump(
+        {
+            "intent": trained_classifier.intent_pipeline,
+            "priority": trained_classifier.priority_pipeline,
+        },
+        vdir / "model.skops",
+    )
+    record = json.loads((vdir / "record.json").read_text())
+    record["artifact_sha256"] = registry_module._sha256_file(vdir / "model.skops")
+    (vdir / "record.json").write_text(json.dumps(record))
+    assert reg.load(version, load_catalog()).classify_many(TEXTS) == (
+        trained_classifier.classify_many(TEXTS)
+    )
+
+
 def test_unknown_types_are_refused_even_with_a_matching_sha(
-    tmp_path: Path, default_classifier: SklearnClassifier
+    tmp_path: Path, trained_classifier: SklearnClassifier
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, default_classifier)
+    version = _store(reg, trained_classifier)
     vdir = tmp_path / "versions" / version
-    sneaky = Pipeline([("s", Sneaky()), *default_classifier.intent_pipeline.steps])
+    sneaky = Pipeline([("s", Sneaky()), *trained_classifier.intent_pipeline.steps])
     sio.dump(
-        {"intent": sneaky, "priority": default_classifier.priority_pipeline}, vdir / "model.skops"
+        {"intent": sneaky, "priority": trained_classifier.priority_pipeline}, vdir / "model.skops"
     )
     record = json.loads((vdir / "record.json").read_text())
     record["artifact_sha256"] = registry_module._sha256_file(vdir / "model.skops")
@@ -100,19 +145,19 @@ def test_unknown_types_are_refused_even_with_a_matching_sha(
 
 
 def test_allow_list_is_what_makes_calibration_types_loadable(
-    tmp_path: Path, default_classifier: SklearnClassifier, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, trained_classifier: SklearnClassifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, default_classifier)
+    version = _store(reg, trained_classifier)
     assert reg.record(version).untrusted_types  # skops itself would not load these blindly
     monkeypatch.setattr(registry_module, "ALLOWED_TYPES", frozenset())
     with pytest.raises(UntrustedTypesError, match="_CalibratedClassifier"):
         reg.load(version, load_catalog())
 
 
-def test_activate_and_rollback(tmp_path: Path, default_classifier: SklearnClassifier) -> None:
+def test_activate_and_rollback(tmp_path: Path, trained_classifier: SklearnClassifier) -> None:
     reg = ModelRegistry(tmp_path)
-    a, b = _store(reg, default_classifier), _store(reg, default_classifier)
+    a, b = _store(reg, trained_classifier), _store(reg, trained_classifier)
     with pytest.raises(VersionNotFoundError):
         reg.rollback()
     reg.activate(a)

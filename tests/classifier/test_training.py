@@ -20,6 +20,10 @@ from classifier.training import (
     train,
 )
 
+TRAININGS_TIMEOUT = 360
+"""Tests that train several versions: each ``train`` fits three models (~30 s of CPU on the
+35-intent data, more on a loaded CI machine), beyond the suite's 120 s hang guard."""
+
 
 def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
     reg = ModelRegistry(tmp_path)
@@ -43,6 +47,7 @@ def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
     assert len(reg.versions()) == 1
 
 
+@pytest.mark.timeout(TRAININGS_TIMEOUT)
 def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
     trained_registry: ModelRegistry,
 ) -> None:

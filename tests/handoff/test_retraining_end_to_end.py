@@ -8,6 +8,7 @@ their messages fails while models are switched.
 from __future__ import annotations
 
 import asyncio
+import csv
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +17,12 @@ from typing import Any
 import pytest
 
 import bot.intent_model
+import classifier
 from classifier.catalog import load_catalog
+from classifier.child import train_in_child
+from classifier.examples import read_labelled_csv
 from classifier.registry import ModelRegistry
-from classifier.training import train
+from classifier.training import import_csv
 from handoff.model_admin import desk_examples
 from models import parse_ticket_id
 
@@ -31,6 +35,12 @@ TEXTS = (
     "Please put our new VAT number on future invoices",
 )
 TICKET = re.compile(r"FD-\d+")
+_BILLING = "billing_question"
+
+
+def _english() -> list[tuple[str, str]]:
+    path = Path(classifier.__file__).parent / "data" / "examples.csv"
+    return read_labelled_csv(path, "text", "intent")
 
 
 async def _intent_for(desk: LiveDesk, text: str) -> str:
@@ -55,10 +65,12 @@ async def _correct(admin: Agent, tickets: list[str], intent: str) -> None:
         await admin.ok("PATCH", f"/api/agent/tickets/{public}", {"intent": intent})
 
 
+@pytest.mark.timeout(360)  # two trainings of ~30 s of CPU each while customers keep writing
 async def test_corrections_retrain_the_served_model_without_a_failed_request(
     make_desk: Callable[..., Any],
     sqlite_url: str,
     model_dir: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(bot.intent_model, "RELOAD_SECONDS", 0.05)
@@ -90,20 +102,25 @@ async def test_corrections_retrain_the_served_model_without_a_failed_request(
     await _correct(admin, tickets, "change_request")
 
     # the next version learns them, is not worse, is promoted and served without a restart
-    result = await asyncio.to_thread(
-        train, (await desk_examples(desk.fd.store, catalog)).rows, registry
-    )
-    assert (result.record.version, result.promoted) == ("v0002", True), result.reason
+    # (trained in a child process, as the Models page does: the server keeps its GIL)
+    result = await train_in_child(model_dir, (await desk_examples(desk.fd.store, catalog)).rows)
+    assert (result["version"], result["promoted"]) == ("v0002", True), result["reason"]
     await _serving(desk, "v0002")
     assert [await _intent_for(desk, text) for text in TEXTS] == ["change_request"] * 3
 
-    # a later relabelling that scores worse on held-out rows is stored but not promoted
+    # a later relabelling that scores worse is stored but not promoted: the agents move the
+    # three tickets to account updates and an admin imports a CSV that files every English
+    # billing question that way (customers asking about their bills are no longer understood)
     await _correct(admin, tickets, "account_update")
-    result = await asyncio.to_thread(
-        train, (await desk_examples(desk.fd.store, catalog)).rows, registry
-    )
-    assert (result.record.version, result.promoted) == ("v0003", False)
-    assert result.reason.startswith("worse than v0002")
+    relabelled = tmp_path / "relabelled.csv"
+    with relabelled.open("w", newline="") as fh:
+        csv.writer(fh).writerows(
+            [("text", "intent"), *((t, "account_update") for t, i in _english() if i == _BILLING)]
+        )
+    import_csv(registry, relabelled, "text", "intent")
+    result = await train_in_child(model_dir, (await desk_examples(desk.fd.store, catalog)).rows)
+    assert (result["version"], result["promoted"]) == ("v0003", False), result["reason"]
+    assert result["reason"].startswith("worse than v0002")
     assert registry.load("v0003", catalog).classify(TEXTS[0]).intent == "account_update"
     await asyncio.sleep(0.2)  # a reload tick: still v0002
     assert await _intent_for(desk, TEXTS[0]) == "change_request"
