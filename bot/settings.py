@@ -16,7 +16,7 @@ from models.sla import BusinessHours, SlaPolicy
 
 from .http_client import parse_proxies
 
-ROLES = ("all", "web", "worker")
+ROLES = ("all", "web", "worker", "scheduler")
 """What one ``frontdesk run`` process runs (``bot/coordination.py``)."""
 
 
@@ -95,7 +95,7 @@ class Settings:
     # -- backpressure (bot/backlog.py): past either bound new messages get 503 + Retry-After
     max_backlog: int = 500  # customer messages accepted but not yet answered; 0 = no bound
     max_write_queue: int = 1000  # writes waiting for the database writer; 0 = no bound
-    role: str = "all"  # all | web | worker: what this process runs (bot/coordination.py)
+    role: str = "all"  # all | web | worker | scheduler: what it runs (bot/coordination.py)
 
     @property
     def base_url(self) -> str:
@@ -169,7 +169,9 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     if not 0 < settings.port < 65536:
         raise SettingsError(f"port must be 1..65535, not {settings.port}")
     if settings.role not in ROLES:
-        raise SettingsError(f"FRONTDESK_ROLE must be all, web or worker, not {settings.role!r}")
+        raise SettingsError(
+            f"FRONTDESK_ROLE must be all, web, worker or scheduler, not {settings.role!r}"
+        )
     try:
         parse_proxies(settings.trusted_proxies)
     except ValueError as exc:
