@@ -41,7 +41,11 @@ async def bucket(server: ThreadedMotoServer, action: str, **kw: Any) -> Any:
     async with get_session().create_client(
         "s3", region_name="eu-west-1", endpoint_url=endpoint(server), **KEYS
     ) as s3_client:
-        return await getattr(s3_client, action)(Bucket=BUCKET, **kw)
+        answer = await getattr(s3_client, action)(Bucket=BUCKET, **kw)
+        if "Body" in answer:  # read it while the client's connection is open
+            async with answer["Body"] as stream:
+                answer["Body"] = await stream.read()
+        return answer
 
 
 @pytest.fixture
@@ -73,9 +77,7 @@ async def test_a_screenshot_kept_in_the_bucket_reaches_the_agent_and_only_the_ag
     listed = await bucket(s3, "list_objects_v2", Prefix="desk/")
     keys = sorted(o["Key"] for o in listed["Contents"])
     assert len(keys) == 2 and keys[1] == keys[0] + ".thumb.png"  # the file and its thumbnail
-    stored = await bucket(s3, "get_object", Key=keys[0])
-    async with stored["Body"] as stream:
-        assert await stream.read() == image
+    assert (await bucket(s3, "get_object", Key=keys[0]))["Body"] == image
     assert not (tmp_path / "files").exists()  # nothing in the data folder
 
     own = await client.get(sent["url"], headers=ravi.auth)
