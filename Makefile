@@ -39,9 +39,12 @@ run: $(STAMP)
 # recorded in the same process.
 TEST_WORKERS ?= 3
 FUZZ_FILE := tests/test_api_fuzz.py
+# The trained model the tests start from is trained first, once, outside any test's timeout.
+TEST_MODEL := $(CURDIR)/.test-model
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
-	$(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
+	$(PY) -m tests.model_template $(TEST_MODEL)
+	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
+	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) $(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
 
 # schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
 FUZZ_EXAMPLES ?= 300

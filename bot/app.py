@@ -31,7 +31,6 @@ from service.desk import Desk, utc_now
 from service.periodic import Job, Periodic, periodic
 from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
-from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
@@ -51,6 +50,7 @@ from .coordination import (
 from .csat_links import CsatLinks
 from .delivery import DeliveryWorker
 from .engine import Engine
+from .file_storage import file_storage
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
 from .fulfilment.setup import fulfilment_driver
@@ -151,7 +151,7 @@ async def running(
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
-        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
+        files = Files(await file_storage(settings, stack), desk.clock)  # attachments
         delivery = DeliveryWorker(store, senders, bus, desk.clock, files=files)
         fd = Frontdesk(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics

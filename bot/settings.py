@@ -61,6 +61,13 @@ class Settings:
     imap_folder: str = "INBOX"
     imap_tls: bool = True  # IMAP over TLS; false for plain IMAP (a server on this host)
     imap_poll_s: float = 30.0  # how often the mailbox is read
+    # -- attachments in an S3-compatible bucket (store/files_s3.py); empty = the data folder
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # MinIO, Ceph, R2...; empty = AWS S3 in s3_region
+    s3_region: str = ""
+    s3_access_key_id: str = ""  # empty = botocore's chain (AWS_* variables, instance role)
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""  # keys under this prefix, e.g. "frontdesk/"
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
