@@ -33,56 +33,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model registry whose first version was trained on the shipped data, as a fresh server
-    trains it: ~30 s of CPU, so once per test run. Under xdist the workers share it: the first
-    to get the file lock trains, the others wait for it and read the same files. With
-    ``FRONTDESK_TEST_MODELS=DIR`` it is kept in DIR across runs, per version of the
-    classifier's code and data."""
-    from classifier.registry import ModelRegistry
-    from classifier.training import train
-
-    kept = os.environ.get("FRONTDESK_TEST_MODELS")
-    if kept:  # kept across runs (make mutation: one pytest run per mutant)
-        return shared_template(Path(kept) / _training_fingerprint())
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: its own temporary dir
-        root = tmp_path_factory.mktemp("models-template")
-        train([], ModelRegistry(root))
-        return root
-    return shared_template(tmp_path_factory.getbasetemp().parent)  # common to the workers
-
-
-def shared_template(shared: Path) -> Path:
-    """``shared/models-template``, trained by whoever gets the file lock first.
-    ``make mutation`` calls it (with ``FRONTDESK_TEST_MODELS``) before mutmut starts, so no
-    mutant's run spends its time limit training."""
+    trains it: ~25 s of CPU, so once per test run. ``make test`` trains it before pytest starts
+    (``tests/model_template.py``); otherwise the xdist workers share one: the first to get the
+    file lock trains, the others wait for it and read the same files."""
     from filelock import FileLock
 
     from classifier.registry import ModelRegistry
-    from classifier.training import train
 
-    shared.mkdir(parents=True, exist_ok=True)
+    from .model_template import ENV_VAR, train_template
+
+    prepared = os.environ.get(ENV_VAR)
+    if prepared:
+        root = Path(prepared)
+        if ModelRegistry(root).active_version() is None:
+            raise pytest.UsageError(f"{ENV_VAR}={prepared} holds no trained model")
+        return root
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: its own temporary dir
+        return train_template(tmp_path_factory.mktemp("models-template"))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to workers
     root = shared / "models-template"
     with FileLock(str(shared / "models-template.lock")):
         if ModelRegistry(root).active_version() is None:
-            train([], ModelRegistry(root))
+            train_template(root)
     return root
-
-
-def kept_template() -> Path:
-    """The template kept in ``FRONTDESK_TEST_MODELS`` (trained now if missing)."""
-    return shared_template(Path(os.environ["FRONTDESK_TEST_MODELS"]) / _training_fingerprint())
-
-
-def _training_fingerprint() -> str:
-    """A hash of the classifier's code and shipped data: a kept template is used only by
-    the code and data that trained it."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    source = Path(__file__).resolve().parent.parent / "classifier"
-    for path in sorted(source.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(source)).encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 @pytest.fixture(scope="session")
