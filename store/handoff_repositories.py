@@ -64,10 +64,12 @@ class AgentSessionRepository(_Repo):
             delete(t.agent_sessions).where(t.agent_sessions.c.token_hash == token_hash)
         )
 
-    async def delete_for_agent(self, agent_id: int) -> None:
-        """Sign an agent out everywhere (a password reset, a deactivation)."""
+    async def delete_for_agent(self, agent_id: int, keep: str | None = None) -> None:
+        """Sign an agent out everywhere (a password reset, a deactivation), except the session
+        whose token hash is ``keep`` (the one changing its own password stays signed in)."""
+        s = t.agent_sessions
         await self.conn.execute(
-            delete(t.agent_sessions).where(t.agent_sessions.c.agent_id == agent_id)
+            delete(s).where(s.c.agent_id == agent_id, s.c.token_hash != (keep or ""))
         )
 
     async def delete_expired(self, now: datetime) -> None:
