@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# make mutation runs every mutant's tests on a machine busy with the other mutants: generation
+# may be slow there without anything being wrong (pytest --hypothesis-profile=mutation).
+settings.register_profile("mutation", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 if TYPE_CHECKING:
     from classifier.model import SklearnClassifier

@@ -14,6 +14,7 @@ import pytest
 from aiobotocore.session import get_session
 from moto.server import ThreadedMotoServer
 
+from bot.settings import Settings
 from classifier.base import Classifier
 
 from .chat import ChatCustomer, serving, settings_for
@@ -48,17 +49,20 @@ async def bucket(server: ThreadedMotoServer, action: str, **kw: Any) -> Any:
         return answer
 
 
+def on_s3(server: ThreadedMotoServer, database_url: str, data_dir: Path) -> Settings:
+    return settings_for(
+        database_url, data_dir, s3_bucket=BUCKET, s3_endpoint_url=endpoint(server),
+        s3_region="eu-west-1", s3_access_key_id=KEYS["aws_access_key_id"],
+        s3_secret_access_key=KEYS["aws_secret_access_key"], s3_prefix="desk/",
+    )  # fmt: skip
+
+
 @pytest.fixture
 async def client(
     s3: ThreadedMotoServer, sqlite_url: str, tmp_path: Path, trained_classifier: Classifier
 ) -> AsyncIterator[Any]:
     await bucket(s3, "create_bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    settings = settings_for(
-        sqlite_url, tmp_path, s3_bucket=BUCKET, s3_endpoint_url=endpoint(s3),
-        s3_region="eu-west-1", s3_access_key_id=KEYS["aws_access_key_id"],
-        s3_secret_access_key=KEYS["aws_secret_access_key"], s3_prefix="desk/",
-    )  # fmt: skip
-    async with serving(settings, trained_classifier) as c:
+    async with serving(on_s3(s3, sqlite_url, tmp_path), trained_classifier) as c:
         yield c
 
 
@@ -101,3 +105,31 @@ async def test_a_screenshot_kept_in_the_bucket_reaches_the_agent_and_only_the_ag
     s3.stop()  # the bucket cannot be reached: try again later, nothing half stored
     status, body = await upload(ravi, form("again.png", image))
     assert status == 503 and "try again" in body["error"]
+
+
+@pytest.mark.postgres
+async def test_two_processes_without_a_shared_folder_serve_each_other_s_files(
+    s3: ThreadedMotoServer, postgres_url: str, tmp_path: Path, trained_classifier: Classifier
+) -> None:
+    """The point of the bucket: the customer's process and the agent's share only the database
+    and the bucket (each its own data folder), and the agent still gets the screenshot."""
+    await bucket(s3, "create_bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    widget_side = on_s3(s3, postgres_url, tmp_path / "web-1")
+    console_side = on_s3(s3, postgres_url, tmp_path / "web-2")
+    async with (
+        serving(widget_side, trained_classifier) as web1,
+        serving(console_side, trained_classifier) as web2,
+    ):
+        ravi = await ChatCustomer(web1).open()
+        await ravi.say("The export dialog shows a strange error, screenshot attached.")
+        await ravi.expect(lambda m: "FD-" in m["text"])
+        image = png()
+        status, body = await upload(ravi, form("screen.png", image))
+        assert status == 202, body
+
+        await agent_session(web2)
+        ticket = await (await web2.get(f"/api/agent/tickets/{ravi.ticket_id()}")).json()
+        [file] = [a for m in ticket["messages"] for a in m["attachments"]]
+        fetched = await web2.get(file["url"])
+        assert fetched.status == 200 and await fetched.read() == image
+        assert not (tmp_path / "web-1" / "files").exists()
