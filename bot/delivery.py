@@ -45,11 +45,11 @@ MIN_WAIT = 0.05
 """The shortest pause between rounds, so a row that cannot be leased never spins the loop."""
 
 
-class _WaitingTurn(ChannelRateLimited):
+class _WaitingTurn(ChannelSendError):
     """Not tried: an earlier message to the same address failed, and this one goes after it."""
 
     def __init__(self) -> None:
-        super().__init__(0.0, "waiting for an earlier message")
+        super().__init__("waiting for an earlier message")
 
 
 def backoff_seconds(attempts: int) -> float:

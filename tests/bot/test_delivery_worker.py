@@ -5,6 +5,7 @@ behaviours mutation testing found untested)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,6 +91,8 @@ async def test_a_platform_hiccup_never_reorders_a_customers_replies(sqlite_url: 
         assert await desk.worker.deliver_due() == 4
         assert platform.texts() == ["for bo"]  # Bo is not held up by Ada's failure
         assert platform.tries == 2  # Ada's later replies were not even tried
+        why = [r["last_error"] for r in await desk.rows()]  # what an operator reads
+        assert why == ["502 from the platform"] + ["waiting for an earlier message"] * 2 + [None]
 
         assert await desk.worker.deliver_due() == 0  # all of Ada's wait for the first one
         desk.later(0.9)
@@ -172,15 +175,18 @@ async def test_a_blocked_user_is_given_up_at_once_and_the_rest_still_go(sqlite_u
     platform = Platform(failures=[ChannelPermanentError("Forbidden: bot was blocked " + "x" * 600)])
     desk = await desk_for(sqlite_url, platform)
     async with desk.store:
-        conversation, _ = await _conversation_with_ticket(desk)
+        conversation, ticket = await _conversation_with_ticket(desk)
         await desk.enqueue("chat-ada", "one", "two", conversation=conversation)
         await desk.worker.deliver_due()
         await desk.worker.deliver_due()  # the one behind it goes at once, not after a wait
         rows = await desk.rows()
         blocked = await desk.store.read(lambda uow: uow.conversations.get(conversation))
+        events = await desk.store.read(lambda uow: uow.events.for_ticket(ticket))
     assert [r["status"] for r in rows] == ["failed", "sent"]
     assert platform.texts() == ["two"]
     assert blocked.delivery_blocked is not None and len(blocked.delivery_blocked) == 500
+    (event,) = [e for e in events if e.kind == "delivery_failed"]
+    assert event.detail == blocked.delivery_blocked  # cut as short on the ticket
 
 
 async def test_an_adapter_bug_is_a_failed_send_not_a_dead_worker(sqlite_url: str) -> None:
@@ -230,3 +236,19 @@ async def _conversation_with_ticket(desk: Desk) -> tuple[int, int]:
         return conversation.id, ticket.id
 
     return await desk.store.write(make)
+
+
+async def test_the_worker_wakes_for_a_retry_that_falls_due_instead_of_idling(
+    sqlite_url: str,
+) -> None:
+    platform = Platform(failures=[ChannelRateLimited(0.01)])
+    desk = await desk_for(sqlite_url, platform)
+    async with desk.store:
+        await desk.worker.wait_for_work(0.01)  # nothing due: it just waits
+        await desk.enqueue("chat-ada", "hello")
+        await desk.worker.deliver_due()  # rate limited: due again (by the clock) at once
+        # the idle wait is an hour; the retry is due: the worker must not sleep through it
+        await asyncio.wait_for(desk.worker.wait_for_work(3600), timeout=30)
+        desk.later(0.01)  # the test's clock catches up with the wait
+        assert await desk.worker.deliver_due() == 1
+    assert platform.texts() == ["hello"]
