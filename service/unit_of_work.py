@@ -54,6 +54,11 @@ class Customers(Protocol):
 
     async def set_language(self, customer_id: int, language: str) -> None: ...
 
+    async def set_identity(self, customer_id: int, name: str | None, email: str | None) -> None:
+        """Store what the customer told the bot about themselves (``None``: keep as is); an
+        email given in chat is not verified."""
+        ...
+
     async def identities(self, customer: Customer) -> list[int]:
         """The ids of every identity of the same person (their tickets are theirs too)."""
         ...
@@ -127,6 +132,8 @@ class Tickets(Protocol):
 
 class Events(Protocol):
     async def add(self, event: TicketEvent) -> None: ...
+
+    async def for_ticket(self, ticket_id: int) -> list[TicketEvent]: ...
 
 
 class Outbox(Protocol):
