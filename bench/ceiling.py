@@ -12,7 +12,8 @@ reply visible) at fixed offered rates.
 
     make bench-ceiling
     .venv/bin/python bench/ceiling.py --customers 64 --seconds 10 --processes 2 \
-        --rates 10,100,500 --rate-seconds 5 [--database-url postgresql+asyncpg://...]
+        --rates 10,100,500 --rate-seconds 5 [--database-url postgresql+asyncpg://...] \\
+        [--profile /tmp/frontdesk.pyspy]   # py-spy samples of the server during its closed loop
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 import aiohttp
 from frontdesk_server import Server, start_frontdesk, start_server
 from prometheus_client.parser import text_string_to_metric_families
+from server_profile import print_summary, record
 
 HERE = Path(__file__).resolve().parent
 TEXTS = [
@@ -292,6 +294,7 @@ def main() -> None:
     parser.add_argument("--rate-seconds", type=float, default=5.0)
     parser.add_argument("--statement-customers", type=int, default=9)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--profile", type=Path, help="py-spy the server's closed loop into FILE")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     if not 1 <= args.customers <= 2000 or not 0 < args.seconds <= 120:
@@ -336,7 +339,10 @@ def report(
         for name, server in servers.items():
             before = asyncio.run(costs_during(server.base)) if name == "Frontdesk" else {}
             per = max(1, args.customers // p)
+            spy = args.profile and before and record(server.pid, args.seconds, args.profile)
             closed[name] = drive(pool, server, p, closed_process, per, args.seconds)
+            if spy:
+                spy.wait(30)
             if before:
                 after = asyncio.run(costs_during(server.base))
                 costs = {k: after.get(k, 0) - v for k, v in before.items()}
@@ -352,7 +358,8 @@ def report(
                 time.sleep(1)
 
     print(f"ceiling: database {url.split(':')[0]}, {args.customers} customers in a closed loop "
-          f"for {args.seconds:g} s, load from {p} processes, {os.cpu_count()} CPUs")  # fmt: skip
+          f"for {args.seconds:g} s, load from {p} processes, {os.cpu_count()} CPUs, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     print(f"{'server':<10} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/msg':>11} "
           f"{'req/msg':>8} {'load CPU/s':>11} {'failed':>7}")  # fmt: skip
     for name, run in closed.items():
@@ -376,6 +383,8 @@ def report(
         print(f"  {kind:<10} {statements[kind + ' written']:.0f} written in "
               f"{statements[kind + ' commits']:.0f} transactions + "
               f"{statements[kind + ' read']:.0f} read")  # fmt: skip
+    if args.profile and args.profile.exists():
+        print_summary(args.profile)
     print(f"open loop, {args.rate_seconds:g} s per rate, accepted -> reply visible:")
     print(f"{'offered/s':>10} {'server':<10} {'answered':>12} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'CPU ms/msg':>11} failed")  # fmt: skip

@@ -76,8 +76,8 @@ async def across_processes(
 
 class PlatformReceivers:
     """The platform channels that pull from their platform (Telegram polling, the Discord
-    gateway, the inbound SMTP server): in one process at a time, with the delivery worker that
-    sends through them.
+    gateway, the inbound SMTP server, IMAP polling): in one process at a time, with the delivery
+    worker that sends through them.
 
     Two processes polling one Telegram bot get 409 Conflict, two Discord gateway sessions get
     every event twice, two SMTP servers cannot share a port. So on PostgreSQL they start in the

@@ -6,7 +6,8 @@ A mail cannot carry buttons, so the email channel writes each answer with a link
 nobody can rate someone else's ticket by guessing. The link opens a page with that score and a
 "Send my rating" button: a mail scanner that opens every link rates nothing. The rating goes to
 the front desk as the customer's press of that button (the same path as a chat button), and a
-second press is the same platform message, stored once.
+second press is the same platform message, stored once. The page speaks the customer's stored
+language (German, French, Spanish or English), like the mails that link to it.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from models import ChannelKind, NotFound
+from models import ChannelKind, Customer, NotFound
 from models.csat import CSAT_LABELS, CSAT_PREFIX, parse_csat_payload
+from models.texts import Text, _
+from service.i18n import Translator
 
 from .ports import InboundEvent
 
@@ -82,15 +85,25 @@ class CsatLinks:
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Rate our support</title><link rel="stylesheet" href="/static/help.css"></head>
+<title>{title}</title><link rel="stylesheet" href="/static/help.css"></head>
 <body><main class="help"><h1>{heading}</h1><p>{text}</p>{form}</main></body></html>"""
 LABELS = dict(enumerate(CSAT_LABELS, start=1))
+BROKEN = (_("This rating link does not work"), _("It may be cut or mistyped."))
 
 
-def _page(heading: str, text: str, form: str = "", status: int = 200) -> web.Response:
-    body = PAGE.format(heading=html.escape(heading), text=html.escape(text), form=form)
+def _page(
+    words: Translator, heading: Text, text: Text, form: str = "", status: int = 200
+) -> web.Response:
+    """The page in ``words``' language (the customer's stored one; English for a bad link)."""
+    body = PAGE.format(
+        lang=words.language,
+        title=html.escape(words.text(_("Rate our support"))),
+        heading=html.escape(words.text(heading)),
+        text=html.escape(words.text(text)),
+        form=form,
+    )
     return web.Response(text=body, content_type="text/html", status=status)
 
 
@@ -100,43 +113,51 @@ def add_routes(
     store_of: Callable[[web.Request], Store],
     accept_of: Callable[[web.Request], Accept],
 ) -> None:
-    """``GET /csat/{token}`` shows the chosen score; ``POST`` sends it as the customer's."""
+    """``GET /csat/{token}`` shows the chosen score; ``POST`` sends it as the customer's. Both
+    speak the customer's language (``customers.language``, as the bot's mails do)."""
+
+    async def customer_of(request: web.Request, conversation_id: int) -> tuple[str, Customer]:
+        async def read(uow: UnitOfWork) -> tuple[str, Customer]:
+            conversation = await uow.conversations.get(conversation_id)
+            return conversation.address, await uow.customers.get(conversation.customer_id)
+
+        return await store_of(request).read(read)
 
     async def show(request: web.Request) -> web.Response:
         try:
-            _, _, score = links.verify(request.match_info["token"])
+            conversation_id, _payload, score = links.verify(request.match_info["token"])
+            _address, customer = await customer_of(request, conversation_id)
         except NotFound:
-            return _page("This rating link does not work", "It may be cut or mistyped.", "", 404)
+            return _page(Translator(None), *BROKEN, status=404)
+        words = Translator(customer.language)
+        label = words.gettext(LABELS[score])
+        send = words.text(_("Send my rating: {score}", score=label))
         form = (
             f'<form method="post"><button class="primary" type="submit">'
-            f"Send my rating: {html.escape(LABELS[score])}</button></form>"
+            f"{html.escape(send)}</button></form>"
         )
-        return _page("How did we do?", f"You chose {LABELS[score]}.", form)
+        return _page(words, _("How did we do?"), _("You chose {score}.", score=label), form)
 
     async def rate(request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
             conversation_id, payload, score = links.verify(token)
+            address, customer = await customer_of(request, conversation_id)
         except NotFound:
-            return _page("This rating link does not work", "It may be cut or mistyped.", "", 404)
-
-        async def read(uow: UnitOfWork) -> tuple[str, str]:
-            conversation = await uow.conversations.get(conversation_id)
-            customer = await uow.customers.get(conversation.customer_id)
-            return conversation.address, customer.external_id
-
-        address, customer = await store_of(request).read(read)
+            return _page(Translator(None), *BROKEN, status=404)
         await accept_of(request)(
             InboundEvent(
                 channel=ChannelKind.EMAIL,
                 platform_message_id=f"csat-link:{hashlib.sha256(token.encode()).hexdigest()[:40]}",
-                user_id=customer,
+                user_id=customer.external_id,
                 address=address,
                 text="",
                 payload=payload,
             )
         )
-        return _page("Thank you!", f"Your rating ({LABELS[score]}) is recorded.")
+        words = Translator(customer.language)
+        label = words.gettext(LABELS[score])
+        return _page(words, _("Thank you!"), _("Your rating ({score}) is recorded.", score=label))
 
     app.router.add_get("/csat/{token}", show)
     app.router.add_post("/csat/{token}", rate)

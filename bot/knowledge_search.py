@@ -71,7 +71,7 @@ class ArticleFinder:
 
     async def index(self) -> ArticleIndex | None:
         """The index of the published articles as they are now (rebuilt after a change)."""
-        stamp = await self.store.read(lambda uow: uow.articles.stamp())
+        stamp = await self.store.read(lambda uow: uow.articles.stamp(), small=True)
         if stamp == self._built_for:
             return self._index
         async with self._lock:

@@ -145,7 +145,8 @@ class WebChatSessions:
         if cached is not None:
             return ChatSession(session_id, cached)
         found = await self.store.read(
-            lambda uow: uow.conversations.access_token_hash(ChannelKind.WEB, session_id)
+            lambda uow: uow.conversations.access_token_hash(ChannelKind.WEB, session_id),
+            small=True,
         )
         if found is None:
             raise UnknownSession(session_id)
@@ -232,7 +233,8 @@ class WebChatSessions:
             woken = self.bus.listen(topic)
             try:
                 found = await self.store.read(
-                    lambda uow: uow.messages.in_conversation(session.conversation_id, after)
+                    lambda uow: uow.messages.in_conversation(session.conversation_id, after),
+                    small=True,
                 )
                 remaining = deadline - asyncio.get_running_loop().time()
                 if found or remaining <= 0 or (self.typing(session) is not None) != typing:

@@ -271,8 +271,9 @@ T = TypeVar("T")
 class Transactions(Protocol):
     """Where units of work come from (``store.database.Store``, or the tests' in-memory one)."""
 
-    async def read(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        """Run ``work`` on a read-only snapshot."""
+    async def read(self, work: Callable[[UnitOfWork], Awaitable[T]], *, small: bool = False) -> T:
+        """Run ``work`` on a read-only snapshot; ``small``: it reads a few rows by key and may
+        run on the event loop itself (``Store.read``)."""
         ...
 
     async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:

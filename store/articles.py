@@ -14,6 +14,7 @@ from models.articles import Article
 from . import tables as t
 
 _A = t.articles
+_STAMP = select(func.max(_A.c.updated_at), func.count()).select_from(_A)
 
 
 def _article(row: Any) -> Article:
@@ -86,6 +87,5 @@ class ArticleRepository:
     async def stamp(self) -> tuple[datetime | None, int]:
         """When an article last changed, and how many there are: moves with every change (the
         bot rebuilds its index then)."""
-        query = select(func.max(_A.c.updated_at), func.count())
-        row = (await self.conn.execute(query)).one()
+        row = (await self.conn.execute(_STAMP)).one()
         return row[0], int(row[1])

@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -42,6 +53,13 @@ def attachment(row: RowMapping) -> Attachment:
         thumbnail_key=row["thumbnail_key"],
         created_at=row["created_at"],
     )
+
+
+_OF_MESSAGES = (  # built once: a customer's every poll reads it
+    select(attachments)
+    .where(attachments.c.message_id.in_(bindparam("ids", expanding=True)))
+    .order_by(attachments.c.id)
+)
 
 
 class AttachmentRepository:
@@ -92,12 +110,8 @@ class AttachmentRepository:
         ids = list(message_ids)
         found: dict[int, list[Attachment]] = {}
         for start in range(0, len(ids), 500):
-            query = (
-                select(attachments)
-                .where(attachments.c.message_id.in_(ids[start : start + 500]))
-                .order_by(attachments.c.id)
-            )
-            for row in (await self.conn.execute(query)).mappings():
+            params = {"ids": ids[start : start + 500]}
+            for row in (await self.conn.execute(_OF_MESSAGES, params)).mappings():
                 found.setdefault(row["message_id"], []).append(attachment(row))
         return found
 

@@ -115,6 +115,21 @@ def create_sqlite_writer(url: str) -> Engine:
     return engine
 
 
+def create_sqlite_small_reader(url: str) -> Engine:
+    """A *synchronous* pysqlite engine for small reads on the event loop (``Store.read(...,
+    small=True)``): a deferred BEGIN, a WAL snapshot that never waits for the writer."""
+    url = normalise_url(url)
+    engine = sqlalchemy.create_engine(
+        make_url(url).set(drivername="sqlite+pysqlite"),
+        poolclass=sqlalchemy.pool.QueuePool,
+        pool_size=2,
+        max_overflow=8,
+        connect_args={"timeout": 0.05, "check_same_thread": False},
+    )
+    _configure_sqlite(engine, begin="BEGIN", busy_timeout_ms=50)
+    return engine
+
+
 def _configure_sqlite(
     engine: AsyncEngine | Engine, begin: str, busy_timeout_ms: int = 30000
 ) -> None:

@@ -64,6 +64,22 @@ _INSERT_MESSAGE = insert(t.messages).returning(t.messages.c.id)
 _MESSAGE_BY_ID = select(t.messages).where(t.messages.c.id == bindparam("id"))
 _MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
 _UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
+_IN_CONVERSATION = (  # a customer's poll: the statement built once (``where`` added below)
+    select(t.messages)
+    .where(t.messages.c.conversation_id == bindparam("id"), t.messages.c.seq > bindparam("after"))
+    .order_by(t.messages.c.seq)
+    .limit(bindparam("limit"))
+)
+_IN_CONVERSATION_PUBLIC = _IN_CONVERSATION.where(t.messages.c.internal.is_(False))
+_TOKEN_HASH = (
+    select(t.conversations.c.id, t.conversations.c.access_token_hash)
+    .where(
+        t.conversations.c.channel == bindparam("channel"),
+        t.conversations.c.address == bindparam("address"),
+    )
+    .order_by(t.conversations.c.id.desc())
+    .limit(1)
+)
 _MARK_PROCESSED = (
     update(t.messages)
     .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
@@ -221,13 +237,8 @@ class ConversationRepository(_Repo):
         )
 
     async def access_token_hash(self, channel: ChannelKind, address: str) -> tuple[int, str] | None:
-        query = (
-            select(t.conversations.c.id, t.conversations.c.access_token_hash)
-            .where(t.conversations.c.channel == channel.value, t.conversations.c.address == address)
-            .order_by(t.conversations.c.id.desc())
-            .limit(1)
-        )
-        row = (await self.conn.execute(query)).first()
+        params = {"channel": channel.value, "address": address}
+        row = (await self.conn.execute(_TOKEN_HASH, params)).first()
         return (row[0], row[1]) if row and row[1] else None
 
     async def next_seq(self, conversation_id: int) -> int:
@@ -355,13 +366,9 @@ class MessageRepository(_Repo):
         include_internal: bool = False,
         limit: int = 500,
     ) -> list[Message]:
-        query = select(t.messages).where(
-            t.messages.c.conversation_id == conversation_id, t.messages.c.seq > after_seq
-        )
-        if not include_internal:
-            query = query.where(t.messages.c.internal.is_(False))
-        query = query.order_by(t.messages.c.seq).limit(limit)
-        rows_ = (await self.conn.execute(query)).mappings()
+        query = _IN_CONVERSATION if include_internal else _IN_CONVERSATION_PUBLIC
+        params = {"id": conversation_id, "after": after_seq, "limit": limit}
+        rows_ = (await self.conn.execute(query, params)).mappings()
         return await with_files(self.conn, [rows.message(r) for r in rows_])
 
     async def for_ticket(self, ticket: Ticket, include_internal: bool = True) -> list[Message]:

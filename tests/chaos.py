@@ -16,10 +16,6 @@ Used by ``tests/test_chaos.py`` (a short run in ``make test``) and ``make chaos`
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -30,6 +26,8 @@ from typing import Any
 import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from tests.server_process import ServerProcess
 
 PROBLEMS = (
     "Card payments keep failing at checkout",
@@ -50,60 +48,18 @@ class Tally:
     answers: dict[str, int] = field(default_factory=dict)
 
 
-class Process:
-    """``frontdesk run`` in its own process group, so SIGKILL takes all of it."""
-
-    def __init__(self, tmp: Path, database_url: str, port: int) -> None:
-        self.tmp, self.database_url, self.port = tmp, database_url, port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        env = {
-            **os.environ,
-            "FRONTDESK_DATA_DIR": str(self.tmp),
-            "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",  # every customer comes from 127.0.0.1
-            "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
-            "FRONTDESK_PROCESSING_LEASE_S": "3",
-            "FRONTDESK_SWEEP_INTERVAL_S": "1",
-        }
-        command = [sys.executable, "-m", "bot", "run", "--port", str(self.port)]
-        return subprocess.Popen(
-            [*command, "--database-url", self.database_url],
-            cwd=Path(__file__).resolve().parent.parent,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.tmp / "server.log", "ab"),
-            start_new_session=True,
-        )
-
-    async def start(self) -> None:
-        self.proc = await asyncio.to_thread(self._spawn)
-        deadline = time.monotonic() + 90
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    log = await asyncio.to_thread((self.tmp / "server.log").read_text)
-                    raise AssertionError(log[-3000:])
-                try:
-                    async with http.get(self.base + "/healthz") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise AssertionError("frontdesk did not become healthy")
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
+# every customer comes from 127.0.0.1; a killed process's messages are free after 3 s
+CHAOS_ENV = {
+    "FRONTDESK_SESSIONS_PER_IP_PER_MIN": "0",
+    "FRONTDESK_TICKETS_PER_IP_PER_HOUR": "0",
+    "FRONTDESK_PROCESSING_LEASE_S": "3",
+    "FRONTDESK_SWEEP_INTERVAL_S": "1",
+}
 
 
-async def _customer(http: aiohttp.ClientSession, process: Process, n: int, tally: Tally) -> None:
+async def _customer(
+    http: aiohttp.ClientSession, process: ServerProcess, n: int, tally: Tally
+) -> None:
     """One customer: a session and one problem, retried until accepted."""
     session: dict[str, Any] | None = None
     client_id = uuid.uuid4().hex
@@ -152,8 +108,8 @@ async def run_chaos(
     ``cut_database`` is given) one database outage of two seconds in the middle, each striking
     while a batch's messages are in flight."""
     tally = Tally()
-    process = Process(tmp, database_url, port)
-    await process.start()
+    process = ServerProcess(tmp, database_url, port, CHAOS_ENV)
+    await process.start_async()
     timeout = aiohttp.ClientTimeout(total=10)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as http:
@@ -174,10 +130,10 @@ async def run_chaos(
     return tally
 
 
-async def _kill_and_restart(process: Process, after: float) -> None:
+async def _kill_and_restart(process: ServerProcess, after: float) -> None:
     await asyncio.sleep(after)
     process.kill()
-    await process.start()
+    await process.start_async()
 
 
 async def _outage(cut_database: Callable[[bool], None], after: float, seconds: float) -> None:
@@ -187,7 +143,7 @@ async def _outage(cut_database: Callable[[bool], None], after: float, seconds: f
     cut_database(False)
 
 
-async def _count_answers(http: aiohttp.ClientSession, process: Process, tally: Tally) -> None:
+async def _count_answers(http: aiohttp.ClientSession, process: ServerProcess, tally: Tally) -> None:
     """Wait (up to a minute) for every accepted message's answer; then look again for doubles."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

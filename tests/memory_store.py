@@ -402,7 +402,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.rows = Rows()
 
-    async def read(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def read(self, work: Callable[[UnitOfWork], Awaitable[T]], *, small: bool = False) -> T:
         return await work(MemoryUnitOfWork(self.rows))
 
     async def write(self, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:

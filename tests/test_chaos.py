@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from tests.chaos import run_chaos
 from tests.fault_proxy import FaultProxy
-from tests.test_crash_recovery import free_port
+from tests.server_process import free_port
 
 CUSTOMERS = int(os.environ.get("FRONTDESK_CHAOS_CUSTOMERS", "16"))
 KILLS = int(os.environ.get("FRONTDESK_CHAOS_KILLS", "1"))

@@ -152,9 +152,14 @@ class EmailChannel:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
             self._server = None
+        self._sink = None
 
     @property
     def healthy(self) -> bool:
+        """Up while started (a standby process has not started it: ``standby`` on /healthz)
+        with its SMTP receiver listening and its mailbox read at the last try."""
+        if self._sink is None:
+            return False
         smtp_up = not self.smtp_port or self._server is not None
         imap_up = self.imap is None or self.imap.healthy or not self.imap.rounds  # not yet tried
         return smtp_up and imap_up

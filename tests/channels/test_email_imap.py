@@ -104,3 +104,38 @@ async def _read(imap: FakeImap, count: int) -> bool:
 
 async def _logged_in_since(imap: FakeImap, logins: int) -> bool:
     return imap.logins > logins
+
+
+async def test_of_two_processes_one_polls_the_mailbox_and_the_other_takes_over(
+    postgres_url: str, sink: MailSink, imap: FakeImap, desks: StartDesk
+) -> None:
+    """On PostgreSQL the IMAP poller is a platform receiver: only the holder of the platforms
+    lock polls (bot/coordination.py), and a standby takes over when it stops."""
+    first = await polling(desks, postgres_url, sink, imap)
+    second = await polling(desks, postgres_url, sink, imap)
+    assert first.fd.receivers is not None and second.fd.receivers is not None
+    assert (first.fd.receivers.started, second.fd.receivers.started) == (["email"], [])
+    async with second.http().get("/healthz") as r:  # standing by is healthy
+        assert (await r.json())["channels"] == {"web": "up", "email": "standby"}
+
+    imap.deliver(mail(RAVI, "Cannot log in", PROBLEM, "<two-1@example.com>").as_bytes())
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+    logins = imap.logins
+    await eventually(lambda: _logged_in_since(imap, logins + 10))  # ten more rounds
+    assert second.fd.receivers.started == []
+    assert imap.fetched == [1]  # one poller: the mail was fetched once, not by each process
+
+    await first.stop()  # its database session ends: the platforms' lock is free
+    receivers = second.fd.receivers
+
+    async def taken_over() -> bool:
+        return receivers.started == ["email"]
+
+    await eventually(taken_over, within=15)
+    answer = mail(RAVI, f"Re: {ack['Subject']}", "Still broken here.", "<two-2@example.com>",
+                  In_Reply_To=str(ack["Message-ID"]))  # fmt: skip
+    imap.deliver(answer.as_bytes())
+    await eventually(lambda: customer_said(second, tid, "Still broken here"))
+    assert imap.fetched == [1, 2]
+    assert len(await second.tickets()) == 1

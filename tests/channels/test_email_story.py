@@ -274,3 +274,34 @@ async def test_csat_by_mail_is_a_link_to_a_one_click_rating_page(
 async def _rated(desk: LiveDesk, tid: str, score: int) -> bool:
     csat = (await desk.details(tid)).csat
     return csat is not None and csat.score == score
+
+
+async def test_the_rating_page_speaks_the_customer_s_language(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    """A customer who writes in French gets the rating page and its thanks in French."""
+    desk, inbound = await on_email(desks, database_url, sink)
+    french = (
+        "Bonjour, depuis la mise à jour de ce matin l'export en PDF plante à chaque fois que "
+        "je clique sur le bouton. Pouvez-vous m'aider, s'il vous plaît ?"
+    )
+    await send(inbound, mail(RAVI, "Export en PDF", french, "<fr1@example.com>"))
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+    ann = await desk.agent("ann@example.com")
+    await ann.claim(tid)
+    await ann.resolve(tid, "Corrigé dans la version 42.")
+    question = await sink.wait_for(RAVI, lambda m: "/csat/" in body(m))
+    link = urlsplit(re.findall(r"- 4 - [^:\n]+: (\S+)", body(question))[0]).path
+    http = desk.http()
+    async with http.get(link) as r:
+        page = await r.text()
+    assert r.status == 200 and '<html lang="fr">' in page
+    assert "Comment avons-nous fait ?" in page and "Envoyer mon évaluation : 4 - Bien" in page
+    assert "Send my rating" not in page
+    async with http.post(link) as r:
+        thanks = await r.text()
+    assert r.status == 200 and "Votre évaluation (4 - Bien) est enregistrée." in thanks
+    await eventually(lambda: _rated(desk, tid, 4))
+    async with http.get(link[:-3] + "000") as r:  # a broken link: nobody to ask, in English
+        assert r.status == 404 and "This rating link does not work" in await r.text()
