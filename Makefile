@@ -39,9 +39,12 @@ run: $(STAMP)
 # recorded in the same process.
 TEST_WORKERS ?= 3
 FUZZ_FILE := tests/test_api_fuzz.py
+# The trained model the tests start from is trained first, once, outside any test's timeout.
+TEST_MODEL := $(CURDIR)/.test-model
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
-	$(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
+	$(PY) -m tests.model_template $(TEST_MODEL)
+	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
+	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) $(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
 
 # schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
 FUZZ_EXAMPLES ?= 300
@@ -94,9 +97,13 @@ bench-outcomes: $(STAMP)
 # Mutation testing (issue #15, 8): mutmut mutates models/, the delivery worker and the outbox,
 # CSAT and reset links ([tool.mutmut] in pyproject.toml) and runs the tests that cover each
 # mutant. Resumable: a second run continues where the first stopped. Score in docs/benchmarks.md.
+# One area at a time: make mutation MUTANTS='bot.delivery*'. The model the tests share is trained
+# once before mutmut starts (else every mutant's pytest run would train it again, ~30 s).
+MUTANTS ?=
 mutation: $(STAMP)
 	$(PY) -m pip install -q -e '.[mutation]'
-	$(VENV)/bin/mutmut run --max-children 2
+	$(PY) -m tests.model_template $(TEST_MODEL)
+	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) nice -n 10 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(PY) bench/mutation_score.py
 
 # The chaos run at length (issue #15, 7): 200 customers, 5 SIGKILLs, and on PostgreSQL a

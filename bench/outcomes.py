@@ -394,6 +394,9 @@ async def main() -> int:
             data_dir=tmp,
             chat_burst=1000,
             chat_rate_per_s=1000.0,
+            sessions_per_ip_per_min=0,  # every scripted customer is 127.0.0.1
+            tickets_per_ip_per_hour=0,
+            mails_per_ip_per_hour=0,
             business_hours="mon-fri 09:00-17:00 +01:00",
             support_contact="support@example.com or +44 20 7946 0000",
         )

@@ -31,7 +31,6 @@ from service.desk import Desk, utc_now
 from service.periodic import Job, Periodic, periodic
 from service.widget import TypingBoard, WidgetSettings
 from store.database import Store
-from store.files import LocalFileStorage
 from store.health import write_failure
 from store.migrate import upgrade
 
@@ -45,11 +44,13 @@ from .coordination import (
     PlatformReceivers,
     across_processes,
     runs_background,
+    runs_platforms,
     serves_customers,
 )
 from .csat_links import CsatLinks
 from .delivery import DeliveryWorker
 from .engine import Engine
+from .file_storage import file_storage
 from .fulfilment import reset_page
 from .fulfilment.driver import FulfilmentDriver
 from .fulfilment.setup import fulfilment_driver
@@ -150,7 +151,7 @@ async def running(
         channels.update((platforms if platforms is not None else chat_platforms(settings)).channels)
         channels.update(extra_channels or {})
         senders = {"email": mail.send, **{name: ch.send for name, ch in channels.items()}}
-        files = Files(LocalFileStorage(settings.files_dir), desk.clock)  # attachments
+        files = Files(await file_storage(settings, stack), desk.clock)  # attachments
         delivery = DeliveryWorker(store, senders, bus, desk.clock, files=files)
         fd = Frontdesk(
             settings, store, bus, desk, engine, delivery, classifier, channels, metrics=metrics
@@ -167,7 +168,7 @@ async def running(
         await engine.start()
         stack.push_async_callback(engine.stop)
         owner = await across_processes(settings.database_url, bus, stack)  # PostgreSQL only
-        background = runs_background(settings.role)
+        background, receiving = runs_background(settings.role), runs_platforms(settings.role)
 
         async def job(name: str, every: float, work: Job, single: bool = True, **kw: Any) -> None:
             """A background job; ``single``: one process at a time (bot/coordination.py)."""
@@ -186,10 +187,10 @@ async def running(
             {n: ch for n, ch in channels.items() if n not in here}, sink_for, owner
         )
         stack.push_async_callback(fd.receivers.stop)
-        if background:  # the platforms' first owner starts them before serving
+        if receiving:  # the platforms' first owner starts them before serving
             await fd.receivers.holds()
         fd.jobs["delivery"] = await stack.enter_async_context(periodic(
-            "delivery", delivery.idle_wait if background else 0, delivery.deliver_until_idle,
+            "delivery", delivery.idle_wait if receiving else 0, delivery.deliver_until_idle,
             immediately=True, idle=delivery.wait_for_work, owner=fd.receivers.holds,
         ))  # fmt: skip
         stack.push_async_callback(fulfilment.stop)
@@ -371,7 +372,7 @@ def create_app(
     app.router.add_get("/metrics", guard_metrics(settings.metrics_token, metrics))
     ancestors = checked_ancestors(settings)
     app.on_response_prepare.append(security_headers(ancestors, widget.allowed_origins))
-    if serves_customers(settings.role):  # a worker answers only /healthz and /metrics
+    if serves_customers(settings.role):  # a worker or scheduler: only /healthz and /metrics
         add_customer_and_agent_routes(app, settings, platforms)
     return app
 

@@ -38,13 +38,20 @@ log = logging.getLogger(__name__)
 
 
 def runs_background(role: str) -> bool:
-    """Whether a process of ``role`` runs the background jobs and the platform receivers."""
+    """Whether a process of ``role`` runs the timed background jobs (escalation, spike
+    detection, auto-close, the fulfilment idle check)."""
     return role != "web"
+
+
+def runs_platforms(role: str) -> bool:
+    """Whether a process of ``role`` runs the platform receivers and the delivery worker that
+    sends through them (a ``scheduler`` runs only the timed jobs)."""
+    return role in ("all", "worker")
 
 
 def serves_customers(role: str) -> bool:
     """Whether a process of ``role`` serves web chat, the console and the webhooks."""
-    return role != "worker"
+    return role in ("all", "web")
 
 
 async def across_processes(

@@ -45,6 +45,13 @@ MIN_WAIT = 0.05
 """The shortest pause between rounds, so a row that cannot be leased never spins the loop."""
 
 
+class _WaitingTurn(ChannelSendError):
+    """Not tried: an earlier message to the same address failed, and this one goes after it."""
+
+    def __init__(self) -> None:
+        super().__init__("waiting for an earlier message")
+
+
 def backoff_seconds(attempts: int) -> float:
     """1, 2, 4 ... seconds, capped at five minutes."""
     return float(min(MAX_BACKOFF, 2 ** max(0, attempts - 1)))
@@ -113,8 +120,13 @@ class DeliveryWorker:
 
         async def record(uow: UnitOfWork) -> None:
             for results in outcomes:
+                turn: datetime | None = None  # when the address's failed message is due again
                 for item, error in results:
-                    await self._record(uow, item, error)
+                    if isinstance(error, _WaitingTurn):  # keeps its place behind that one
+                        await uow.outbox.retry_at(item.id, turn or self.clock(), str(error))
+                        await uow.outbox.release_attempt(item.id)
+                    else:
+                        turn = await self._record(uow, item, error)
 
         await self.store.write(record)
         return len(leased)
@@ -122,12 +134,14 @@ class DeliveryWorker:
     async def _send_in_order(
         self, items: list[OutboxItem]
     ) -> list[tuple[OutboxItem, ChannelSendError | None]]:
-        """Send one address's items in order; after a failure the rest wait their turn."""
+        """Send one address's items in order; after a failure the rest are not tried: they are
+        due again with the failed one, behind it (a platform outage must not reorder a
+        customer's replies)."""
         results: list[tuple[OutboxItem, ChannelSendError | None]] = []
         failed: ChannelSendError | None = None
         for item in items:
             if failed is not None:
-                results.append((item, ChannelRateLimited(0.0, "waiting for an earlier message")))
+                results.append((item, _WaitingTurn()))
                 continue
             try:
                 await self.senders[item.channel](_outbound(item, await self._files(item)))
@@ -158,27 +172,29 @@ class DeliveryWorker:
 
     async def _record(
         self, uow: UnitOfWork, item: OutboxItem, error: ChannelSendError | None
-    ) -> None:
+    ) -> datetime | None:
+        """Record one attempt's outcome; returns when the item is tried again (None: done)."""
         now = self.clock()
         secret = item.channel == "email"  # mails carry codes and links: keep no copy
         if error is None:
             await uow.outbox.mark_sent(item.id, now, redact=secret)
             self.sent += 1
-            return
-        if isinstance(error, ChannelPermanentError) or item.attempts >= MAX_ATTEMPTS:
+            return None
+        tried = item.attempts + 1  # ``item`` was read before its claim counted this attempt
+        if isinstance(error, ChannelPermanentError) or tried >= MAX_ATTEMPTS:
             await uow.outbox.mark_failed(item.id, str(error), redact=secret)
             self.failed += 1
             log.warning("giving up on outbox item %d: %s", item.id, error)
             await self._note_blocked(uow, item, str(error))
-            return
+            return None
         if isinstance(error, ChannelRateLimited):
             wait = error.retry_after
         else:
-            wait = backoff_seconds(item.attempts)
+            wait = backoff_seconds(tried)
             log.info("outbox item %d failed (%s); retrying in %.0fs", item.id, error, wait)
-        await uow.outbox.retry_at(item.id, now + timedelta(seconds=wait), str(error))
-        if isinstance(error, ChannelRateLimited) and wait == 0.0:
-            await uow.outbox.release_attempt(item.id)
+        when = now + timedelta(seconds=wait)
+        await uow.outbox.retry_at(item.id, when, str(error))
+        return when
 
     async def _note_blocked(self, uow: UnitOfWork, item: OutboxItem, error: str) -> None:
         """Record on the conversation (and its ticket) that the customer cannot be reached."""

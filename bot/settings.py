@@ -16,7 +16,7 @@ from models.sla import BusinessHours, SlaPolicy
 
 from .http_client import parse_proxies
 
-ROLES = ("all", "web", "worker")
+ROLES = ("all", "web", "worker", "scheduler")
 """What one ``frontdesk run`` process runs (``bot/coordination.py``)."""
 
 
@@ -61,6 +61,13 @@ class Settings:
     imap_folder: str = "INBOX"
     imap_tls: bool = True  # IMAP over TLS; false for plain IMAP (a server on this host)
     imap_poll_s: float = 30.0  # how often the mailbox is read
+    # -- attachments in an S3-compatible bucket (store/files_s3.py); empty = the data folder
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # MinIO, Ceph, R2...; empty = AWS S3 in s3_region
+    s3_region: str = ""
+    s3_access_key_id: str = ""  # empty = botocore's chain (AWS_* variables, instance role)
+    s3_secret_access_key: str = ""
+    s3_prefix: str = ""  # keys under this prefix, e.g. "frontdesk/"
     account_backend_url: str = ""  # the company's own user directory (HTTP backend)
     account_backend_secret: str = ""  # HMAC-SHA256 key for requests to it
     # -- hand-off to agents: console cookies, routing, SLA clocks
@@ -88,7 +95,7 @@ class Settings:
     # -- backpressure (bot/backlog.py): past either bound new messages get 503 + Retry-After
     max_backlog: int = 500  # customer messages accepted but not yet answered; 0 = no bound
     max_write_queue: int = 1000  # writes waiting for the database writer; 0 = no bound
-    role: str = "all"  # all | web | worker: what this process runs (bot/coordination.py)
+    role: str = "all"  # all | web | worker | scheduler: what it runs (bot/coordination.py)
 
     @property
     def base_url(self) -> str:
@@ -162,7 +169,9 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     if not 0 < settings.port < 65536:
         raise SettingsError(f"port must be 1..65535, not {settings.port}")
     if settings.role not in ROLES:
-        raise SettingsError(f"FRONTDESK_ROLE must be all, web or worker, not {settings.role!r}")
+        raise SettingsError(
+            f"FRONTDESK_ROLE must be all, web, worker or scheduler, not {settings.role!r}"
+        )
     try:
         parse_proxies(settings.trusted_proxies)
     except ValueError as exc:

@@ -122,9 +122,13 @@ async def change_agent(store: Store, admin: Agent, agent_id: int, body: dict[str
     return await store.write(work)
 
 
-async def reset_password(store: Store, agent_id: int, password: object = None) -> str | None:
+async def reset_password(
+    store: Store, agent_id: int, password: object = None, keep_session: str | None = None
+) -> str | None:
     """Set a new password (or make one up, returned once to hand over) and sign the agent out
-    everywhere. Returns the made-up password, or None when one was given."""
+    everywhere but in the session whose token hash is ``keep_session`` (the caller's own, when
+    agents change their own password). Returns the made-up password, or None when one was
+    given."""
     made_up = password is None or password == ""
     new = secrets.token_urlsafe(12) if made_up else password
     if not isinstance(new, str) or len(new) < MIN_PASSWORD or len(new) > 200:
@@ -135,7 +139,7 @@ async def reset_password(store: Store, agent_id: int, password: object = None) -
         agent = await uow.agents.get(agent_id)
         agent.password_hash = hashed
         await uow.agents.save(agent)
-        await uow.sessions.delete_for_agent(agent.id)
+        await uow.sessions.delete_for_agent(agent.id, keep=keep_session)
 
     await store.write(work)
     return new if made_up else None

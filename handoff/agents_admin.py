@@ -1,7 +1,9 @@
 """Managing agents (#12, admins): ``PATCH /api/agent/agents/{agent_id}`` (name, role, teams,
 skills, capacity, active), ``POST /api/agent/agents/{agent_id}/password`` (reset), and the
 console's Agents page over them; every agent's own Available/Away toggle is in the top bar
-(``/api/agent/me/presence``). Mounted by the composition root with :func:`add_agents_page`."""
+(``/api/agent/me/presence``) and ``POST /api/agent/me/password`` changes their own password.
+A new password ends every other console session of that agent (#15, 4); the session that set
+it stays. Mounted by the composition root with :func:`add_agents_page`."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from models import AgentRole, Forbidden
+from models import AgentRole, Forbidden, ValidationError
 
 from .agents import change_agent, reset_password
 from .api import SESSION, agent_endpoint, json_body, row_id_of, services
+from .auth import SESSION_COOKIE, hash_token
 from .console import add_page, page_session, render_page
 from .views import agent_json
 
@@ -35,12 +38,31 @@ async def reset_agent_password(request: web.Request) -> web.Response:
     """``{"password": ...}`` sets it; an empty body makes one up and answers it, once."""
     body = await json_body(request)
     made_up = await reset_password(
-        services(request).store, _agent_id(request), body.get("password")
+        services(request).store, _agent_id(request), body.get("password"), _this_session(request)
     )
     answer: dict[str, Any] = {"reset": True, "signed_out": True}
     if made_up is not None:
         answer["password"] = made_up
     return web.json_response(answer)
+
+
+@agent_endpoint()
+async def change_my_password(request: web.Request) -> web.Response:
+    """``{"current_password": ..., "password": ...}``: any agent, for themselves; the agent's
+    other sessions (another browser, a forgotten laptop) are signed out, this one stays."""
+    body = await json_body(request)
+    current, new = body.get("current_password"), body.get("password")
+    if not isinstance(current, str) or not 0 < len(current) <= 200 or not isinstance(new, str):
+        raise ValidationError('send {"current_password": ..., "password": ...}')
+    svc, me = services(request), request[SESSION].agent
+    await svc.auth.confirm_password(me.id, current)
+    await reset_password(svc.store, me.id, new, _this_session(request))
+    return web.json_response({"changed": True, "other_sessions_ended": True})
+
+
+def _this_session(request: web.Request) -> str:
+    """The token hash of the session making the request (it was authenticated already)."""
+    return hash_token(request.cookies.get(SESSION_COOKIE, ""))
 
 
 async def agents_page(request: web.Request) -> web.Response:
@@ -66,3 +88,4 @@ def add_agents_page(app: web.Application) -> None:
     add_page(app, "Agents", "/console/agents", agents_page, role=AgentRole.ADMIN)
     app.router.add_patch("/api/agent/agents/{agent_id}", patch_agent)
     app.router.add_post("/api/agent/agents/{agent_id}/password", reset_agent_password)
+    app.router.add_post("/api/agent/me/password", change_my_password)

@@ -127,6 +127,29 @@ class AgentAuth:
         self._touched[agent_id] = now
         return agent, token, csrf
 
+    async def confirm_password(self, agent_id: int, password: str) -> None:
+        """Check a signed-in agent's current password before they change it; raises
+        :class:`Forbidden` if wrong, :class:`LoginThrottled` past ``max_failures`` guesses per
+        window. Counted apart from logins: a stolen session guessing here cannot lock the
+        agent out of signing in."""
+        now, subject = self.clock(), f"password-change:agent:{agent_id}"
+
+        async def count_attempt(uow: UnitOfWork) -> tuple[float, Agent]:
+            count = await uow.limits.hit(subject, now, self.failure_window)
+            wait = (count.window_ends - now).total_seconds()
+            return wait if count.over(self.max_failures) else 0.0, await uow.agents.get(agent_id)
+
+        wait, agent = await self.store.write(count_attempt)
+        if wait > 0:
+            raise LoginThrottled(max(1, math.ceil(wait)))
+        if not await asyncio.to_thread(verify_password, agent.password_hash, password):
+            raise Forbidden("the current password is wrong")
+
+        async def forget(uow: UnitOfWork) -> None:
+            await uow.limits.forget(subject)
+
+        await self.store.write(forget)
+
     async def session(self, token: str | None) -> AgentSession | None:
         """The live session for a cookie value, or None (unknown, expired, agent disabled)."""
         if not token:

@@ -24,6 +24,9 @@ class EventBus:
     _subscribers: dict[Hashable, set[asyncio.Queue[Any]]] = field(
         default_factory=lambda: defaultdict(set)
     )
+    _handlers: dict[Hashable, list[Callable[[Any], None]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     relay: Callable[[Hashable, Any], None] | None = None
     """Forwards each publish to the other processes (set by the composition root)."""
 
@@ -35,11 +38,18 @@ class EventBus:
 
     def deliver(self, topic: Hashable, payload: Any = None) -> None:
         """Wake this process's waiters only (a publish relayed from another process)."""
+        for handler in self._handlers.get(topic, ()):
+            handler(payload)
         for event in self._waiters.pop(topic, set()):
             event.set()
         for queue in list(self._subscribers.get(topic, ())):
             if queue.qsize() < 1000:  # a stuck subscriber must not grow memory forever
                 queue.put_nowait(payload)
+
+    def on(self, topic: Hashable, handler: Callable[[Any], None]) -> None:
+        """Call ``handler(payload)`` for every publish on ``topic``, this process's and the
+        others' (state every process keeps, such as who is typing); it must not block."""
+        self._handlers[topic].append(handler)
 
     def listen(self, topic: Hashable) -> asyncio.Event:
         """An event set by the next publish on ``topic``; register it *before* reading state,
@@ -88,3 +98,4 @@ def conversation_topic(conversation_id: int) -> tuple[str, int]:
 
 TICKETS_TOPIC = "tickets"
 OUTBOX_TOPIC = "outbox"
+TYPING_TOPIC = "typing"

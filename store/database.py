@@ -63,8 +63,10 @@ class _SyncConnection:
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         # Buffered like AsyncConnection's results, and the cursor closed: pysqlite keeps an
         # INSERT ... RETURNING "in progress" (refusing COMMIT) until its cursor is closed.
+        # A SELECT's open cursor is harmless: its result is read as it comes (no copy).
         result = self._conn.execute(statement, parameters)
-        if not result.returns_rows:
+        ctx = result.context
+        if not result.returns_rows or not (ctx.isinsert or ctx.isupdate or ctx.isdelete):
             return result
         buffered = result.freeze()()
         result.close()

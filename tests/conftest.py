@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# make mutation runs every mutant's tests on a machine busy with the other mutants: generation
+# may be slow there without anything being wrong (pytest --hypothesis-profile=mutation).
+settings.register_profile("mutation", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 if TYPE_CHECKING:
     from classifier.model import SklearnClassifier
@@ -28,22 +33,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model registry whose first version was trained on the shipped data, as a fresh server
-    trains it: ~30 s of CPU, so once per test run. Under xdist the workers share it: the first
-    to get the file lock trains, the others wait for it and read the same files."""
+    trains it: ~25 s of CPU, so once per test run. ``make test`` trains it before pytest starts
+    (``tests/model_template.py``); otherwise the xdist workers share one: the first to get the
+    file lock trains, the others wait for it and read the same files."""
     from filelock import FileLock
 
     from classifier.registry import ModelRegistry
-    from classifier.training import train
 
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: its own temporary dir
-        root = tmp_path_factory.mktemp("models-template")
-        train([], ModelRegistry(root))
+    from .model_template import ENV_VAR, train_template
+
+    prepared = os.environ.get(ENV_VAR)
+    if prepared:
+        root = Path(prepared)
+        if ModelRegistry(root).active_version() is None:
+            raise pytest.UsageError(f"{ENV_VAR}={prepared} holds no trained model")
         return root
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: its own temporary dir
+        return train_template(tmp_path_factory.mktemp("models-template"))
     shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to workers
     root = shared / "models-template"
     with FileLock(str(shared / "models-template.lock")):
         if ModelRegistry(root).active_version() is None:
-            train([], ModelRegistry(root))
+            train_template(root)
     return root
 
 

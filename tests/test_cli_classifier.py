@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 
 def frontdesk(tmp_path: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:

@@ -38,7 +38,8 @@ def main() -> None:
     "--role",
     type=click.Choice(ROLES),
     default=None,
-    help="What this process runs (default all; web and worker split it on PostgreSQL).",
+    help="What this process runs (default all; web, worker and scheduler split it on "
+    "PostgreSQL: docs/deploy.md).",
 )
 @database_option
 def run(host: str | None, port: int | None, role: str | None, database_url: str | None) -> None:

@@ -71,6 +71,41 @@ AGENTS_PATHS["/api/agent/agents/{agent_id}/password"] = {
         },
     },
 }
+AGENTS_PATHS["/api/agent/me/password"] = {
+    "post": {
+        "summary": "Change my own password (any agent); my other console sessions are signed "
+        "out, this one stays. A wrong current password is 403; more than 5 wrong in 15 minutes "
+        "is 429",
+        "operationId": "changeMyPassword",
+        "security": SECURITY,
+        "parameters": [CSRF_HEADER],
+        "requestBody": request_body(
+            {
+                "current_password": {"type": "string", "minLength": 1, "maxLength": 200},
+                "password": {"type": "string", "minLength": 10, "maxLength": 200},
+            },
+            ["current_password", "password"],
+        ),
+        "responses": {
+            "200": json_answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "changed": {"type": "boolean"},
+                        "other_sessions_ended": {"type": "boolean"},
+                    },
+                },
+                "Changed",
+            ),
+            **agent_errors(
+                e400="Bad input",
+                e401="Not logged in",
+                e403="Wrong current password, or missing/wrong CSRF token",
+                e429="Too many wrong current passwords; see Retry-After",
+            ),
+        },
+    },
+}
 # An empty change is refused (400): at least one field.
 _patch = AGENTS_PATHS["/api/agent/agents/{agent_id}"]["patch"]["requestBody"]
 _patch["required"] = True

@@ -1,5 +1,6 @@
 """`--role`: a web process serves customers and agents and runs no background job; a worker
-runs the jobs and answers only /healthz and /metrics; `all` does both (the default)."""
+runs the jobs and answers only /healthz and /metrics; a scheduler runs the timed jobs but not
+the platforms' delivery; `all` does both (the default)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def running_jobs(text: str) -> set[str]:
 @pytest.mark.parametrize(
     ("role", "jobs", "chat_status"),
     [("all", SINGLETONS | {"sweep"}, 201), ("web", {"sweep"}, 201),
-     ("worker", SINGLETONS | {"sweep"}, 404)],
+     ("worker", SINGLETONS | {"sweep"}, 404),
+     ("scheduler", SINGLETONS - {"delivery"} | {"sweep"}, 404)],
 )  # fmt: skip
 async def test_what_each_role_runs_and_serves(
     sqlite_url: str,

@@ -18,6 +18,9 @@ from classifier.model import (
     tune_thresholds,
 )
 from classifier.pipeline import MAX_TURNED_AWAY, tune_unknown_threshold
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 
 def _write(path: Path, rows: list[Example]) -> Path:

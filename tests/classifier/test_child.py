@@ -12,6 +12,9 @@ import pytest
 from classifier.child import promote_in_child, train_in_child
 from classifier.errors import ClassifierError, TrainingDataError, VersionNotFoundError
 from classifier.registry import ModelRegistry
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 
 def _worker_children() -> list[int]:

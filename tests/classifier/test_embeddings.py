@@ -13,6 +13,9 @@ from classifier.examples import fingerprint, shipped_examples, split_held_out
 from classifier.model import SklearnClassifier, Thresholds, fit_priority_model
 from classifier.pipeline import fit_pipeline
 from classifier.registry import ModelRegistry
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 needs_extra = pytest.mark.skipif(
     not embeddings_available(),

@@ -29,6 +29,9 @@ from classifier.errors import ClassifierError
 from classifier.examples import fingerprint, shipped_examples, split_held_out
 from classifier.model import SklearnClassifier, Thresholds, fit_intent_model, fit_priority_model
 from classifier.registry import ModelRegistry
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 needs_minilm = pytest.mark.skipif(
     not encoder_available(MINILM),

@@ -13,6 +13,9 @@ from classifier.holder import ClassifierHolder
 from classifier.model import SklearnClassifier
 from classifier.registry import ModelRegistry
 from models import Prediction, Priority, TicketType
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 
 def test_holder_starts_from_a_trained_version_and_swaps_without_failing_requests(

@@ -19,10 +19,9 @@ from classifier.training import (
     promote,
     train,
 )
+from tests.model_template import TRAINING_TIMEOUT
 
-TRAININGS_TIMEOUT = 360
-"""Tests that train several versions: each ``train`` fits three models (~30 s of CPU on the
-35-intent data, more on a loaded CI machine), beyond the suite's 120 s hang guard."""
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 
 def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
@@ -47,7 +46,6 @@ def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
     assert len(reg.versions()) == 1
 
 
-@pytest.mark.timeout(TRAININGS_TIMEOUT)
 def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
     trained_registry: ModelRegistry,
 ) -> None:

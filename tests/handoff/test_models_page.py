@@ -8,7 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.model_template import TRAINING_TIMEOUT
+
 from .conftest import Agent, LiveDesk
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 CORRECTED = "Please put our new VAT number on future invoices"
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from classifier.catalog import load_catalog
 from classifier.model import fit_intent_model
 from classifier.registry import ModelRegistry
@@ -14,6 +16,9 @@ from handoff.model_admin import desk_examples
 from store.database import Store
 from store.migrate import upgrade
 from store.training_labels import TrainingLabel
+from tests.model_template import TRAINING_TIMEOUT
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 # (what the customer wrote, the intent an agent filed it under)

@@ -25,8 +25,11 @@ from classifier.registry import ModelRegistry
 from classifier.training import import_csv
 from handoff.model_admin import desk_examples
 from models import parse_ticket_id
+from tests.model_template import TRAINING_TIMEOUT
 
 from .conftest import Agent, LiveDesk
+
+pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 # Written for this test (not in the shipped data); none falls in the held-out hash bucket.
 TEXTS = (
@@ -65,7 +68,6 @@ async def _correct(admin: Agent, tickets: list[str], intent: str) -> None:
         await admin.ok("PATCH", f"/api/agent/tickets/{public}", {"intent": intent})
 
 
-@pytest.mark.timeout(360)  # two trainings of ~30 s of CPU each while customers keep writing
 async def test_corrections_retrain_the_served_model_without_a_failed_request(
     make_desk: Callable[..., Any],
     sqlite_url: str,
