@@ -103,9 +103,11 @@ async def read_answer(
     if answer.skipped:
         said = _("No problem. An agent will reply here as soon as possible.")
     else:
-        await uow.customers.set_identity(customer.id, name, email)
-        customer.display_name = name or customer.display_name
-        customer.email = email or customer.email
+        if name:
+            await uow.customers.follow_profile(customer, name)  # the name they gave
+        if email:  # said in a chat, not proven: never links identities (person_id)
+            await uow.customers.set_email(customer.id, email, verified=False)
+            customer.email = email
         told = "; ".join(f"{k}={v}" for k, v in (("name", name), ("email", email)) if v)
         await uow.events.add(
             TicketEvent(wants.ticket_id, "customer", TOLD, detail=told, created_at=desk.clock())

@@ -54,10 +54,7 @@ class Customers(Protocol):
 
     async def set_language(self, customer_id: int, language: str) -> None: ...
 
-    async def set_identity(self, customer_id: int, name: str | None, email: str | None) -> None:
-        """Store what the customer told the bot about themselves (``None``: keep as is); an
-        email given in chat is not verified."""
-        ...
+    async def set_email(self, customer_id: int, email: str, verified: bool) -> None: ...
 
     async def identities(self, customer: Customer) -> list[int]:
         """The ids of every identity of the same person (their tickets are theirs too)."""

@@ -155,15 +155,6 @@ class CustomerRepository(_Repo):
             update(t.customers).where(t.customers.c.id == customer_id).values(language=language)
         )
 
-    async def set_identity(self, customer_id: int, name: str | None, email: str | None) -> None:
-        """What the customer told the bot: a name and/or an (unverified) email address."""
-        values: dict[str, object] = {"display_name": name} if name else {}
-        if email:
-            values |= {"email": email, "email_verified": False}
-        if values:
-            query = update(t.customers).where(t.customers.c.id == customer_id)
-            await self.conn.execute(query.values(**values))
-
     async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
         await self.conn.execute(
             update(t.customers)

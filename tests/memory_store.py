@@ -104,12 +104,9 @@ class Customers(_Repo):
     async def set_language(self, customer_id: int, language: str) -> None:
         self.rows.customers[customer_id].language = language
 
-    async def set_identity(self, customer_id: int, name: str | None, email: str | None) -> None:
+    async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
         customer = self.rows.customers[customer_id]
-        customer.display_name = name or customer.display_name
-        customer.email, customer.email_verified = (
-            (email, False) if email else (customer.email, customer.email_verified)
-        )
+        customer.email, customer.email_verified = email, verified
 
     async def identities(self, customer: Customer) -> list[int]:
         return [customer.id]
