@@ -55,6 +55,7 @@ class _SyncConnection:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._savepoints = 0
 
     @property
     def dialect(self) -> Any:
@@ -83,8 +84,22 @@ class _SyncConnection:
 
     @contextlib.asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
-        with self._conn.begin_nested():
+        # The SQL itself, not ``Connection.begin_nested``: SQLAlchemy compiles a uniquely named
+        # SAVEPOINT construct every time (~170-350 us a job against ~40 us), and a busy commit
+        # carries a savepoint for each of its ~15 writes.
+        self._savepoints += 1
+        name = f"job_{self._savepoints}"
+        self._conn.exec_driver_sql(f"SAVEPOINT {name}")
+        try:
             yield
+        except BaseException:
+            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._savepoints -= 1
 
 
 class Store:

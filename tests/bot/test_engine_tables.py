@@ -305,6 +305,18 @@ async def test_thanks_and_goodbye_after_a_resolution_close_the_loop_and_open_not
     assert "reopened ticket FD-1001" in reopened[0]
 
 
+async def test_a_rating_typed_after_thanks_still_counts(chat: Chat) -> None:
+    """The customer thanks the agent first and rates next: the CSAT prompt stays open across
+    the thanks, so "5" is a rating and not a new message."""
+    await chat.says("The app crashes on start")
+    await chat.agent_resolves("Fixed in 4.2.1")
+    (welcome,) = await chat.says("thanks a lot!")
+    assert welcome.startswith("You're welcome — glad it's sorted.")
+    assert await chat.says("5") == ["Thanks for rating us 5/5!"]
+    assert chat.store.conversation(chat.address).dialogue is None
+    assert list(chat.store.rows.tickets) == [1]
+
+
 async def test_thanks_and_goodbye_without_a_ticket_offer_more_help(chat: Chat) -> None:
     await plays(chat, WITHOUT_A_TICKET)
     assert chat.store.rows.tickets == {}
