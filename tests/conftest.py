@@ -24,15 +24,18 @@ REQUIRE_PG = os.environ.get("FRONTDESK_REQUIRE_POSTGRES") == "1"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Train (or find) the tests' model before any test runs, outside every test's timeout; the
-    xdist workers started after this inherit its path."""
-    from .model_template import ENV_VAR, cached_template
+    """Fill the tests' model cache before any test runs, outside every test's timeout; the
+    servers the tests start, and the xdist workers started after this, inherit its path."""
+    from classifier.first_model import CACHE_ENV
 
-    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(ENV_VAR):
+    from .model_template import CACHE, cached_template
+
+    os.environ[CACHE_ENV] = str(CACHE)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if config.option.help or config.option.collectonly:
         return
-    os.environ[ENV_VAR] = str(cached_template())
+    cached_template()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -45,16 +48,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def registry_template() -> Path:
     """A model registry whose first version was trained on the shipped data, as a fresh server
-    trains it (``tests/model_template.py``; trained before the first test, or reused). Tests
-    copy it before they write to it."""
-    from classifier.registry import ModelRegistry
+    gets it (``tests/model_template.py``: trained before the first test, or reused). Tests copy
+    it before they write to it."""
+    from .model_template import cached_template
 
-    from .model_template import ENV_VAR, cached_template
-
-    root = Path(os.environ[ENV_VAR]) if os.environ.get(ENV_VAR) else cached_template()
-    if ModelRegistry(root).active_version() is None:
-        raise pytest.UsageError(f"{root} holds no trained model")
-    return root
+    return cached_template()
 
 
 @pytest.fixture(scope="session")
