@@ -39,12 +39,11 @@ run: $(STAMP)
 # recorded in the same process.
 TEST_WORKERS ?= 3
 FUZZ_FILE := tests/test_api_fuzz.py
-# The trained model the tests start from is trained first, once, outside any test's timeout.
-TEST_MODEL := $(CURDIR)/.test-model
+# The model the tests start from is trained before the first test (tests/model_template.py:
+# cached in .test-model/ until the classifier's code or data change).
 test: $(STAMP)
-	$(PY) -m tests.model_template $(TEST_MODEL)
-	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
-	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) $(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
+	$(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
 
 # schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
 FUZZ_EXAMPLES ?= 300

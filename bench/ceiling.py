@@ -319,7 +319,7 @@ def main() -> None:
     try:
         noop.wait_healthy()
         servers["no-op"] = noop
-        servers["Frontdesk"] = start_frontdesk(url, env)
+        servers["Frontdesk"] = start_frontdesk(url, env, timeout=180)  # it trains a model
         report(servers, args, rates, url)
     finally:
         for server in (noop, *servers.values()):

@@ -35,7 +35,10 @@ async def registry_classifier(settings: Settings, stack: contextlib.AsyncExitSta
 
     registry, catalog = ModelRegistry(settings.model_dir), load_catalog()
     if registry.active_version() is None:  # say why the first start takes a while
-        log.info("classifier: no model yet; training the first one from the shipped examples")
+        log.info(  # say why the first start may take a while
+            "classifier: no model yet; the first one comes from the shipped examples "
+            "(copied from this machine's model cache, else trained: ~25 s)"
+        )
     holder = await asyncio.to_thread(ClassifierHolder.open, registry, catalog)
     log.info("classifier: model version %s from %s", holder.current.version, registry.root)
 

@@ -9,10 +9,10 @@ from models import Prediction
 
 from .catalog import Catalog
 from .errors import ArtifactError, ClassifierError
+from .first_model import first_version
 from .language import warm_up
 from .model import SklearnClassifier
 from .registry import ModelRegistry
-from .training import train
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,9 @@ class ClassifierHolder:
 
     @classmethod
     def open(cls, registry: ModelRegistry, catalog: Catalog) -> ClassifierHolder:
-        """Load the active version; with none yet, train one from the shipped data (~3 s),
-        store and activate it, so every server start leaves a recorded version behind.
+        """Load the active version; with none yet, the first model of the shipped data (copied
+        from the machine's cache or trained, ``first_model``), so every server start leaves a
+        recorded version behind.
 
         Also loads the language detector (``language.warm_up``): the server calls this in a
         worker thread, and the first message would otherwise load it on the event loop.
@@ -44,8 +45,7 @@ class ClassifierHolder:
         warm_up()
         active = registry.active_version()
         if active is None:
-            active = train((), registry, catalog=catalog).record.version
-            registry.activate(active)
+            active = first_version(registry, catalog)
         return cls(registry, catalog, registry.load(active, catalog))
 
     @property

@@ -132,6 +132,7 @@ class AgentActions:
                 body,
                 sender=SenderKind.AGENT,
                 agent_id=agent.id,
+                agent_name=agent.name,
                 internal=internal,
                 ticket_id=ticket.id,
             )

@@ -48,6 +48,7 @@ from .pages import (
     signed_in_role,
 )
 from .queue import QueueQuery
+from .viewers import VIEWERS_TOPIC, add_viewer_routes, viewers_event
 from .workspace_api import add_workspace_routes
 
 __all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page", "signed_in_role"]
@@ -153,7 +154,8 @@ async def ticket_page(request: web.Request) -> web.Response:
 
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: ``tickets`` (ids that changed, or [] after another process's
-    change) whenever something moves; a comment line every few seconds keeps it alive."""
+    change) whenever something moves; ``viewers`` (who opened or types on a ticket,
+    ``handoff/viewers.py``) as it is said; a comment line every few seconds keeps it alive."""
     session = await authenticate(request)
     if session is None:
         raise web.HTTPUnauthorized(text="log in first")
@@ -165,11 +167,12 @@ async def events(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
     stopping = request.app[STOPPING]
-    queue = svc.bus.subscribe("tickets")
-    fingerprint = await svc.store.read(lambda uow: uow.handoff.change_fingerprint())
+    # subscribed before the page hears "open": what it then asks for (who views) reaches it
+    queue = svc.bus.subscribe(VIEWERS_TOPIC, svc.bus.subscribe("tickets"))
     try:
+        await response.prepare(request)
+        fingerprint = await svc.store.read(lambda uow: uow.handoff.change_fingerprint())
         await response.write(b"retry: 2000\n\n")
         while not stopping.is_set():
             try:
@@ -182,10 +185,17 @@ async def events(request: web.Request) -> web.StreamResponse:
                     continue
                 fingerprint, changed = now_print, []
             else:
+                if isinstance(first, dict):  # a colleague's presence: passed on, no refresh
+                    await response.write(viewers_event(first))
+                    continue
                 await asyncio.sleep(0.15)  # coalesce a burst of changes into one refresh
                 ids = {first}
                 while not queue.empty():
-                    ids.add(queue.get_nowait())
+                    item = queue.get_nowait()
+                    if isinstance(item, dict):
+                        await response.write(viewers_event(item))
+                    else:
+                        ids.add(item)
                 changed = sorted(format_ticket_id(i) for i in ids if isinstance(i, int))
                 fingerprint = await svc.store.read(lambda uow: uow.handoff.change_fingerprint())
             data = json.dumps({"tickets": changed})
@@ -194,6 +204,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         svc.bus.unsubscribe("tickets", queue)
+        svc.bus.unsubscribe(VIEWERS_TOPIC, queue)
     return response
 
 
@@ -221,6 +232,7 @@ def add_routes(app: web.Application) -> None:
     add_workspace_routes(app)  # macros, merge, problem link
     add_file_routes(app)  # attachments (#14)
     add_knowledge_routes(app)  # articles (#13)
+    add_viewer_routes(app)  # "Ann is viewing / typing"
     r = app.router
     r.add_get("/console", home)
     r.add_get("/console/", home)

@@ -129,6 +129,7 @@ async def reply_with_file(request: web.Request) -> web.Response:
             text,
             sender=SenderKind.AGENT,
             agent_id=agent.id,
+            agent_name=agent.name,
             internal=internal,
             ticket_id=ticket.id,
             files=(kept,),

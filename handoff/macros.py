@@ -23,6 +23,7 @@ from models import (
     TicketStatus,
     ValidationError,
 )
+from models.identity import known_name
 from models.inputs import clean_text, parse_row_id
 
 from .auth import require_role
@@ -86,7 +87,7 @@ def render(text: str, values: Mapping[str, str]) -> str:
 
 def values_for(ticket: Ticket, customer: Customer, agent: Agent) -> dict[str, str]:
     return {
-        "customer.name": customer.display_name or "there",
+        "customer.name": customer.display_name if known_name(customer.display_name) else "there",
         "customer.email": customer.email or "",
         "ticket.id": ticket.public_id,
         "ticket.status": ticket.status.value.replace("_", " "),

@@ -120,6 +120,7 @@ async def also_tell_merged(
                 text,
                 sender=SenderKind.AGENT,
                 agent_id=agent.id,
+                agent_name=agent.name,
                 ticket_id=ticket.id,
             )
 

@@ -17,6 +17,7 @@ from models import (
     TicketFilter,
     format_ticket_id,
 )
+from models.identity import known_name, organisation
 
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
@@ -46,10 +47,10 @@ async def load_details(
     ticket = await uow.tickets.get(ticket_id)
     customer = await uow.customers.get(ticket.customer_id)
     assignee = await uow.agents.get(ticket.assignee_id) if ticket.assignee_id else None
-    identities = await uow.customers.identities(customer)
+    identities = await uow.customers.identities(customer)  # every earlier ticket of theirs
     history = [
         t
-        for t in await uow.tickets.list(TicketFilter(customer_ids=identities, limit=50))
+        for t in await uow.tickets.list(TicketFilter(customer_ids=identities, limit=1000))
         if t.id != ticket.id
     ]
     return TicketDetails(
@@ -72,7 +73,10 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "channel": customer.channel.value,
         "external_id": customer.external_id,
         "display_name": customer.display_name,
+        "name": customer.display_name if known_name(customer.display_name) else None,
         "email": customer.email,
+        "email_verified": customer.email_verified,
+        "organisation": organisation(customer.email),  # the email's domain, unless free mail
         "language": customer.language,
     }
 

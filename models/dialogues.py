@@ -56,6 +56,16 @@ class QueueAcknowledged:
     """Waiting for an agent, and the bot has told the customer so once (it says it only once)."""
 
 
+@dataclass(frozen=True, slots=True)
+class IdentityQuestion:
+    """Handed off, the bot asked the customer for what it lacks (``name``, ``email``) while
+    they wait; their next message may answer, decline ("skip") or simply go on."""
+
+    ticket_id: int
+    name: bool
+    email: bool
+
+
 class Phase(StrEnum):
     """Where a fulfilment stands."""
 
@@ -117,5 +127,13 @@ class SelfService:
     title: str
 
 
-Dialogue = CsatPrompt | CsatComment | Clarifying | QueueAcknowledged | Fulfilment | SelfService
+Dialogue = (
+    CsatPrompt
+    | CsatComment
+    | Clarifying
+    | QueueAcknowledged
+    | IdentityQuestion
+    | Fulfilment
+    | SelfService
+)
 """Every exchange a conversation can be in."""

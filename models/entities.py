@@ -111,11 +111,18 @@ class OutboxBody:
     subject: str | None = None
     ticket: str | None = None
     attachments: tuple[int, ...] = ()  # attachment ids sent with the message
+    agent: str | None = None  # an agent's display name: the channel shows who answers
 
     @property
     def extra(self) -> dict[str, str]:
-        """The fields beyond text and buttons, as a channel reads them (a mail's subject)."""
-        fields = {"sender": self.sender, "subject": self.subject, "ticket": self.ticket}
+        """The fields beyond text and buttons, as a channel reads them (a mail's subject, the
+        name of the agent who wrote it)."""
+        fields = {
+            "sender": self.sender,
+            "subject": self.subject,
+            "ticket": self.ticket,
+            "agent": self.agent,
+        }
         return {k: v for k, v in fields.items() if v is not None}
 
 

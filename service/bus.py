@@ -76,8 +76,11 @@ class EventBus:
         finally:
             self.forget(topic, event)
 
-    def subscribe(self, topic: Hashable) -> asyncio.Queue[Any]:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+    def subscribe(
+        self, topic: Hashable, queue: asyncio.Queue[Any] | None = None
+    ) -> asyncio.Queue[Any]:
+        """A queue of ``topic``'s payloads; pass ``queue`` to read several topics from one."""
+        queue = queue if queue is not None else asyncio.Queue()
         self._subscribers[topic].add(queue)
         return queue
 

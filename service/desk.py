@@ -42,6 +42,7 @@ from models.texts import Text, _
 from .bus import OUTBOX_TOPIC, TICKETS_TOPIC, EventBus, conversation_topic
 from .follow_ups import link_follow_up
 from .i18n import Translator
+from .identity import identity_question, question_text
 
 if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
@@ -79,6 +80,7 @@ class Desk:
         sender: SenderKind = SenderKind.BOT,
         buttons: tuple[Button, ...] = (),
         agent_id: int | None = None,
+        agent_name: str | None = None,
         internal: bool = False,
         ticket_id: int | None = None,
         language: str | None = None,
@@ -90,7 +92,8 @@ class Desk:
         customer's language (``language``, else read from the customer); a plain string (an
         agent's words) is kept as written. ``files`` are attachments already kept by
         ``service.attachments.Files``: their rows are written here, and the outbox row names
-        them so each channel sends them natively.
+        them so each channel sends them natively. ``agent_name`` goes with an agent's words
+        to the platform channels, which show who answers (web chat reads it from the message).
         """
         now = self.clock()
         if isinstance(text, Text) or buttons:
@@ -132,7 +135,7 @@ class Desk:
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                OutboxBody(text, buttons, sender=sender.value, attachments=ids),
+                OutboxBody(text, buttons, sender.value, attachments=ids, agent=agent_name),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,
@@ -273,29 +276,24 @@ class Desk:
         *,
         customer: Customer | None = None,
     ) -> None:
-        """Put the conversation in the agents' queue; the bot stays silent from now on.
+        """Put the conversation in the agents' queue; the bot stays silent from now on, but for
+        asking a customer it does not know yet for a name and email (``service/identity.py``).
 
         ``customer`` (the conversation's, when the caller has it) spares a read for routing.
         """
         now = self.clock()
         old = conversation.move(ConversationAction.HAND_OFF)
-        conversation.dialogue = None
+        if customer is None or customer.id != conversation.customer_id:
+            customer = await uow.customers.get(conversation.customer_id)
+        question = await identity_question(uow, conversation, ticket, customer)
+        conversation.dialogue = question
         await uow.conversations.save(conversation, now)
-        await uow.events.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                actor="bot",
-                kind="handoff",
-                old=old.value,
-                new=conversation.state.value,
-                detail=reason,
-                created_at=now,
-            )
-        )
+        new = conversation.state.value
+        await uow.events.add(TicketEvent(ticket.id, "bot", "handoff", old.value, new, reason, now))
         if self.router is not None and ticket.status.is_open:
-            if customer is None or customer.id != conversation.customer_id:
-                customer = await uow.customers.get(conversation.customer_id)
             await self.router.route(uow, self, ticket, customer.language)
+        if question is not None:  # after the hand-off's own words
+            await self.say(uow, conversation, question_text(question), language=customer.language)
         self.ticket_changed(uow, ticket.id)
 
     async def take_over(
@@ -323,17 +321,8 @@ class Desk:
         if joined:  # the customer is told who answers them from now on
             text = f"{joined} joined the conversation."
             await self.say(uow, conversation, text, sender=SenderKind.SYSTEM)
-        await uow.events.add(
-            TicketEvent(
-                ticket.id,
-                actor,
-                "takeover",
-                old.value,
-                conversation.state.value,
-                detail=detail,
-                created_at=now,
-            )
-        )
+        new = conversation.state.value
+        await uow.events.add(TicketEvent(ticket.id, actor, "takeover", old.value, new, detail, now))
 
     async def release(self, uow: UnitOfWork, ticket: Ticket, actor: str, now: datetime) -> None:
         """The agents give the ticket's conversation back to the bot (if it is theirs)."""

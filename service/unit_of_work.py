@@ -54,6 +54,8 @@ class Customers(Protocol):
 
     async def set_language(self, customer_id: int, language: str) -> None: ...
 
+    async def set_email(self, customer_id: int, email: str, verified: bool) -> None: ...
+
     async def identities(self, customer: Customer) -> list[int]:
         """The ids of every identity of the same person (their tickets are theirs too)."""
         ...
@@ -127,6 +129,8 @@ class Tickets(Protocol):
 
 class Events(Protocol):
     async def add(self, event: TicketEvent) -> None: ...
+
+    async def for_ticket(self, ticket_id: int) -> list[TicketEvent]: ...
 
 
 class Outbox(Protocol):

@@ -55,6 +55,7 @@ class _SyncConnection:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._savepoints = 0
 
     @property
     def dialect(self) -> Any:
@@ -63,8 +64,10 @@ class _SyncConnection:
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         # Buffered like AsyncConnection's results, and the cursor closed: pysqlite keeps an
         # INSERT ... RETURNING "in progress" (refusing COMMIT) until its cursor is closed.
+        # A SELECT's open cursor is harmless: its result is read as it comes (no copy).
         result = self._conn.execute(statement, parameters)
-        if not result.returns_rows:
+        ctx = result.context
+        if not result.returns_rows or not (ctx.isinsert or ctx.isupdate or ctx.isdelete):
             return result
         buffered = result.freeze()()
         result.close()
@@ -81,8 +84,22 @@ class _SyncConnection:
 
     @contextlib.asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
-        with self._conn.begin_nested():
+        # The SQL itself, not ``Connection.begin_nested``: SQLAlchemy compiles a uniquely named
+        # SAVEPOINT construct every time (~170-350 us a job against ~40 us), and a busy commit
+        # carries a savepoint for each of its ~15 writes.
+        self._savepoints += 1
+        name = f"job_{self._savepoints}"
+        self._conn.exec_driver_sql(f"SAVEPOINT {name}")
+        try:
             yield
+        except BaseException:
+            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
+        finally:
+            self._savepoints -= 1
 
 
 class Store:

@@ -20,6 +20,7 @@ from models import (
     CsatPrompt,
     Dialogue,
     Fulfilment,
+    IdentityQuestion,
     PendingCode,
     Phase,
     Prediction,
@@ -31,13 +32,14 @@ from models import (
 
 log = logging.getLogger(__name__)
 
-CSAT, CSAT_COMMENT, CLARIFY, QUEUED, FULFILMENT, SELF_SERVICE = (
+CSAT, CSAT_COMMENT, CLARIFY, QUEUED, FULFILMENT, SELF_SERVICE, IDENTITY = (
     "csat",
     "csat_comment",
     "clarify",
     "queued",
     "fulfilment",
     "self_service",
+    "identity",
 )
 
 
@@ -60,6 +62,8 @@ def dialogue_to_json(dialogue: Dialogue | None) -> dict[str, Any] | None:
             }
         case QueueAcknowledged():
             return {"kind": QUEUED, "acked": True}
+        case IdentityQuestion(ticket_id, name, email):
+            return {"kind": IDENTITY, "ticket_id": ticket_id, "name": name, "email": email}
         case SelfService(ticket_id, article_id, title):
             return {
                 "kind": SELF_SERVICE,
@@ -116,6 +120,8 @@ def _from_json(data: dict[str, Any]) -> Dialogue | None:
         )
     if kind == QUEUED:
         return QueueAcknowledged()
+    if kind == IDENTITY:
+        return IdentityQuestion(int(data["ticket_id"]), bool(data["name"]), bool(data["email"]))
     if kind == SELF_SERVICE:
         return SelfService(int(data["ticket_id"]), int(data["article_id"]), str(data["title"]))
     if kind == FULFILMENT:

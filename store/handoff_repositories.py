@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,6 +16,13 @@ from models import Agent, Priority, SenderKind, Ticket, TicketStatus
 
 from . import rows
 from . import tables as t
+
+_ONLINE_AGENTS = select(t.agents).where(  # routing reads it for every ticket: built once
+    t.agents.c.active.is_(True),
+    t.agents.c.online.is_(True),
+    t.agents.c.away.is_(False),  # an agent who said "away" gets no new tickets
+    t.agents.c.last_seen_at >= bindparam("since"),
+)
 
 CLOSED = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
 
@@ -167,14 +174,8 @@ class HandoffQueryRepository(_Repo):
         )
 
     async def online_agents(self, seen_since: datetime) -> list[Agent]:
-        a = t.agents
-        query = select(a).where(
-            a.c.active.is_(True),
-            a.c.online.is_(True),
-            a.c.away.is_(False),  # an agent who said "away" gets no new tickets (#12)
-            a.c.last_seen_at >= seen_since,
-        )
-        return [rows.agent(r) for r in (await self.conn.execute(query)).mappings()]
+        found = await self.conn.execute(_ONLINE_AGENTS, {"since": seen_since})
+        return [rows.agent(r) for r in found.mappings()]
 
     async def unescalated_unassigned(self, limit: int = 500) -> list[Ticket]:
         """Open tickets nobody has and no rule escalated yet, oldest first."""

@@ -53,6 +53,7 @@ def _outbox_body(data: dict[str, Any]) -> OutboxBody:
         sender=text("sender"),
         subject=text("subject"),
         ticket=text("ticket"),
+        agent=text("agent"),
         attachments=tuple(int(a) for a in data.get("attachments") or ()),
     )
 

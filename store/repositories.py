@@ -4,6 +4,7 @@ writes SQL; each works on the connection of one unit of work."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -192,23 +193,21 @@ class ConversationRepository(_Repo):
     async def add(
         self, conversation: Conversation, now: datetime, access_token_hash: str | None = None
     ) -> Conversation:
-        result = await self.conn.execute(
-            insert(t.conversations)
-            .values(
-                channel=conversation.channel.value,
-                customer_id=conversation.customer_id,
-                address=conversation.address,
-                state=conversation.state.value,
-                ticket_id=conversation.ticket_id,
-                dialogue=dialogue_to_json(conversation.dialogue),
-                last_seq=0,
-                access_token_hash=access_token_hash,
-                client=conversation.client[:64] if conversation.client else None,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(t.conversations.c.id)
-        )
+        values: dict[str, Any] = {
+            "channel": conversation.channel.value,
+            "customer_id": conversation.customer_id,
+            "address": conversation.address,
+            "state": conversation.state.value,
+            "ticket_id": conversation.ticket_id,
+            "last_seq": 0,
+            "access_token_hash": access_token_hash,
+            "client": conversation.client[:64] if conversation.client else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if conversation.dialogue is not None:  # left out, no dialogue is SQL NULL, not JSON null
+            values["dialogue"] = dialogue_to_json(conversation.dialogue)
+        result = await self.conn.execute(_INSERT_CONVERSATION, values)
         conversation.id = result.scalar_one()
         conversation.created_at = conversation.updated_at = now
         return conversation

@@ -56,8 +56,9 @@ _TAKE_MESSAGE = (
 )
 
 
-def _part(row: Any, prefix: str) -> dict[str, Any]:
-    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+# Where each table's columns sit in a turn's row (read by position: a message's hot path).
+_NAMES = [tuple(c.name for c in table.c) for table in (t.conversations, t.customers, t.tickets)]
+_SPLIT = (len(_NAMES[0]), len(_NAMES[0]) + len(_NAMES[1]))
 
 
 class TurnRepository:
@@ -70,7 +71,7 @@ class TurnRepository:
         """The conversation, its customer and its current ticket."""
         postgres = self.conn.dialect.name == "postgresql"
         query = _TURN_FOR_UPDATE if postgres else _TURN
-        found = _turn((await self.conn.execute(query, {"id": conversation_id})).mappings().first())
+        found = _turn((await self.conn.execute(query, {"id": conversation_id})).first())
         if found is None:
             raise NotFound(f"conversation {conversation_id} does not exist")
         return found
@@ -86,15 +87,20 @@ class TurnRepository:
         postgres = self.conn.dialect.name == "postgresql"
         query = _TURN_AT_FOR_UPDATE if postgres else _TURN_AT
         params = {"channel": channel.value, "address": address}
-        return _turn((await self.conn.execute(query, params)).mappings().first())
+        return _turn((await self.conn.execute(query, params)).first())
 
 
 def _turn(row: Any) -> Turn | None:
     if row is None:
         return None
-    ticket = _part(row, "t_")
+    a, b = _SPLIT
+    conversation, customer, ticket = (
+        dict(zip(_NAMES[0], row[:a], strict=True)),
+        dict(zip(_NAMES[1], row[a:b], strict=True)),
+        dict(zip(_NAMES[2], row[b:], strict=True)),
+    )
     return (
-        rows.conversation(_part(row, "v_")),  # type: ignore[arg-type]
-        rows.customer(_part(row, "c_")),  # type: ignore[arg-type]
+        rows.conversation(conversation),  # type: ignore[arg-type]
+        rows.customer(customer),  # type: ignore[arg-type]
         rows.ticket(ticket) if ticket["id"] is not None else None,  # type: ignore[arg-type]
     )

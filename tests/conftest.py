@@ -23,6 +23,21 @@ PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("FRONTDESK_REQUIRE_POSTGRES") == "1"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Fill the tests' model cache before any test runs, outside every test's timeout; the
+    servers the tests start, and the xdist workers started after this, inherit its path."""
+    from classifier.first_model import CACHE_ENV
+
+    from .model_template import CACHE, cached_template
+
+    os.environ[CACHE_ENV] = str(CACHE)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if config.option.help or config.option.collectonly:
+        return
+    cached_template()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError(
@@ -31,31 +46,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def registry_template() -> Path:
     """A model registry whose first version was trained on the shipped data, as a fresh server
-    trains it: ~25 s of CPU, so once per test run. ``make test`` trains it before pytest starts
-    (``tests/model_template.py``); otherwise the xdist workers share one: the first to get the
-    file lock trains, the others wait for it and read the same files."""
-    from filelock import FileLock
+    gets it (``tests/model_template.py``: trained before the first test, or reused). Tests copy
+    it before they write to it."""
+    from .model_template import cached_template
 
-    from classifier.registry import ModelRegistry
-
-    from .model_template import ENV_VAR, train_template
-
-    prepared = os.environ.get(ENV_VAR)
-    if prepared:
-        root = Path(prepared)
-        if ModelRegistry(root).active_version() is None:
-            raise pytest.UsageError(f"{ENV_VAR}={prepared} holds no trained model")
-        return root
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:  # one process: its own temporary dir
-        return train_template(tmp_path_factory.mktemp("models-template"))
-    shared = tmp_path_factory.getbasetemp().parent  # this run's directory, common to workers
-    root = shared / "models-template"
-    with FileLock(str(shared / "models-template.lock")):
-        if ModelRegistry(root).active_version() is None:
-            train_template(root)
-    return root
+    return cached_template()
 
 
 @pytest.fixture(scope="session")

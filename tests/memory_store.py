@@ -104,6 +104,10 @@ class Customers(_Repo):
     async def set_language(self, customer_id: int, language: str) -> None:
         self.rows.customers[customer_id].language = language
 
+    async def set_email(self, customer_id: int, email: str, verified: bool) -> None:
+        customer = self.rows.customers[customer_id]
+        customer.email, customer.email_verified = email, verified
+
     async def identities(self, customer: Customer) -> list[int]:
         return [customer.id]
 
@@ -260,6 +264,9 @@ class Tickets(_Repo):
 class Events(_Repo):
     async def add(self, event: TicketEvent) -> None:
         self.rows.events.append(event)
+
+    async def for_ticket(self, ticket_id: int) -> list[TicketEvent]:
+        return [copy.deepcopy(e) for e in self.rows.events if e.ticket_id == ticket_id]
 
 
 class Outbox(_Repo):

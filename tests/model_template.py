@@ -1,39 +1,27 @@
-"""``python -m tests.model_template DIR``: train the registry every test's model comes from.
+"""The trained registry every test's model comes from: the product's first-model cache.
 
-``make test`` runs this before pytest and passes DIR in ``FRONTDESK_TEST_MODEL_TEMPLATE``:
-training (~25 s of CPU, minutes on a loaded machine) then happens once, outside any test's
-timeout, and no worker waits for another to train. Without the variable the ``registry_template``
-fixture trains on first use (``tests/conftest.py``).
+Training takes ~25 s of CPU (minutes on a loaded machine). The test session fills the cache
+(``classifier.first_model``) before any test starts (``pytest_configure`` in
+``tests/conftest.py``), outside every test's timeout, under ``.test-model/``: keyed by the
+classifier's code and data and the libraries' versions, so a run after any change to them
+trains afresh and every other run reuses it. Servers the tests start (in process or as
+``frontdesk run``) get ``FRONTDESK_MODEL_CACHE`` pointing there: a fresh data directory copies
+the model instead of training it, and the user's own cache is never touched.
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
-ENV_VAR = "FRONTDESK_TEST_MODEL_TEMPLATE"
 TRAINING_TIMEOUT = 600
 """pytest-timeout for tests that train models: CPU-bound work of 10-90 s each on a quiet
 2-core machine, several times that under load, not a hang (the suite's guard is 120 s)."""
+CACHE = Path(__file__).resolve().parent.parent / ".test-model"
 
 
-def train_template(root: Path) -> Path:
-    """A registry at ``root`` whose first version is trained on the shipped data, as a fresh
-    server trains it."""
-    from classifier.registry import ModelRegistry
-    from classifier.training import train
+def cached_template() -> Path:
+    """The registry with the first model for the shipped catalog (trained on first use)."""
+    from classifier.catalog import load_catalog
+    from classifier.first_model import cached_first_model
 
-    train([], ModelRegistry(root))
-    return root
-
-
-def main() -> None:
-    root = Path(sys.argv[1])
-    shutil.rmtree(root, ignore_errors=True)  # never a model of older code or data
-    train_template(root)
-    print(f"test model template trained in {root}")
-
-
-if __name__ == "__main__":
-    main()
+    return cached_first_model(CACHE, load_catalog())

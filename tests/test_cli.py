@@ -128,7 +128,8 @@ def test_tickets_list_and_show_tell_the_whole_story(
     } <= set(shown)
     assert (shown["type"], shown["status"], shown["channel"]) == ("incident", "new", "web")
     assert shown["priority"] in ("high", "urgent")
-    assert [m["sender"] for m in shown["messages"]] == ["customer", "bot"]
+    # the opening reply, then the hand-off's "While you wait: what name and email..."
+    assert [m["sender"] for m in shown["messages"]] == ["customer", "bot", "bot"]
     assert all(m["created_at"] for m in shown["messages"])
     assert [e["kind"] for e in shown["events"]] == ["created", "handoff"]
     assert shown["csat"] is None

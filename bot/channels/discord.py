@@ -42,6 +42,7 @@ from bot.channels.discord_transport import (
     point_discord_at,
     with_files,
 )
+from bot.channels.text import signed
 from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
@@ -168,7 +169,7 @@ class DiscordChannel:
         except ValueError:
             raise ChannelPermanentError(f"not a Discord channel id: {message.address!r}") from None
         view = _view(message.buttons)
-        parts = render(message.text) if message.text.strip() else []
+        parts = render(signed(message.text, message.extra)) if message.text.strip() else []
         if not parts and view is None and not message.files:
             raise ChannelPermanentError("Discord cannot send an empty message")
         target = client.get_partial_messageable(channel_id)

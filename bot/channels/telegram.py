@@ -47,7 +47,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram_events import event_from_update, file_refs
-from bot.channels.text import split_text, utf16_len
+from bot.channels.text import signed, split_text, utf16_len
 from bot.ports import (
     ChannelPermanentError,
     ChannelRateLimited,
@@ -222,7 +222,7 @@ class TelegramChannel:
         except ValueError:
             raise ChannelPermanentError(f"not a Telegram chat id: {message.address!r}") from None
         markup = _keyboard(message.buttons)
-        parts = split_text(message.text, MESSAGE_LIMIT, measure=utf16_len)
+        parts = split_text(signed(message.text, message.extra), MESSAGE_LIMIT, measure=utf16_len)
         if not any(part.strip() for part in parts) and not message.files:
             raise ChannelPermanentError("Telegram cannot send an empty message")
         for file in message.files:  # agents' files first, then the words about them

@@ -7,7 +7,7 @@ word is cut only when it alone is longer than the limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 
 def utf16_len(text: str) -> int:
@@ -73,3 +73,13 @@ def _split_point(window: str) -> int:
         if window[index].isspace() and window[:index].strip():
             return index
     return 0
+
+
+def signed(text: str, extra: Mapping[str, str]) -> str:
+    """An agent's words headed by their display name ("Ann: ..."), as a chat platform shows a
+    bot's message: the customer knows a person answers, and which one. Other texts as they are.
+    """
+    name = " ".join(extra.get("agent", "").split())
+    if extra.get("sender") != "agent" or not name or not text.strip():
+        return text
+    return f"{name}: {text}"

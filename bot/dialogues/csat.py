@@ -21,7 +21,7 @@ from models import (
 from models.csat import COMMENT_BELOW, NOT_FIXED, SCORE_ONLY, parse_csat_payload
 from models.texts import _
 
-from ..dialogue import Turn
+from ..dialogue import THANKS_INTENT, Turn
 
 
 async def record_rating(turn: Turn, ticket_id: int, round_: int, score: int) -> None:
@@ -100,6 +100,8 @@ async def on_text(turn: Turn, dialogue: CsatPrompt) -> bool:
             )
             await turn.hand_off("reopened by the customer: not fixed")
             return True
+    if turn.prediction is not None and turn.prediction.intent == THANKS_INTENT:
+        return False  # thanks first: small talk answers, and a score typed next still counts
     turn.conversation.dialogue = None
     return False
 

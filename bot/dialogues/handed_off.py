@@ -1,6 +1,7 @@
 """While the agents own the conversation: the bot files what the customer writes on the
 ticket and stays silent (with an agent) or acknowledges once (waiting in the queue,
-``QueueAcknowledged``). :class:`HandedOff` is the engine's driver for those states, and for a
+``QueueAcknowledged``), after reading the answer to the identity question asked at the hand-off
+(``service/identity.py``). :class:`HandedOff` is the engine's driver for those states, and for a
 conversation released back to the bot while its ticket is still open."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from models import (
     format_ticket_id,
 )
 from models.texts import _
+from service.identity import read_answer
 
 from ..dialogue import Turn
 from . import opening
@@ -25,6 +27,8 @@ async def while_waiting(turn: Turn) -> bool:
         return False
     await file_on_ticket(turn)
     await customer_replied(turn)
+    if await read_answer(turn.desk, turn.uow, turn.conversation, turn.customer, turn.message.text):
+        return True  # their name or email (or "skip"), asked after the hand-off
     if not isinstance(turn.conversation.dialogue, QueueAcknowledged):
         turn.conversation.dialogue = QueueAcknowledged()
         await turn.desk.uow_save_conversation(turn.uow, turn.conversation)

@@ -11,7 +11,7 @@ message back to the agents' queue, and before a new issue.
 
 from __future__ import annotations
 
-from models import format_ticket_id
+from models import CsatPrompt, format_ticket_id
 from models.texts import Text, _
 
 from ..dialogue import GOODBYE_INTENT, THANKS_INTENT, Turn
@@ -49,7 +49,9 @@ async def close_the_loop(turn: Turn) -> None:
     assert turn.prediction is not None
     ticket = turn.ticket
     still_open = ticket is not None and ticket.status.is_open
-    turn.conversation.dialogue = None  # e.g. the CSAT prompt it answered instead of rating
+    thanks = turn.prediction.intent == THANKS_INTENT
+    if not (thanks and isinstance(turn.conversation.dialogue, CsatPrompt)):
+        turn.conversation.dialogue = None  # e.g. the CSAT prompt it answered instead of rating
     await turn.desk.uow_save_conversation(turn.uow, turn.conversation)
     if still_open:
         assert ticket is not None

@@ -73,40 +73,17 @@
     }
   }
 
-  // -- notifications: a tab-title badge while the tab is hidden, desktop ones when allowed ---
-  const baseTitle = document.title;
-  let unseen = 0;
-  function notice(changed) {
-    if (!document.hidden) return;
-    unseen += 1;
-    document.title = "(" + unseen + ") " + baseTitle;
-    if (window.Notification && Notification.permission === "granted" && localStorage.getItem("fd-notify") === "1") {
-      new Notification("Frontdesk", { body: changed.length ? "Updated: " + changed.join(", ") : "The queue changed", tag: "frontdesk" });
-    }
-  }
-  document.addEventListener("visibilitychange", () => {
-    if (!document.hidden) { unseen = 0; document.title = baseTitle; }
-  });
-  const notifyToggle = document.getElementById("notify-toggle");
-  if (notifyToggle && window.Notification) {
-    const sync = () => { notifyToggle.setAttribute("aria-pressed", String(localStorage.getItem("fd-notify") === "1" && Notification.permission === "granted")); };
-    notifyToggle.hidden = false;
-    notifyToggle.addEventListener("click", async () => {
-      if (localStorage.getItem("fd-notify") === "1") localStorage.removeItem("fd-notify");
-      else if ((await Notification.requestPermission()) === "granted") localStorage.setItem("fd-notify", "1");
-      sync();
-    });
-    sync();
-  }
-
   function connect() {
     if (!live || !window.EventSource) return;
     const source = new EventSource("/console/events");
-    source.addEventListener("open", () => liveStatus && liveStatus.classList.remove("off"));
+    // notices.js listens: the tab badge, desktop notices, the sound, who else is here
+    const tell = (name, detail) => document.dispatchEvent(new CustomEvent("frontdesk:" + name, { detail }));
+    source.addEventListener("open", () => { if (liveStatus) liveStatus.classList.remove("off"); tell("open", {}); });
     source.addEventListener("error", () => liveStatus && liveStatus.classList.add("off"));
+    source.addEventListener("viewers", (event) => tell("viewers", JSON.parse(event.data || "{}")));
     source.addEventListener("tickets", (event) => {
       const data = JSON.parse(event.data || "{}");
-      notice(data.tickets || []);
+      tell("tickets", data);
       const ticket = live.dataset.ticket;
       if (live.dataset.live === "queue" || !data.tickets || data.tickets.length === 0 || data.tickets.includes(ticket)) {
         refresh();

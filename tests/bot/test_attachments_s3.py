@@ -71,7 +71,7 @@ async def test_a_screenshot_kept_in_the_bucket_reaches_the_agent_and_only_the_ag
 ) -> None:
     ravi = await ChatCustomer(client).open()
     await ravi.say("The export dialog shows a strange error, screenshot attached.")
-    await ravi.expect(lambda m: "FD-" in m["text"])
+    await ravi.expect(lambda m: "FD-" in m["text"], timeout=30)  # shared CPUs: be patient
     tid = ravi.ticket_id()
     image = png()
 
@@ -122,7 +122,7 @@ async def test_two_processes_without_a_shared_folder_serve_each_other_s_files(
     ):
         ravi = await ChatCustomer(web1).open()
         await ravi.say("The export dialog shows a strange error, screenshot attached.")
-        await ravi.expect(lambda m: "FD-" in m["text"])
+        await ravi.expect(lambda m: "FD-" in m["text"], timeout=30)  # shared CPUs: be patient
         image = png()
         status, body = await upload(ravi, form("screen.png", image))
         assert status == 202, body

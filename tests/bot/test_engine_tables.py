@@ -127,8 +127,8 @@ WAITING = ConversationState.WAITING_FOR_AGENT
 FIRST_CONTACT = [
     ("hello there", ["Hello! I'm the support assistant"], ConversationState.WITH_BOT),
     ("/status", ["You have no open tickets."], ConversationState.WITH_BOT),
-    ("The app crashes on start", ["opened ticket FD-1001"], WAITING),
-    ("It also crashes on resume", ["added that to ticket FD-1001"], WAITING),
+    ("The app crashes on start", ["opened ticket FD-1001", "what name and email"], WAITING),
+    ("It also crashes on resume", ["added that to ticket FD-1001"], WAITING),  # no answer
     ("anyone there?", [], WAITING),
     ("/status", ["FD-1001: new"], WAITING),
 ]  # fmt: skip
@@ -223,7 +223,8 @@ async def test_an_old_button_and_a_request_for_a_person(chat: Chat) -> None:
     answer = await chat.says("Please let me talk to a person")
     assert answer[0].startswith("Of course, I'll get you a human agent.")
     outbound = [m for m in chat.store.rows.messages.values() if m.sender is SenderKind.BOT]
-    assert len(outbound) == 2
+    assert len(outbound) == 3  # the button refused, the hand-off, "what name and email..."
+    assert "what name and email" in outbound[-1].text
 
 
 class CrashReportDriver:
@@ -255,7 +256,7 @@ BOT = ConversationState.WITH_BOT
 CRASH_REPORT = [
     ("The app crashes on start", ["opened ticket FD-1001", "Which version"], BOT),
     ("csat:9:9:9", ["that button is no longer active"], BOT),
-    ("4.2.1", ["Thanks, noted: 4.2.1."], WAITING),
+    ("4.2.1", ["Thanks, noted: 4.2.1.", "what name and email"], WAITING),
 ]  # fmt: skip
 
 
@@ -302,6 +303,18 @@ async def test_thanks_and_goodbye_after_a_resolution_close_the_loop_and_open_not
     assert await chat.says(payload="csat:1:1:5") == ["Thanks for rating us 5/5!"]  # still counts
     reopened = await chat.says("thanks, but it is still broken")
     assert "reopened ticket FD-1001" in reopened[0]
+
+
+async def test_a_rating_typed_after_thanks_still_counts(chat: Chat) -> None:
+    """The customer thanks the agent first and rates next: the CSAT prompt stays open across
+    the thanks, so "5" is a rating and not a new message."""
+    await chat.says("The app crashes on start")
+    await chat.agent_resolves("Fixed in 4.2.1")
+    (welcome,) = await chat.says("thanks a lot!")
+    assert welcome.startswith("You're welcome — glad it's sorted.")
+    assert await chat.says("5") == ["Thanks for rating us 5/5!"]
+    assert chat.store.conversation(chat.address).dialogue is None
+    assert list(chat.store.rows.tickets) == [1]
 
 
 async def test_thanks_and_goodbye_without_a_ticket_offer_more_help(chat: Chat) -> None:

@@ -1,8 +1,9 @@
 """What one web-chat message costs the database (issue #11): a first message in at most 15
 written statements over 2 transactions (16 with the per-address ticket limit on, as shipped:
-its count is one more statement per new web-chat ticket), an acknowledged follow-up in at most
-8 and a silent one in at most 4, each in one transaction; web-chat replies need no outbox round
-trip."""
+its count is one more statement per new web-chat ticket; 3 more when the hand-off asks a
+customer it does not know yet for a name and email: one more message), an acknowledged
+follow-up in at most 8 and a silent one in at most 4, each in one transaction; web-chat replies
+need no outbox round trip."""
 
 from __future__ import annotations
 
@@ -57,8 +58,9 @@ async def test_a_conversation_costs_few_statements(
 
         senders = await store.read(replies)
     ticket_limit = 1 if settings.tickets_per_ip_per_hour else 0  # FRONTDESK_TICKETS_PER_IP_...
-    assert first[0] <= 15 + ticket_limit and first[1] <= 2, first
+    identity_question = 3  # the hand-off's "what name and email..." (service/identity.py)
+    assert first[0] <= 15 + ticket_limit + identity_question and first[1] <= 2, first
     assert follow_up[0] <= 8 and follow_up[1] == 1, follow_up
     assert silent[0] <= 4 and silent[1] == 1, silent
     assert depth == 0  # web chat's replies are read from the store, never queued for delivery
-    assert senders == ["customer", "bot", "customer", "bot", "customer"]
+    assert senders == ["customer", "bot", "bot", "customer", "bot", "customer"]

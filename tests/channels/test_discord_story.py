@@ -62,8 +62,11 @@ async def test_a_dm_customer_is_helped_by_an_agent_and_rates_the_help_with_a_but
     ticket = await ann.ticket(tid)
     assert (ticket["channel"], ticket["customer"]["display_name"]) == ("discord", "Ada")
     await ann.claim(tid)
+    joined = await discord_fake.wait_for_call("POST", "/messages", posted_to(dm, "joined"))
+    assert joined.body["content"] == "ann joined the conversation."
     await ann.reply(tid, "Hi, Ann here. Which version do you run?")
-    await discord_fake.wait_for_call("POST", "/messages", posted_to(dm, "Ann here"))
+    reply = await discord_fake.wait_for_call("POST", "/messages", posted_to(dm, "Ann here"))
+    assert reply.body["content"] == "ann: Hi, Ann here. Which version do you run?"  # who answers
 
     await ann.resolve(tid, "Fixed in 4.2.1: please update.")
     prompt = await discord_fake.wait_for_call("POST", "/messages", lambda c: bool(buttons_of(c)))

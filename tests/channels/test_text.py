@@ -1,4 +1,5 @@
-"""Splitting long texts: properties over arbitrary text, and a few readable cases."""
+"""Splitting long texts (properties over arbitrary text, and a few readable cases); signing an
+agent's words with their name."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.channels.text import split_text, utf16_len
+from bot.channels.text import signed, split_text, utf16_len
 
 texts = st.text(
     alphabet=st.sampled_from(["a", "b", "é", "😀", " ", "\n", "\t", "\u3000"]) | st.characters(),
@@ -66,3 +67,12 @@ def test_cuts_only_words_longer_than_the_limit() -> None:
 def test_limit_must_be_positive() -> None:
     with pytest.raises(ValueError, match="limit"):
         split_text("abc", 0)
+
+
+def test_an_agents_words_are_signed_with_their_name_and_nothing_else_is() -> None:
+    agent = {"sender": "agent", "agent": "Ann  Lee"}
+    assert signed("On it.", agent) == "Ann Lee: On it."
+    assert signed("Hello!", {"sender": "bot"}) == "Hello!"
+    assert signed("ann joined the conversation.", {"sender": "system"}).startswith("ann joined")
+    assert signed("On it.", {"sender": "agent"}) == "On it."  # no name known: as written
+    assert signed("", agent) == ""  # a file without words stays without words

@@ -166,3 +166,64 @@ async def test_the_tab_title_counts_changes_while_the_tab_is_hidden(
     )
     await expect(page).to_have_title(title)
     await expect(page.locator("#queue tr.row", has_text=tid)).to_be_visible()
+
+
+COUNT_BEEPS = """
+window.__beeps = 0;
+const Real = window.AudioContext;
+window.AudioContext = class extends Real {
+  createOscillator() {
+    const tone = super.createOscillator();
+    const start = tone.start.bind(tone);
+    tone.start = (...when) => { window.__beeps += 1; return start(...when); };
+    return tone;
+  }
+};
+"""
+
+
+async def test_an_opt_in_sound_plays_for_changes_while_hidden_and_is_remembered(
+    make_desk: Any, browser: Any, sqlite_url: str
+) -> None:
+    """Off by default: a change while the tab is hidden badges the title, silently. Switched
+    on (the button, a preview beep), each change beeps; the choice survives a reload."""
+    from playwright.async_api import expect
+
+    desk: LiveDesk = await make_desk(sqlite_url)
+    await desk.agent("ann@example.com")
+    context = await browser.new_context()
+    await context.add_init_script(COUNT_BEEPS)  # counts the tones the page starts
+    page = await context.new_page()
+    await page.goto(desk.url("/console/"))
+    await page.fill("input[name=email]", "ann@example.com")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/console/queue**")
+    toggle = page.locator("#sound-toggle")
+    await expect(toggle).to_have_attribute("aria-pressed", "false")
+    hide = "Object.defineProperty(document, 'hidden', {configurable: true, get: () => true})"
+
+    async def change_while_hidden() -> None:
+        await expect(page.locator("#live-status")).not_to_have_class("live off")
+        await page.evaluate(hide)
+        title = await page.title()
+        await (await desk.customer()).opens_ticket(CRASH)
+        await expect(page).not_to_have_title(title)  # the badge counted the change
+
+    await change_while_hidden()
+    assert await page.evaluate("window.__beeps") == 0  # not opted in: silent
+
+    await page.reload()
+    await toggle.click()
+    await expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert await page.evaluate("window.__beeps") == 1  # the preview
+    await page.reload()  # remembered by this browser
+    await expect(toggle).to_have_attribute("aria-pressed", "true")
+    await change_while_hidden()
+    assert await page.evaluate("window.__beeps") >= 1  # the change sounded
+
+    await page.reload()
+    await toggle.click()  # off again
+    await expect(toggle).to_have_attribute("aria-pressed", "false")
+    await change_while_hidden()
+    assert await page.evaluate("window.__beeps") == 0
