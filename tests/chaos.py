@@ -7,7 +7,9 @@ every accepted message must get exactly one bot answer. At the end the run count
 
 - accepted: messages that got a 202;
 - lost: accepted, but no bot answer by the deadline;
-- doubled: more than one bot answer to one message;
+- doubled: the same bot answer written twice to one conversation (a conversation may get
+  several different bot messages: the ticket's acknowledgement, then the question asking a
+  handed-off customer for their name and email);
 - stranded: customer messages stored but never processed (read from the database).
 
 Used by ``tests/test_chaos.py`` (a short run in ``make test``) and ``make chaos`` (a long one).
@@ -154,7 +156,8 @@ async def _count_answers(http: aiohttp.ClientSession, process: ServerProcess, ta
     await asyncio.sleep(2)  # a second answer, if any, would be written by now
     tally.answers = await bot_answers(process.database_url, list(tally.answers))
     tally.lost = sum(1 for count in tally.answers.values() if count == 0)
-    tally.doubled = sum(1 for count in tally.answers.values() if count > 1)
+    repeated = await repeated_answers(process.database_url, list(tally.answers))
+    tally.doubled = sum(1 for n in repeated.values() if n > 0)
 
 
 async def bot_answers(database_url: str, sessions: list[str]) -> dict[str, int]:
@@ -166,6 +169,24 @@ async def bot_answers(database_url: str, sessions: list[str]) -> dict[str, int]:
                 text(
                     "SELECT c.address, count(m.id) FROM conversations c "
                     "LEFT JOIN messages m ON m.conversation_id = c.id AND m.sender = 'bot' "
+                    "WHERE c.channel = 'web' GROUP BY c.address"
+                )
+            )
+            counts = {str(address): int(n) for address, n in rows}
+    finally:
+        await engine.dispose()
+    return {session: counts.get(session, 0) for session in sessions}
+
+
+async def repeated_answers(database_url: str, sessions: list[str]) -> dict[str, int]:
+    """How many of each web-chat session's bot messages repeat an earlier one word for word."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT c.address, count(m.id) - count(DISTINCT m.text) FROM conversations c "
+                    "JOIN messages m ON m.conversation_id = c.id AND m.sender = 'bot' "
                     "WHERE c.channel = 'web' GROUP BY c.address"
                 )
             )

@@ -6,6 +6,7 @@ session cannot; a file gone from the bucket is a 404 and an unreachable bucket a
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ KEYS = {"aws_access_key_id": "fake-key", "aws_secret_access_key": "fake-secret"}
 def s3() -> Iterator[ThreadedMotoServer]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    # moto keeps its buckets per Python process, not per server: start from an empty S3
+    reset = urllib.request.Request(endpoint(server) + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
     yield server
     server.stop()
 

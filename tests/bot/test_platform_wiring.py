@@ -69,7 +69,7 @@ def test_a_webhook_url_mounts_its_path() -> None:
             {"FRONTDESK_DISCORD_TOKEN": "t", "FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID": "#support"},
             "FRONTDESK_DISCORD_SUPPORT_CHANNEL_ID",
         ),
-        ({"FRONTDESK_ROLE": "scheduler"}, "FRONTDESK_ROLE"),
+        ({"FRONTDESK_ROLE": "janitor"}, "FRONTDESK_ROLE"),
     ],
 )
 def test_unusable_settings_are_refused_by_name(environ: dict[str, str], named: str) -> None:

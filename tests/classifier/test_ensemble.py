@@ -158,7 +158,11 @@ print(json.dumps({"kind": kind_from_env({}), "steps": len(clf.intent_pipeline.st
 """
     script = script.replace("HIDDEN", repr(hidden))
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=100, check=True
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=TRAINING_TIMEOUT - 60,
+        check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["kind"] == kind
