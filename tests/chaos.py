@@ -156,37 +156,23 @@ async def _count_answers(http: aiohttp.ClientSession, process: ServerProcess, ta
     await asyncio.sleep(2)  # a second answer, if any, would be written by now
     tally.answers = await bot_answers(process.database_url, list(tally.answers))
     tally.lost = sum(1 for count in tally.answers.values() if count == 0)
-    repeated = await repeated_answers(process.database_url, list(tally.answers))
+    repeated = await bot_answers(process.database_url, list(tally.answers), repeats=True)
     tally.doubled = sum(1 for n in repeated.values() if n > 0)
 
 
-async def bot_answers(database_url: str, sessions: list[str]) -> dict[str, int]:
-    """How many bot messages each web-chat session (its address) has received."""
+async def bot_answers(
+    database_url: str, sessions: list[str], *, repeats: bool = False
+) -> dict[str, int]:
+    """How many bot messages each web-chat session (its address) has received; ``repeats``:
+    how many of them repeat an earlier one word for word."""
+    counted = "count(m.id) - count(DISTINCT m.text)" if repeats else "count(m.id)"
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
                 text(
-                    "SELECT c.address, count(m.id) FROM conversations c "
+                    f"SELECT c.address, {counted} FROM conversations c "
                     "LEFT JOIN messages m ON m.conversation_id = c.id AND m.sender = 'bot' "
-                    "WHERE c.channel = 'web' GROUP BY c.address"
-                )
-            )
-            counts = {str(address): int(n) for address, n in rows}
-    finally:
-        await engine.dispose()
-    return {session: counts.get(session, 0) for session in sessions}
-
-
-async def repeated_answers(database_url: str, sessions: list[str]) -> dict[str, int]:
-    """How many of each web-chat session's bot messages repeat an earlier one word for word."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT c.address, count(m.id) - count(DISTINCT m.text) FROM conversations c "
-                    "JOIN messages m ON m.conversation_id = c.id AND m.sender = 'bot' "
                     "WHERE c.channel = 'web' GROUP BY c.address"
                 )
             )

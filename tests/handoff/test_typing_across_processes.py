@@ -17,8 +17,8 @@ pytestmark = pytest.mark.postgres
 
 
 async def test_an_agent_typing_on_one_process_shows_to_a_customer_on_another(
-    make_desk: Callable[..., Any], postgres_url: str
-) -> None:
+    postgres_url: str, make_desk: Callable[..., Any]
+) -> None:  # postgres_url first: its database is dropped after both desks have stopped
     console: LiveDesk = await make_desk(postgres_url)  # where the agent works
     widget: LiveDesk = await make_desk(postgres_url)  # where the customer's widget talks
     ann = await console.agent("ann@example.com")

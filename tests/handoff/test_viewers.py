@@ -70,7 +70,8 @@ async def test_a_colleague_hears_who_views_and_types_on_a_ticket(desk: LiveDesk)
         assert r.status == 401  # not signed in
 
 
-async def test_presence_crosses_processes_on_postgresql(make_desk: Any, postgres_url: str) -> None:
+async def test_presence_crosses_processes_on_postgresql(postgres_url: str, make_desk: Any) -> None:
+    # postgres_url first: its database is dropped after both desks have stopped
     one: LiveDesk = await make_desk(postgres_url)
     other: LiveDesk = await make_desk(postgres_url)  # another front desk on the same database
     tid = await (await one.customer()).opens_ticket(CRASH)
