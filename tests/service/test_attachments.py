@@ -112,6 +112,9 @@ async def test_keeping_a_file_checks_its_size_and_kind_and_thumbnails_only_image
     assert await keeper.read(exactly) == (b"a" * 100, "text/plain")
     assert await keeper.read(exactly, thumbnail=True) == (b"a" * 100, "text/plain")
 
+    unnamed = await keeper.keep("", b"a line of a log\n")  # some clients send no file name
+    assert unnamed.name == "file.plain"
+
     photo = image("RGB")
     shot = await keeper.keep("shot.png", photo)
     assert shot.thumbnail_key == shot.key + ".thumb.png" and shot.name == "shot.png"
