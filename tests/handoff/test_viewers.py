@@ -18,16 +18,21 @@ browser = test_console_browser.browser  # the same Chromium fixture
 CRASH = "The desktop app freezes and closes whenever I export a PDF."
 
 
-async def viewers_events(agent: Agent, out: list[dict[str, Any]]) -> None:
-    """Read ``agent``'s console event stream, collecting its ``viewers`` events."""
+async def console_events(
+    agent: Agent, wanted: str, out: list[dict[str, Any]], opened: asyncio.Event | None = None
+) -> None:
+    """Read ``agent``'s console event stream, collecting the data of its ``wanted`` events
+    (``opened`` is set once the stream answered)."""
     async with agent.http.get(agent.desk.url("/console/events")) as stream:
         assert stream.status == 200
+        if opened is not None:
+            opened.set()
         kind = ""
         async for raw in stream.content:
             line = raw.decode().strip()
             if line.startswith("event: "):
                 kind = line[7:]
-            elif line.startswith("data: ") and kind == "viewers":
+            elif line.startswith("data: ") and kind == wanted:
                 out.append(json.loads(line[6:]))
 
 
@@ -42,7 +47,7 @@ async def heard(seen: list[dict[str, Any]], **wanted: Any) -> dict[str, Any]:
 
 async def signals_reach_a_colleague(ann: Agent, kim: Agent, tid: str) -> None:
     seen: list[dict[str, Any]] = []
-    reader = asyncio.create_task(viewers_events(kim, seen))
+    reader = asyncio.create_task(console_events(kim, "viewers", seen))
     try:
         await asyncio.sleep(0.5)  # the stream is open
         await ann.ok("POST", f"/api/agent/tickets/{tid}/viewers", {"state": "viewing"})
@@ -79,23 +84,30 @@ async def test_presence_crosses_processes_on_postgresql(postgres_url: str, make_
     await signals_reach_a_colleague(ann, kim, tid)
 
 
+async def ann_and_kim(make_desk: Any, browser: Any, url: str) -> tuple[LiveDesk, str, Any, Any]:
+    """A desk with a customer's ticket, and agents ann and kim each in their own Chromium on
+    the queue: the desk, the ticket's ID, ann's page and kim's."""
+    from .test_console_workspace_browser import logged_in
+
+    desk: LiveDesk = await make_desk(url)
+    await desk.agent("ann@example.com")
+    await desk.agent("kim@example.com")
+    tid = await (await desk.customer()).opens_ticket(CRASH)
+    ann = await logged_in(browser, desk, "ann@example.com")
+    kim = await logged_in(browser, desk, "kim@example.com")
+    return desk, tid, ann, kim
+
+
 @pytest.mark.browser
 async def test_two_agents_on_one_ticket_see_each_other(
     make_desk: Any, browser: Any, sqlite_url: str
 ) -> None:
     from playwright.async_api import expect
 
-    from .test_console_workspace_browser import logged_in
-
-    desk: LiveDesk = await make_desk(sqlite_url)
-    await desk.agent("ann@example.com")
-    await desk.agent("kim@example.com")
-    tid = await (await desk.customer()).opens_ticket(CRASH)
-    kim = await logged_in(browser, desk, "kim@example.com")
+    desk, tid, ann, kim = await ann_and_kim(make_desk, browser, sqlite_url)
     await kim.goto(desk.url(f"/console/tickets/{tid}"))
     await expect(kim.locator("#viewers")).to_be_hidden()  # alone on it
 
-    ann = await logged_in(browser, desk, "ann@example.com")
     await ann.goto(desk.url(f"/console/tickets/{tid}"))
     await expect(kim.locator("#viewers")).to_have_text("ann is viewing", timeout=10_000)
     await expect(ann.locator("#viewers")).to_have_text("kim is viewing", timeout=10_000)
