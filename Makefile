@@ -94,15 +94,18 @@ bench-outcomes: $(STAMP)
 	$(PY) bench/outcomes.py
 
 # Mutation testing (issue #15, 8): mutmut mutates models/, the delivery worker and the outbox,
-# CSAT and reset links ([tool.mutmut] in pyproject.toml) and runs the tests that cover each
-# mutant. Resumable: a second run continues where the first stopped. Score in docs/benchmarks.md.
-# One area at a time: make mutation MUTANTS='bot.delivery*'. The model the tests share is trained
-# once before mutmut starts (else every mutant's pytest run would train it again, ~30 s).
+# CSAT, reset links and attachments ([tool.mutmut] in pyproject.toml) and runs the tests that
+# cover each mutant. Score in docs/benchmarks.md. One area at a time:
+# make mutation MUTANTS='bot.delivery*'. Without MUTANTS a second run continues where the first
+# stopped; with it, every mutant it names is run again (mutmut 3). The tests' model is trained
+# (or found) in .test-model/ and copied to mutants/, where mutmut runs the tests: else the first
+# test run there trains it again (~30 s of CPU, minutes on a busy machine).
 MUTANTS ?=
 mutation: $(STAMP)
 	$(PY) -m pip install -q -e '.[mutation]'
-	$(PY) -m tests.model_template $(TEST_MODEL)
-	FRONTDESK_TEST_MODEL_TEMPLATE=$(TEST_MODEL) nice -n 10 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(PY) -c 'from tests.model_template import cached_template; cached_template()'
+	mkdir -p mutants && cp -a .test-model mutants/
+	nice -n 10 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(PY) bench/mutation_score.py
 
 # The chaos run at length (issue #15, 7): 200 customers, 5 SIGKILLs, and on PostgreSQL a

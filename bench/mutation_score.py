@@ -20,6 +20,9 @@ AREAS = {
     "bot.dialogues.csat": "CSAT",
     "bot.fulfilment.reset_page": "reset links (page)",
     "store.fulfilment": "reset links (store)",
+    "service.attachments": "attachments (checks)",
+    "store.attachments": "attachments (store)",
+    "bot.inbound_files": "attachments (inbound)",
 }
 
 

@@ -32,6 +32,7 @@ from models import (
     Message,
     Prediction,
     SenderKind,
+    StoreUnavailable,
 )
 from models.articles import ArticleMatch
 from service.bus import conversation_topic
@@ -192,8 +193,8 @@ class Engine:
         try:
             try:
                 accepted = await self.store.write(lambda uow: store_it(uow, True))
-            except DuplicateMessage:
-                raise
+            except (DuplicateMessage, StoreUnavailable):
+                raise  # an outage is no bug: 503, nothing stored, the client sends it again
             except Exception:  # a bug while handling it: store it, the worker apologises
                 log.exception("handling a %s message as it arrived failed", event.channel)
                 accepted = await self.store.write(lambda uow: store_it(uow, False))

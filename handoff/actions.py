@@ -133,6 +133,7 @@ class AgentActions:
                 sender=SenderKind.AGENT,
                 agent_id=agent.id,
                 agent_name=agent.name,
+                team=ticket.team,
                 internal=internal,
                 ticket_id=ticket.id,
             )

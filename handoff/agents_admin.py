@@ -1,7 +1,8 @@
 """Managing agents (#12, admins): ``PATCH /api/agent/agents/{agent_id}`` (name, role, teams,
 skills, capacity, active), ``POST /api/agent/agents/{agent_id}/password`` (reset), and the
 console's Agents page over them; every agent's own Available/Away toggle is in the top bar
-(``/api/agent/me/presence``) and ``POST /api/agent/me/password`` changes their own password.
+(``/api/agent/me/presence``) and ``POST /api/agent/me/password`` changes their own password,
+from the console's password page (``/console/password``, the agent's name in the top bar).
 A new password ends every other console session of that agent (#15, 4); the session that set
 it stays. Mounted by the composition root with :func:`add_agents_page`."""
 
@@ -13,10 +14,11 @@ from aiohttp import web
 
 from models import AgentRole, Forbidden, ValidationError
 
-from .agents import change_agent, reset_password
+from .agents import MIN_PASSWORD, change_agent, reset_password
 from .api import SESSION, agent_endpoint, json_body, row_id_of, services
 from .auth import SESSION_COOKIE, hash_token
 from .console import add_page, page_session, render_page
+from .error_pages import console_page
 from .views import agent_json
 
 
@@ -56,6 +58,8 @@ async def change_my_password(request: web.Request) -> web.Response:
         raise ValidationError('send {"current_password": ..., "password": ...}')
     svc, me = services(request), request[SESSION].agent
     await svc.auth.confirm_password(me.id, current)
+    if new == current:  # checked after the current one: it tells a guesser nothing
+        raise ValidationError('the new "password" must differ from the current one')
     await reset_password(svc.store, me.id, new, _this_session(request))
     return web.json_response({"changed": True, "other_sessions_ended": True})
 
@@ -83,9 +87,18 @@ async def agents_page(request: web.Request) -> web.Response:
     )
 
 
+async def password_page(request: web.Request) -> web.Response:
+    """Any agent's own password form; ``handoff/static/password.js`` posts it to the API and
+    words its refusals (wrong current password, too short, too many tries)."""
+    await page_session(request)
+    return await render_page(request, "password.html", {"min_password": MIN_PASSWORD})
+
+
 def add_agents_page(app: web.Application) -> None:
-    """The Agents page in the nav (admins) and the API it calls."""
+    """The Agents page in the nav (admins), every agent's password page (linked from their name
+    in the top bar, not the nav) and the API they call."""
     add_page(app, "Agents", "/console/agents", agents_page, role=AgentRole.ADMIN)
+    app.router.add_get("/console/password", console_page(password_page))
     app.router.add_patch("/api/agent/agents/{agent_id}", patch_agent)
     app.router.add_post("/api/agent/agents/{agent_id}/password", reset_agent_password)
     app.router.add_post("/api/agent/me/password", change_my_password)

@@ -30,6 +30,7 @@ from models import (
     parse_ticket_id,
 )
 
+from .agent_alerts import AlertWatch
 from .api import SERVICES, add_api_routes, authenticate, services
 from .error_pages import console_page
 from .files_api import add_file_routes
@@ -154,7 +155,8 @@ async def ticket_page(request: web.Request) -> web.Response:
 
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-Sent Events: ``tickets`` (ids that changed, or [] after another process's
-    change) whenever something moves; ``viewers`` (who opened or types on a ticket,
+    change) whenever something moves, with ``notify``: what of it the agent is alerted to
+    (``handoff/agent_alerts.py``); ``viewers`` (who opened or types on a ticket,
     ``handoff/viewers.py``) as it is said; a comment line every few seconds keeps it alive."""
     session = await authenticate(request)
     if session is None:
@@ -173,6 +175,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     try:
         await response.prepare(request)
         fingerprint = await svc.store.read(lambda uow: uow.handoff.change_fingerprint())
+        alerts = await AlertWatch.opened(svc.store, session.agent)
         await response.write(b"retry: 2000\n\n")
         while not stopping.is_set():
             try:
@@ -198,7 +201,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                         ids.add(item)
                 changed = sorted(format_ticket_id(i) for i in ids if isinstance(i, int))
                 fingerprint = await svc.store.read(lambda uow: uow.handoff.change_fingerprint())
-            data = json.dumps({"tickets": changed})
+            data = json.dumps({"tickets": changed, "notify": await alerts.news(svc.store)})
             await response.write(f"event: tickets\ndata: {data}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass

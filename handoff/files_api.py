@@ -130,6 +130,7 @@ async def reply_with_file(request: web.Request) -> web.Response:
             sender=SenderKind.AGENT,
             agent_id=agent.id,
             agent_name=agent.name,
+            team=ticket.team,
             internal=internal,
             ticket_id=ticket.id,
             files=(kept,),

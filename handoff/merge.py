@@ -121,6 +121,7 @@ async def also_tell_merged(
                 sender=SenderKind.AGENT,
                 agent_id=agent.id,
                 agent_name=agent.name,
+                team=ticket.team,
                 ticket_id=ticket.id,
             )
 

@@ -112,6 +112,7 @@ class OutboxBody:
     ticket: str | None = None
     attachments: tuple[int, ...] = ()  # attachment ids sent with the message
     agent: str | None = None  # an agent's display name: the channel shows who answers
+    team: str | None = None  # the team of the ticket an agent answers on (mail signs with it)
 
     @property
     def extra(self) -> dict[str, str]:
@@ -122,6 +123,7 @@ class OutboxBody:
             "subject": self.subject,
             "ticket": self.ticket,
             "agent": self.agent,
+            "team": self.team,
         }
         return {k: v for k, v in fields.items() if v is not None}
 

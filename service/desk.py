@@ -81,6 +81,7 @@ class Desk:
         buttons: tuple[Button, ...] = (),
         agent_id: int | None = None,
         agent_name: str | None = None,
+        team: str | None = None,
         internal: bool = False,
         ticket_id: int | None = None,
         language: str | None = None,
@@ -93,7 +94,8 @@ class Desk:
         agent's words) is kept as written. ``files`` are attachments already kept by
         ``service.attachments.Files``: their rows are written here, and the outbox row names
         them so each channel sends them natively. ``agent_name`` goes with an agent's words
-        to the platform channels, which show who answers (web chat reads it from the message).
+        to the platform channels, which show who answers (web chat reads it from the message);
+        ``team`` (the ticket's) goes with it for mail, whose signature names the team.
         """
         now = self.clock()
         if isinstance(text, Text) or buttons:
@@ -135,7 +137,9 @@ class Desk:
             await uow.outbox.add(
                 conversation.channel.value,
                 conversation.address,
-                OutboxBody(text, buttons, sender.value, attachments=ids, agent=agent_name),
+                OutboxBody(
+                    text, buttons, sender.value, attachments=ids, agent=agent_name, team=team
+                ),
                 now,
                 conversation_id=conversation.id,
                 message_id=message.id,

@@ -10,8 +10,10 @@ from typing import IO, Any
 import sqlalchemy
 import sqlalchemy.pool
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from .outage import is_read_only
 
 
 class DatabaseUrlError(ValueError):
@@ -93,7 +95,23 @@ def create_engine(url: str, *, pool_size: int = 4, writer: bool = False) -> Asyn
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN")
+    else:
+        _drop_read_only_connections(engine)
     return engine
+
+
+def _drop_read_only_connections(engine: AsyncEngine) -> None:
+    """A PostgreSQL connection that refused a write as read-only is treated as a lost one: it
+    and every connection pooled before it are replaced. A session keeps the read-only default
+    it started with (``ALTER DATABASE ... SET default_transaction_read_only``), and after a
+    failover the old connections still reach the old primary, now a standby; reused, they
+    would refuse writes long after the database takes them again
+    (``tests/test_pg_read_only.py``). The write that failed is still an outage (503, retried)."""
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if is_read_only(context.original_exception):
+            context.is_disconnect = True
 
 
 def create_sqlite_writer(url: str) -> Engine:

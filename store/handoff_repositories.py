@@ -30,6 +30,18 @@ _ONLINE_AGENTS = hot(
 CLOSED = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something an agent is told about while not looking: ``kind`` "new" (a ticket handed to
+    one of their teams; ``id`` is the hand-off event's) or "reply" (a customer wrote on their
+    ticket; ``id`` is the message's)."""
+
+    kind: str
+    id: int
+    ticket_id: int
+    text: str
+
+
 class _Repo:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -285,3 +297,49 @@ class HandoffQueryRepository(_Repo):
         last_message = (await self.conn.execute(select(func.max(t.messages.c.id)))).scalar()
         last_note = (await self.conn.execute(select(func.max(t.agent_notifications.c.id)))).scalar()
         return (str(updated), int(last_message or 0), int(last_note or 0))
+
+    async def notice_marks(self) -> tuple[int, int]:
+        """The newest hand-off event and message ids: what a console stream has already seen."""
+        handoffs = select(func.max(t.ticket_events.c.id)).where(t.ticket_events.c.kind == "handoff")
+        last_event = (await self.conn.execute(handoffs)).scalar()
+        last_message = (await self.conn.execute(select(func.max(t.messages.c.id)))).scalar()
+        return (int(last_event or 0), int(last_message or 0))
+
+    async def notices(
+        self, agent_id: int, teams: Sequence[str], after_event: int, after_message: int
+    ) -> list[Notice]:
+        """What an agent is told about: tickets handed to one of ``teams`` (hand-off events
+        after ``after_event``) and customers' messages on tickets the agent owns, written since
+        it was assigned to them (after ``after_message``; the message that opened a ticket
+        is told as the new ticket), oldest first, at most 100 of each."""
+        e, m, tk = t.ticket_events, t.messages, t.tickets
+        handed = (
+            select(e.c.id, tk.c.id, tk.c.description)
+            .join(tk, tk.c.id == e.c.ticket_id)
+            .where(e.c.id > after_event, e.c.kind == "handoff", tk.c.team.in_(list(teams)))
+            .order_by(e.c.id)
+            .limit(100)
+        )
+        assigned = (  # since when the ticket is its owner's: what came before is no reply
+            select(func.max(e.c.created_at))
+            .where(e.c.ticket_id == tk.c.id, e.c.kind == "assigned")
+            .scalar_subquery()
+        )
+        replies = (
+            select(m.c.id, tk.c.id, m.c.text)
+            .join(tk, tk.c.id == m.c.ticket_id)
+            .where(
+                m.c.id > after_message,
+                m.c.sender == SenderKind.CUSTOMER.value,
+                m.c.internal.is_(False),
+                tk.c.assignee_id == agent_id,
+                m.c.created_at > assigned,
+            )
+            .order_by(m.c.id)
+            .limit(100)
+        )
+        found = (
+            [Notice("new", *r) for r in (await self.conn.execute(handed)).all()] if teams else []
+        )
+        found += [Notice("reply", *r) for r in (await self.conn.execute(replies)).all()]
+        return found

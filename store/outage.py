@@ -78,6 +78,22 @@ def _looks_unavailable(error: BaseException) -> bool:
     return "sqlite" in type(error).__module__.lower() and any(w in words for w in _SQLITE_WORDS)
 
 
+def is_read_only(error: BaseException) -> bool:
+    """Whether PostgreSQL refused a write because the session is read-only (SQLSTATE 25006):
+    a server a managed service switched to read-only (its disk nearly full), or a connection
+    left on a primary that a failover made a standby. Such a connection stays read-only for
+    its whole life, even after the database takes writes again, so it must be dropped, not
+    reused (``store/engine.py``)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) == "25006":
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def unavailable(error: BaseException) -> StoreUnavailable:
     """The :class:`StoreUnavailable` to raise from ``error`` (what the database said, short)."""
     if isinstance(error, StoreUnavailable):

@@ -80,6 +80,7 @@ def _outbox_body(data: dict[str, Any]) -> OutboxBody:
         subject=text("subject"),
         ticket=text("ticket"),
         agent=text("agent"),
+        team=text("team"),
         attachments=tuple(int(a) for a in data.get("attachments") or ()),
     )
 

@@ -1,6 +1,8 @@
 """A real ``frontdesk run`` (``python -m bot run``) in its own process group, for the tests that
 need the whole server as an operator runs it: SIGKILL (``tests/test_crash_recovery.py``,
-``tests/chaos.py``) and a write path that fails at the OS (``tests/test_disk_full.py``).
+``tests/chaos.py``), a write path that fails at the OS (``tests/test_disk_full.py``) or in
+PostgreSQL (``tests/test_pg_read_only.py``); and the web-chat customers those write-failure
+tests send.
 
 The process gets its own session (``start_new_session``), so :meth:`ServerProcess.kill` takes
 it and anything it started; its stderr goes to ``<tmp>/server.log``, appended across restarts.
@@ -23,6 +25,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = (
+    "Card payments keep failing at checkout",
+    "The desktop app crashes when I export a PDF",
+    "Our API answers 503 since noon",
+)
+"""What the write-failure tests' customers say, one each (each opens a ticket)."""
 
 
 def free_port() -> int:
@@ -124,3 +132,61 @@ class ServerProcess:
 
     def log(self) -> str:
         return (self.tmp / "server.log").read_text(errors="replace")[-3000:]
+
+
+class Customer:
+    """A web-chat customer with their own session."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        status, session = call("POST", server.base + "/api/chat/sessions")
+        assert status == 201, session
+        self.token = session["token"]
+        self.messages = f"{server.base}/api/chat/sessions/{session['session_id']}/messages"
+
+    def say(self, text: str) -> tuple[int, Any, Any]:
+        body = {"text": text, "client_message_id": text[:20]}  # a retry sends the same id
+        status, headers, answer = call_with_headers("POST", self.messages, body, self.token)
+        return status, headers, answer
+
+    def transcript(self, wait: float = 0) -> list[dict[str, Any]]:
+        url = f"{self.messages}?after=0&wait={wait:g}"
+        return list(call("GET", url, token=self.token)[1]["messages"])
+
+    def answered(self) -> list[dict[str, Any]]:
+        """The transcript once the bot has answered, and a moment later (a second answer
+        would show by then)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(m["sender"] == "bot" for m in self.transcript(wait=2)):
+                break
+        time.sleep(1)
+        return self.transcript()
+
+
+def answered_once(customers: list[Customer]) -> None:
+    """Customer ``n`` said ``PROBLEMS[n]`` once and got exactly one answer: a ticket, not an
+    apology (the hand-off's name question aside)."""
+    for customer, problem in zip(customers, PROBLEMS, strict=True):
+        transcript = customer.answered()
+        asked = [m for m in transcript if m["text"].startswith("While you wait")]
+        transcript = [m for m in transcript if m not in asked]
+        assert [m["sender"] for m in transcript] == ["customer", "bot"], transcript
+        assert transcript[0]["text"] == problem
+        assert "FD-" in transcript[1]["text"], transcript
+
+
+def writes_refused(server: ServerProcess, ada: Customer, bo: Customer) -> dict[str, Any]:
+    """While the database refuses writes: ``/healthz`` is 503 degraded, Bo's message and a new
+    chat session are 503 + Retry-After (never 500), and Ada, who wrote ``PROBLEMS[0]`` before,
+    still reads her conversation. Then two seconds pass, in which the engine keeps retrying
+    what it accepted and must not give up. Returns the ``/healthz`` answer."""
+    status, headers, health = call_with_headers("GET", server.base + "/healthz")
+    assert status == 503 and int(headers["Retry-After"]) > 0, health
+    assert health["status"] == "degraded" and health["database"] == "writes failing", health
+    status, headers, body = bo.say(PROBLEMS[1])
+    assert status == 503 and int(headers["Retry-After"]) > 0 and "error" in body, body
+    status, headers, _ = call_with_headers("POST", server.base + "/api/chat/sessions")
+    assert status == 503 and int(headers["Retry-After"]) > 0
+    assert ada.transcript()[0]["text"] == PROBLEMS[0]
+    time.sleep(2)
+    return dict(health)

@@ -14,10 +14,10 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 import aiosmtplib
@@ -57,6 +57,28 @@ def reply_subject(thread: MailThread) -> str:
     return f"{subject} [{thread.ticket}]" if thread.ticket else subject
 
 
+def signature(extra: Mapping[str, str], sender: str) -> str:
+    """The sign-off of a reply in a customer's mail thread, after the usual ``-- `` line (mail
+    programs grey it out and leave it out of quotes).
+
+    An agent signs with their display name over their team and the desk's name ("Ann" /
+    "Billing team · Acme Support"), as a person would; the bot's words with the desk's name
+    alone, so nobody takes them for a person's. The desk's name is the display name of the
+    From address (``FRONTDESK_SMTP_FROM="Acme Support <help@acme.com>"``), which the customer
+    already sees as the sender; "Support" without one.
+    """
+    desk = " ".join(parseaddr(sender)[0].split()) or "Support"
+    agent = " ".join(extra.get("agent", "").split())
+    if extra.get("sender") == "agent" and agent:
+        team = " ".join(extra.get("team", "").split())
+        if team and team.lower() not in desk.lower():
+            return f"\n\n-- \n{agent}\n{team[:1].upper()}{team[1:]} team · {desk}"
+        return f"\n\n-- \n{agent}\n{desk}"
+    if extra.get("sender") in ("bot", "system"):
+        return f"\n\n-- \n{desk}"
+    return ""
+
+
 def compose(
     message: OutboundMessage,
     sender: str,
@@ -85,6 +107,7 @@ def compose(
             f"<outbox-{message.outbox_id}@{domain}>" if message.outbox_id else make_msgid()
         )
     text = message.text
+    in_thread = thread is not None and message.conversation_id
     if message.buttons:
         urls = [
             links(message.conversation_id, b.payload) if links and message.conversation_id else None
@@ -95,6 +118,8 @@ def compose(
             for b, url in zip(message.buttons, urls, strict=True)
         )
         text += "\n(click your choice)" if all(urls) else "\n(reply with your choice)"
+    if in_thread:
+        text += signature(message.extra, sender)
     mail.set_content(text)
     for file in message.files:  # agents' files, as attachments
         maintype, _, subtype = file.content_type.partition("/")

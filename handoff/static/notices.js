@@ -1,8 +1,10 @@
 // What the console tells an agent without being looked at, from the live event stream that
 // console.js relays as "frontdesk:tickets" and "frontdesk:viewers" events:
-// - while the tab is hidden: a count in the tab title, an opt-in desktop notification and an
-//   opt-in sound (a WebAudio beep, no file to fetch); both choices are remembered by this
-//   browser (localStorage), since an agent's laptop and the shared screen want different ones;
+// - while the tab is hidden, for a ticket handed to one of my teams or a customer's message on my
+//   ticket (the server marks these, handoff/agent_alerts.py): a count in the tab title, an
+//   opt-in desktop notification and an opt-in sound (a WebAudio beep, no file to fetch); both
+//   choices are remembered by this browser (localStorage), since an agent's laptop and the
+//   shared screen want different ones;
 // - on a ticket page: which colleagues have it open too, and who of them is typing.
 // Anything written here goes through textContent (agents' names are text, never HTML).
 (function () {
@@ -47,15 +49,19 @@
   }
 
   // -- the tab badge and desktop notifications, while the tab is hidden ---------------------
+  // Only for what the server marks as worth an alert ("notify": a ticket handed to one of my
+  // teams, a customer's message on my ticket; handoff/agent_alerts.py), never for every change.
   const baseTitle = document.title;
   let unseen = 0;
   document.addEventListener("frontdesk:tickets", (event) => {
-    if (!document.hidden) return;
-    const changed = (event.detail && event.detail.tickets) || [];
-    unseen += 1;
+    const alerts = (event.detail && event.detail.notify) || [];
+    if (!document.hidden || alerts.length === 0) return;
+    unseen += alerts.length;
     document.title = "(" + unseen + ") " + baseTitle;
     if (window.Notification && Notification.permission === "granted" && localStorage.getItem("fd-notify") === "1") {
-      new Notification("Frontdesk", { body: changed.length ? "Updated: " + changed.join(", ") : "The queue changed", tag: "frontdesk" });
+      const lines = alerts.slice(0, 3).map((a) => (a.kind === "new" ? "New " : "Reply on ") + a.ticket + ": " + a.text);
+      if (alerts.length > 3) lines.push("… and " + (alerts.length - 3) + " more");
+      new Notification(alerts.length === 1 ? (alerts[0].kind === "new" ? "New ticket" : "Customer replied") : "Frontdesk", { body: lines.join("\n"), tag: "frontdesk" });
     }
     if (soundOn()) beep();
   });

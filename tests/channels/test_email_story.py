@@ -16,8 +16,17 @@ import aiosmtplib
 import pytest
 
 from bot.channels.email import EmailChannel
+from handoff.agents import create_agent
 from models import ChannelKind, SenderKind
-from tests.channels.live import LiveDesk, StartDesk, customer_said, eventually, ticket_id_in
+from tests.channels.live import (
+    PASSWORD,
+    Agent,
+    LiveDesk,
+    StartDesk,
+    customer_said,
+    eventually,
+    ticket_id_in,
+)
 from tests.channels.mail_sink import MailSink, body, mail_sink
 
 SUPPORT = "support@desk.test"
@@ -39,13 +48,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def on_email(desks: StartDesk, database_url: str, sink: MailSink) -> tuple[LiveDesk, int]:
+async def on_email(
+    desks: StartDesk, database_url: str, sink: MailSink, desk_name: str = "Support"
+) -> tuple[LiveDesk, int]:
     inbound = free_port()
     desk = await desks(
         database_url,
         smtp_host="127.0.0.1",
         smtp_port=sink.port,
-        smtp_from=f"Support <{SUPPORT}>",
+        smtp_from=f"{desk_name} <{SUPPORT}>",
         smtp_inbound_port=inbound,
     )
     return desk, inbound
@@ -305,3 +316,38 @@ async def test_the_rating_page_speaks_the_customer_s_language(
     await eventually(lambda: _rated(desk, tid, 4))
     async with http.get(link[:-3] + "000") as r:  # a broken link: nobody to ask, in English
         assert r.status == 404 and "This rating link does not work" in await r.text()
+
+
+def lines(m: EmailMessage) -> str:
+    """A mail's text with plain line ends (the wire has CRLF)."""
+    return body(m).replace("\r\n", "\n").rstrip()
+
+
+async def test_replies_are_signed_by_the_agent_with_the_team_and_the_bot_with_the_desk(
+    database_url: str, sink: MailSink, desks: StartDesk
+) -> None:
+    """Before, an agent's mail ended with their words: the customer could not tell a person
+    from the bot, nor who of the team answered."""
+    desk, inbound = await on_email(desks, database_url, sink, "Acme Support")
+    await send(inbound, mail(RAVI, "Cannot log in", PROBLEM, "<sig-1@example.com>"))
+    ack = await sink.wait_for(RAVI, lambda m: "FD-" in str(m["Subject"]))
+    tid = ticket_id_in(str(ack["Subject"]))
+    assert lines(ack).endswith("\n-- \nAcme Support")  # the bot: the desk's name only
+
+    await create_agent(desk.fd.store, "ann@example.com", "Ann Lee", "agent", PASSWORD)
+    ann = Agent(desk.http())
+    await ann.login("ann@example.com")
+    await ann.ok("PATCH", f"/api/agent/tickets/{tid}", {"team": "billing"})
+    await ann.reply(tid, "Hi Ravi, we rolled back the login change.")
+    reply = await sink.wait_for(RAVI, lambda m: "rolled back" in body(m))
+    assert lines(reply).endswith(
+        "rolled back the login change.\n\n-- \nAnn Lee\nBilling team · Acme Support"
+    )
+    await ann.ok(
+        "POST",
+        f"/api/agent/tickets/{tid}/messages",
+        {"text": "Checked the logs.", "internal": True},
+    )
+    await ann.reply(tid, "Fixed for good now.")
+    last = await sink.wait_for(RAVI, lambda m: "Fixed for good" in body(m))
+    assert "Checked the logs" not in body(last)  # a note never goes out, signed or not

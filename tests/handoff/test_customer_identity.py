@@ -91,6 +91,55 @@ async def test_skip_declines_and_a_message_about_the_problem_goes_on_as_before(
     assert "identity" not in [e["kind"] for e in details["events"]]
 
 
+@pytest.mark.parametrize(
+    ("language", "problem", "asked", "answer", "thanks", "name"),
+    [
+        (
+            "de-DE",
+            "Die App stürzt jedes Mal ab, wenn ich einen Bericht exportiere.",
+            "Welchen Namen",
+            "ich heiße anna schmidt",
+            "ich habe das weitergegeben",
+            "Anna Schmidt",
+        ),
+        (
+            "fr-FR",
+            "L'application plante chaque fois que j'exporte un rapport PDF.",
+            "quels nom",
+            "Je m\u2019appelle Élodie Martin",
+            "je l'ai transmis",
+            "Élodie Martin",
+        ),
+        (
+            "es-ES",
+            "La aplicación se cierra cada vez que exporto un informe.",
+            "qué nombre",
+            "Hola, soy María de la Cruz",
+            "lo he transmitido",
+            "María de la Cruz",
+        ),
+    ],
+)
+async def test_a_name_given_in_german_french_or_spanish_is_read(
+    desk: LiveDesk, language: str, problem: str, asked: str, answer: str, thanks: str, name: str
+) -> None:
+    from .test_languages import customer_in
+
+    customer = await customer_in(desk, language)
+    await customer.say(problem)
+    reply = await customer.wait_for(lambda m: "FD-" in m["text"])
+    if len(reply["buttons"]) > 2:  # a clarifying question first: "talk to a person"
+        await customer.say(payload=reply["buttons"][0]["payload"])
+        reply = await customer.wait_for(lambda m: "FD-" in m["text"] and m is not reply)
+    tid = re.search(r"FD-\d+", reply["text"]).group(0)  # type: ignore[union-attr]
+    await customer.wait_for(lambda m: asked in m["text"])
+    await customer.say(answer)
+    await customer.wait_for(lambda m: thanks in m["text"])
+    kim = await desk.agent("kim@example.com")
+    details = await kim.ticket(tid)
+    assert details["customer"]["name"] == name
+
+
 @pytest.mark.browser
 async def test_the_console_shows_who_the_customer_is(
     make_desk: Any, browser: Any, sqlite_url: str

@@ -76,3 +76,17 @@ async def test_guessing_the_current_password_is_throttled_without_locking_the_lo
     )
     assert status == 429  # even the right one, until the window ends
     assert (await another_browser(desk, kim)).profile["email"] == "kim@example.com"
+
+
+async def test_the_new_password_must_differ_and_the_page_needs_a_login(desk: LiveDesk) -> None:
+    kim = await desk.agent("kim@example.com")
+    status, body = await kim.call(
+        "POST", "/api/agent/me/password", {"current_password": PASSWORD, "password": PASSWORD}
+    )
+    assert status == 400 and "differ" in body["error"]
+    assert (await kim.login(PASSWORD))[0] == 200  # unchanged
+    async with kim.http.get(desk.url("/console/password")) as r:
+        page = await r.text()
+    assert r.status == 200 and 'id="password-form"' in page and "kim@example.com" in page
+    async with desk.http().get(desk.url("/console/password"), allow_redirects=False) as r:
+        assert r.status == 302 and r.headers["Location"].startswith("/console/login")

@@ -18,16 +18,21 @@ browser = test_console_browser.browser  # the same Chromium fixture
 CRASH = "The desktop app freezes and closes whenever I export a PDF."
 
 
-async def viewers_events(agent: Agent, out: list[dict[str, Any]]) -> None:
-    """Read ``agent``'s console event stream, collecting its ``viewers`` events."""
+async def console_events(
+    agent: Agent, wanted: str, out: list[dict[str, Any]], opened: asyncio.Event | None = None
+) -> None:
+    """Read ``agent``'s console event stream, collecting the data of its ``wanted`` events
+    (``opened`` is set once the stream answered)."""
     async with agent.http.get(agent.desk.url("/console/events")) as stream:
         assert stream.status == 200
+        if opened is not None:
+            opened.set()
         kind = ""
         async for raw in stream.content:
             line = raw.decode().strip()
             if line.startswith("event: "):
                 kind = line[7:]
-            elif line.startswith("data: ") and kind == "viewers":
+            elif line.startswith("data: ") and kind == wanted:
                 out.append(json.loads(line[6:]))
 
 
@@ -42,7 +47,7 @@ async def heard(seen: list[dict[str, Any]], **wanted: Any) -> dict[str, Any]:
 
 async def signals_reach_a_colleague(ann: Agent, kim: Agent, tid: str) -> None:
     seen: list[dict[str, Any]] = []
-    reader = asyncio.create_task(viewers_events(kim, seen))
+    reader = asyncio.create_task(console_events(kim, "viewers", seen))
     try:
         await asyncio.sleep(0.5)  # the stream is open
         await ann.ok("POST", f"/api/agent/tickets/{tid}/viewers", {"state": "viewing"})

@@ -31,6 +31,49 @@ def test_an_answer_is_read_only_when_it_clearly_is_one(text: str, answer: Identi
     assert read_identity(text).answered is (answer != IdentityAnswer())
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        # a bare name and address, as a form would have it
+        ("Ann Smith, ann@x.com", IdentityAnswer("Ann Smith", "ann@x.com")),
+        ("I'm Ann", IdentityAnswer("Ann")),
+        ("i'm waiting", IdentityAnswer()),  # "I'm" starts other sentences: capitals needed
+        # German
+        ("ich heiße anna schmidt", IdentityAnswer("Anna Schmidt")),
+        ("Hallo, ich heisse Jonas", IdentityAnswer("Jonas")),
+        (
+            "Mein Name ist Jürgen und meine E-Mail ist J@Firma.de",
+            IdentityAnswer("Jürgen", "j@firma.de"),
+        ),
+        ("Ich bin Lea", IdentityAnswer("Lea")),
+        ("ich bin sauer", IdentityAnswer()),
+        ("Das Problem besteht weiterhin", IdentityAnswer()),
+        ("nein danke", IdentityAnswer(skipped=True)),
+        # French
+        ("je m'appelle marie dupont", IdentityAnswer("Marie Dupont")),
+        ("Je m\u2019appelle Élodie", IdentityAnswer("Élodie")),  # the typographic apostrophe
+        ("Bonjour, je suis Marie", IdentityAnswer("Marie")),
+        ("mon nom est Luc et mon mail est luc@boite.fr", IdentityAnswer("Luc", "luc@boite.fr")),
+        ("je suis bloqué", IdentityAnswer()),
+        ("Le problème persiste toujours", IdentityAnswer()),
+        ("non merci", IdentityAnswer(skipped=True)),
+        # Spanish
+        ("me llamo josé garcía", IdentityAnswer("José García")),
+        ("Hola, soy María de la Cruz", IdentityAnswer("María de la Cruz")),
+        (
+            "Ana García y mi correo es ana@empresa.es",
+            IdentityAnswer("Ana García", "ana@empresa.es"),
+        ),
+        ("mi nombre es lucía", IdentityAnswer("Lucía")),
+        ("soy cliente", IdentityAnswer()),
+        ("Sigue sin funcionar", IdentityAnswer()),
+        ("no gracias", IdentityAnswer(skipped=True)),
+    ],
+)
+def test_names_are_read_in_german_french_and_spanish_too(text: str, answer: IdentityAnswer) -> None:
+    assert read_identity(text) == answer
+
+
 def test_the_organisation_is_the_email_domain_unless_free_mail() -> None:
     assert organisation("ann@Acme-Tools.IO") == "acme-tools.io"
     assert organisation("bo@gmail.com") is None
