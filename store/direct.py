@@ -33,6 +33,8 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.crud import REQUIRED
 from sqlalchemy.sql.dml import UpdateBase
 
+from .outage import is_read_only
+
 S = TypeVar("S", bound=Executable)
 
 # id -> statement; the statement is kept alive here, so its id is never reused by another object.
@@ -307,19 +309,23 @@ async def asyncpg_driver(conn: AsyncConnection) -> Any:
 async def _translated(
     conn: AsyncConnection, adapted: Any, sql: str, arguments: list[Any], error: Exception
 ) -> Exception:
-    """An asyncpg error as SQLAlchemy's execution would have raised it."""
+    """An asyncpg error as SQLAlchemy's execution would have raised it, the connection handled
+    as it would have handled it: a lost connection, or one refusing writes as read-only
+    (store/engine.py), is dropped with every connection pooled before it."""
     dialect = conn.dialect
     try:
         adapted._handle_exception(error)  # raises the DBAPI error SQLAlchemy maps it to
     except Exception as dbapi_error:
         error = dbapi_error
-    invalidated = dialect.is_disconnect(error, adapted, None)  # type: ignore[arg-type]
-    if invalidated:
+    lost = dialect.is_disconnect(error, adapted, None) or is_read_only(error)  # type: ignore[arg-type]
+    if lost:
         try:
-            await conn.invalidate()
+            record = conn.sync_connection.connection  # type: ignore[union-attr]
+            conn.sync_engine.pool._invalidate(record, error, _checkin=False)  # older ones
+            await conn.invalidate(error)
         except Exception:  # the connection is gone already; the pool discards it
             pass
-    return _wrapped(sql, arguments, error, dialect, invalidated)
+    return _wrapped(sql, arguments, error, dialect, lost)
 
 
 def _wrapped(
