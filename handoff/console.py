@@ -49,7 +49,8 @@ from .pages import (
     signed_in_role,
 )
 from .queue import QueueQuery
-from .viewers import VIEWERS_TOPIC, add_viewer_routes, viewers_event
+from .viewer_board import VIEWERS_TOPIC
+from .viewers import add_viewer_routes, viewers_event
 from .workspace_api import add_workspace_routes
 
 __all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page", "signed_in_role"]

@@ -230,6 +230,43 @@ WORKSPACE_PATHS["/api/agent/tickets/{ticket_id}/viewers"] = {
     },
 }
 
+WORKSPACE_PATHS["/api/agent/viewers"] = {
+    "get": {
+        "summary": "Who has which ticket open now (heard in the last 40 s): the queue's "
+        '"kim viewing"; the console follows the changes on its event stream',
+        "operationId": "whoViews",
+        "security": SECURITY,
+        "responses": {
+            "200": json_answer(
+                {
+                    "type": "object",
+                    "properties": {
+                        "viewers": {
+                            "type": "object",
+                            "description": "ticket ID -> the agents who have it open",
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "agent_id": {"type": "integer"},
+                                        "agent": {"type": "string"},
+                                        "state": VIEWERS,
+                                        "seconds_ago": {"type": "number"},
+                                    },
+                                },
+                            },
+                        }
+                    },
+                    "required": ["viewers"],
+                },
+                "Ticket ID -> viewers",
+            ),
+            **agent_errors(e401="Not logged in"),
+        },
+    },
+}
+
 DURATION = {
     "type": "object",
     "properties": {
