@@ -6,11 +6,11 @@ the rest is the priority pipeline and building the predictions.
     .venv/bin/python bench/classifier_cost.py --registry DIR   # that registry's active version
     .venv/bin/python bench/classifier_cost.py                  # trains the default model first
 
-Each batch size starts with the sentence encoder's vector cache emptied, so every text is
-encoded once, as on a server that never saw it. The last two rows time the three
-scikit-learn calls the serving path replaced (the TF-IDF half's and the priority pipeline's
-``predict_proba``, the embedding head's on vectors computed beforehand) and
-``classifier/arithmetic.py``'s same arithmetic, in the same run.
+Each batch size starts with the sentence encoder's vector cache emptied (and the machine's
+vector cache on disk off), so every text is encoded once, as on a server that never saw it.
+The last two rows time the three scikit-learn calls the serving path replaced (the TF-IDF
+half's and the priority pipeline's ``predict_proba``, the embedding head's on vectors computed
+beforehand) and ``classifier/arithmetic.py``'s same arithmetic, in the same run.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from classifier.arithmetic import logistic_proba, pipeline_proba
 from classifier.catalog import load_catalog
 from classifier.customers_words import customers_words
 from classifier.language import detect_language
+from classifier.machine_cache import CACHE_ENV
 from classifier.model import SklearnClassifier, train_default_classifier
 from classifier.registry import ModelRegistry
 from classifier.urgency import read_urgency
@@ -45,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registry", default=None, help="use this registry's active version")
     args = parser.parse_args()
+    os.environ[CACHE_ENV] = "off"  # no vectors from the machine's cache: each text is encoded
     if args.registry:
         registry = ModelRegistry(args.registry)
         active = registry.active_version()

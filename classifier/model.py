@@ -169,12 +169,17 @@ class SklearnClassifier:
         )
 
 
-def fit_intent_model(rows: Sequence[Example], kind: str | None = None) -> Pipeline:
+def fit_intent_model(
+    rows: Sequence[Example], kind: str | None = None, weight: float | None = None
+) -> Pipeline:
     """Fit the intent model on ``(text, intent)`` rows; ``kind`` as in ``ensemble.MODEL_KINDS``
-    (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one)."""
+    (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one); ``weight`` fixes an
+    ensemble's weight (``ensemble.held_out_weight``) instead of choosing it by another fit."""
     from .ensemble import build_intent_model, kind_from_env
 
-    pipeline = build_intent_model(kind or kind_from_env(), min_df=min_df_for(len(rows)))
+    pipeline = build_intent_model(
+        kind or kind_from_env(), min_df=min_df_for(len(rows)), weight=weight
+    )
     return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
 
 

@@ -34,6 +34,7 @@ def test_a_newcomer_is_told_where_the_chat_and_console_are_and_how_to_add_an_age
     assert code == 0 and '"role": "admin"' in out.replace("'", '"')
 
 
+@pytest.mark.empty_database
 def test_db_upgrade_creates_the_schema(sqlite_url: str) -> None:
     code, out, _ = frontdesk(sqlite_url, "db", "upgrade")
     assert code == 0 and "database at revision" in out
