@@ -21,6 +21,8 @@ ORGANISATION = {
     "properties": {"id": {"type": "integer"}, **FIELDS},
     "required": ["id", "name", "domains"],
 }
+
+
 def _body(required: list[str]) -> dict[str, Any]:
     """Only ``name`` and ``domains``: another field is refused (400), not ignored."""
     body = request_body(FIELDS, required)
