@@ -31,6 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import ThreadpoolController
 
+from .arithmetic import Unsupported, logistic_proba, pipeline_proba
 from .disk_vectors import DiskVectors
 from .encoders import MINILM, MULTILINGUAL_USE, encoder, encoder_available, encoder_packages
 from .errors import ClassifierError
@@ -138,14 +139,16 @@ def _encode_missing(name: str, texts: list[str]) -> dict[str, NDArray[np.float32
 
 
 def _tfidf_log_proba(pipeline: Pipeline, texts: list[str]) -> NDArray[np.float64]:
-    """``log(pipeline.predict_proba(texts))`` without the FeatureUnion's joblib overhead."""
-
-    union, final = pipeline.steps[0][1], pipeline.steps[-1][1]
-    with config_context(assume_finite=True, skip_parameter_validation=True):
-        if isinstance(union, FeatureUnion):
-            proba = final.predict_proba(stack_features(union, texts))
-        else:
-            proba = pipeline.predict_proba(texts)
+    """``log(pipeline.predict_proba(texts))`` without scikit-learn's per-call checks."""
+    try:
+        proba = pipeline_proba(pipeline, texts)
+    except Unsupported:
+        union, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            if isinstance(union, FeatureUnion):
+                proba = final.predict_proba(stack_features(union, texts))
+            else:
+                proba = pipeline.predict_proba(texts)
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, None))
 
 
@@ -258,8 +261,12 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         texts = list(texts)
         log_t = _tfidf_log_proba(self.tfidf_, texts)
-        with config_context(assume_finite=True, skip_parameter_validation=True):
-            log_e = self.head_.predict_log_proba(embed(self.encoders, texts))
+        vectors = embed(self.encoders, texts)
+        try:
+            log_e = np.log(logistic_proba(self.head_, vectors))
+        except Unsupported:
+            with config_context(assume_finite=True, skip_parameter_validation=True):
+                log_e = self.head_.predict_log_proba(vectors)
         w = self.weight_
         return np.asarray(softmax((1 - w) * log_t + w * log_e, axis=1), dtype=np.float64)
 

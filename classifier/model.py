@@ -13,6 +13,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models import Prediction, Priority
 
+from .arithmetic import Unsupported, pipeline_proba
 from .catalog import UNKNOWN_INTENT, Catalog, load_catalog
 from .examples import (
     Example,
@@ -105,6 +106,10 @@ class SklearnClassifier:
             union, final = steps[0][1], steps[-1][1]
             if len(steps) == 1:  # a model that reads texts itself (ensemble.EmbeddingEnsemble)
                 return np.asarray(final.predict_proba(list(texts)), dtype=np.float64)
+            try:
+                return pipeline_proba(self.intent_pipeline, list(texts))
+            except Unsupported:
+                pass
             if len(steps) == 2 and isinstance(union, FeatureUnion):
                 features = stack_features(union, list(texts))
             else:
@@ -119,8 +124,11 @@ class SklearnClassifier:
         if not texts:
             return []
         intent_proba = self.intent_probabilities(texts)
-        with config_context(assume_finite=True, skip_parameter_validation=True):
-            priority_proba = self.priority_pipeline.predict_proba(list(texts))
+        try:
+            priority_proba = pipeline_proba(self.priority_pipeline, list(texts))
+        except Unsupported:
+            with config_context(assume_finite=True, skip_parameter_validation=True):
+                priority_proba = self.priority_pipeline.predict_proba(list(texts))
         return [
             self._prediction(i_row, p_row, text)
             for i_row, p_row, text in zip(intent_proba, priority_proba, texts, strict=True)

@@ -36,7 +36,8 @@ from store.attachments import attachments
 from store.database import Store
 from store.migrate import upgrade
 from store.unit_of_work import UnitOfWork
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.conftest import PG_URL
+from tests.databases import create_pg_database, drop_pg_database
 from tests.store.test_store import NOW, inbound
 
 TABLES = (
@@ -51,11 +52,11 @@ async def second_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite+aiosqlite:///{tmp_path}/second.db"
         return
-    url, name = await _create_pg_database()
+    url, name = await create_pg_database(PG_URL, migrated=False)
     try:
         yield url
     finally:
-        await _drop_pg_database(name)
+        await drop_pg_database(PG_URL, name)
 
 
 async def message_path(store: Store) -> list[Any]:
