@@ -18,7 +18,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from .encoders import MINILM, encoder, encoder_available
+from .encoders import MINILM, encoder_available
 from .pipeline import CALIBRATION_FOLDS, DEFAULT_C, build_intent_pipeline
 
 EMBEDDING_WEIGHT = 1.0
@@ -44,7 +44,9 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, texts: Iterable[str]) -> NDArray[np.float32]:
-        return encoder(MINILM).encode(list(texts), batch_size=self.batch_size)
+        from .ensemble import embed  # batches go through the machine's vector cache
+
+        return embed((MINILM,), list(texts))
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

@@ -42,6 +42,11 @@ INSTALL_HINT = (
 )
 
 
+def encoder_packages(name: str) -> tuple[str, ...]:
+    """The installed packages encoder ``name`` reads its weights and tokenizer from."""
+    return _PACKAGES[name]
+
+
 class EncoderUnavailableError(ClassifierError):
     """The packages an encoder needs are not installed."""
 

@@ -16,6 +16,7 @@ by default the first of ``PREFERRED_KINDS`` whose encoders are installed.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -30,9 +31,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import ThreadpoolController
 
-from .encoders import MINILM, MULTILINGUAL_USE, encoder, encoder_available
+from .arithmetic import Unsupported, logistic_proba, pipeline_proba
+from .disk_vectors import DiskVectors
+from .encoders import MINILM, MULTILINGUAL_USE, encoder, encoder_available, encoder_packages
 from .errors import ClassifierError
-from .examples import split_held_out
+from .examples import Example, split_held_out
+from .machine_cache import cache_root
 from .pipeline import (
     CALIBRATION_FOLDS,
     build_intent_pipeline,
@@ -67,6 +71,7 @@ MIN_TUNING_ROWS = 40
 VECTOR_CACHE_SIZE = 30_000
 """Sentence vectors kept per encoder for training batches (~50 MB at 384-512 floats each)."""
 
+log = logging.getLogger(__name__)
 _BLAS = ThreadpoolController()
 _VECTORS: dict[str, dict[str, NDArray[np.float32]]] = {}
 _VECTORS_LOCK = threading.Lock()
@@ -109,23 +114,41 @@ def _encode_cached(name: str, texts: list[str]) -> NDArray[np.float32]:
         cache = _VECTORS.setdefault(name, {})
         missing = list(dict.fromkeys(t for t in texts if t not in cache))
         if missing:
-            for text, vector in zip(missing, encoder(name).encode(missing), strict=True):
-                cache[text] = vector
+            cache.update(_encode_missing(name, missing))
         vectors = np.stack([cache[t] for t in texts])
         while len(cache) > VECTOR_CACHE_SIZE:  # oldest first (dicts keep insertion order)
             cache.pop(next(iter(cache)))
         return vectors
 
 
-def _tfidf_log_proba(pipeline: Pipeline, texts: list[str]) -> NDArray[np.float64]:
-    """``log(pipeline.predict_proba(texts))`` without the FeatureUnion's joblib overhead."""
+def _encode_missing(name: str, texts: list[str]) -> dict[str, NDArray[np.float32]]:
+    """Vectors of ``texts`` from this machine's vector cache, the rest encoded (and kept)."""
+    root = cache_root()
+    disk = DiskVectors(root, name, encoder_packages(name)) if root is not None else None
+    found = disk.lookup(texts) if disk is not None else {}
+    rest = [t for t in texts if t not in found]
+    if rest:
+        encoded = dict(zip(rest, encoder(name).encode(rest), strict=True))
+        if disk is not None:
+            try:
+                disk.add(encoded)
+            except OSError as exc:  # a read-only or full cache costs time, never a training
+                log.warning("classifier: could not keep sentence vectors in %s: %s", disk.path, exc)
+        found.update(encoded)
+    return found
 
-    union, final = pipeline.steps[0][1], pipeline.steps[-1][1]
-    with config_context(assume_finite=True, skip_parameter_validation=True):
-        if isinstance(union, FeatureUnion):
-            proba = final.predict_proba(stack_features(union, texts))
-        else:
-            proba = pipeline.predict_proba(texts)
+
+def _tfidf_log_proba(pipeline: Pipeline, texts: list[str]) -> NDArray[np.float64]:
+    """``log(pipeline.predict_proba(texts))`` without scikit-learn's per-call checks."""
+    try:
+        proba = pipeline_proba(pipeline, texts)
+    except Unsupported:
+        union, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            if isinstance(union, FeatureUnion):
+                proba = final.predict_proba(stack_features(union, texts))
+            else:
+                proba = pipeline.predict_proba(texts)
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, None))
 
 
@@ -138,6 +161,58 @@ def _fit_parts(
     if list(head.classes_) != list(tfidf.classes_):
         raise ClassifierError("the TF-IDF and embedding models disagree on the intents")
     return tfidf, head
+
+
+def _too_few_to_tune(train: Sequence[Example], held: Sequence[Example]) -> bool:
+    """Too few held-out rows to choose a weight on, or an intent the tuning fit cannot learn."""
+    _, counts = np.unique([label for _, label in train], return_counts=True)
+    labels = {label for _, label in (*train, *held)}
+    return (
+        len(held) < MIN_TUNING_ROWS
+        or counts.min() < CALIBRATION_FOLDS
+        or len(counts) != len(labels)
+    )
+
+
+def _best_weight(
+    tfidf: Pipeline, head: LogisticRegression, held: Sequence[Example], vectors: NDArray[Any]
+) -> dict[str, Any]:
+    """The grid weight under which the two fitted parts classify ``held`` best (ties: the
+    higher held-out log-likelihood), with its held-out accuracy."""
+    labels = np.asarray([label for _, label in held])
+    log_t = _tfidf_log_proba(tfidf, [t for t, _ in held])
+    log_e = head.predict_log_proba(vectors)
+    truth = np.searchsorted(tfidf.classes_, labels)
+    known = np.isin(labels, tfidf.classes_)
+    scores = []
+    for w in WEIGHT_GRID:
+        combined = log_softmax((1 - w) * log_t + w * log_e, axis=1)[known]
+        hits = float(np.mean(combined.argmax(axis=1) == truth[known]))
+        loglik = float(np.mean(combined[np.arange(len(combined)), truth[known]]))
+        scores.append((hits, loglik, w))
+    hits, _, best = max(scores)
+    return {"weight": float(best), "held_out_accuracy": hits, "held_out_rows": len(held)}
+
+
+def held_out_weight(
+    model: Pipeline, train: Sequence[Example], held: Sequence[Example]
+) -> float | None:
+    """The weight a fit on ``train + held`` would choose for itself, read off ``model`` (an
+    ensemble fitted on exactly ``train``) instead of fitting its parts again; ``None`` for a
+    model without an embedding head.
+
+    ``EmbeddingEnsemble.fit`` on all rows holds out the same hash-stable rows and fits its
+    parts on the rest, i.e. on ``train``, the rows ``training.train`` fits its evaluation model
+    on: that fit is already there, and a second one would cost as much again (issue 16)."""
+    ensemble = model.steps[-1][1]
+    if not isinstance(ensemble, EmbeddingEnsemble):
+        return None
+    if ensemble.weight is not None:
+        return float(ensemble.weight)
+    if _too_few_to_tune(train, held):
+        return DEFAULT_WEIGHT
+    vectors = embed(ensemble.encoders, [t for t, _ in held])
+    return float(_best_weight(ensemble.tfidf_, ensemble.head_, held, vectors)["weight"])
 
 
 class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
@@ -172,37 +247,26 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
     ) -> float:
         index = {t: i for i, t in enumerate(texts)}
         train, held = split_held_out(list(zip(texts, (str(v) for v in labels), strict=True)))
-        train_labels = np.asarray([label for _, label in train])
-        _, counts = np.unique(train_labels, return_counts=True)
-        if (
-            len(held) < MIN_TUNING_ROWS
-            or counts.min() < CALIBRATION_FOLDS
-            or len(counts) != len(np.unique(labels))
-        ):
+        if _too_few_to_tune(train, held):
             self.tuning_ = {"weight": DEFAULT_WEIGHT, "reason": "too few rows to hold out"}
             return DEFAULT_WEIGHT
         rows = np.asarray([index[t] for t, _ in train])
-        held_rows = np.asarray([index[t] for t, _ in held])
+        train_labels = np.asarray([label for _, label in train])
         tfidf, head = _fit_parts([t for t, _ in train], train_labels, vectors[rows], min_df)
-        log_t = _tfidf_log_proba(tfidf, [t for t, _ in held])
-        log_e = head.predict_log_proba(vectors[held_rows])
-        truth = np.searchsorted(tfidf.classes_, labels[held_rows])
-        known = np.isin(labels[held_rows], tfidf.classes_)
-        scores = []
-        for w in WEIGHT_GRID:
-            combined = log_softmax((1 - w) * log_t + w * log_e, axis=1)[known]
-            hits = float(np.mean(combined.argmax(axis=1) == truth[known]))
-            loglik = float(np.mean(combined[np.arange(len(combined)), truth[known]]))
-            scores.append((hits, loglik, w))
-        hits, loglik, best = max(scores)
-        self.tuning_ = {"weight": best, "held_out_accuracy": hits, "held_out_rows": len(held)}
-        return float(best)
+        held_vectors = vectors[np.asarray([index[t] for t, _ in held])]
+        tuning = _best_weight(tfidf, head, held, held_vectors)
+        self.tuning_ = tuning
+        return float(tuning["weight"])
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         texts = list(texts)
         log_t = _tfidf_log_proba(self.tfidf_, texts)
-        with config_context(assume_finite=True, skip_parameter_validation=True):
-            log_e = self.head_.predict_log_proba(embed(self.encoders, texts))
+        vectors = embed(self.encoders, texts)
+        try:
+            log_e = np.log(logistic_proba(self.head_, vectors))
+        except Unsupported:
+            with config_context(assume_finite=True, skip_parameter_validation=True):
+                log_e = self.head_.predict_log_proba(vectors)
         w = self.weight_
         return np.asarray(softmax((1 - w) * log_t + w * log_e, axis=1), dtype=np.float64)
 
@@ -210,10 +274,11 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
         return np.asarray(self.classes_)[self.predict_proba(texts).argmax(axis=1)]
 
 
-def build_intent_model(kind: str, min_df: int = 1) -> Pipeline:
-    """Unfitted intent model of ``kind`` (see ``MODEL_KINDS``), as a ``Pipeline``."""
+def build_intent_model(kind: str, min_df: int = 1, weight: float | None = None) -> Pipeline:
+    """Unfitted intent model of ``kind`` (see ``MODEL_KINDS``), as a ``Pipeline``; ``weight``
+    fixes the ensemble's weight instead of choosing it on held-out rows."""
     if kind not in MODEL_KINDS:
         raise ClassifierError(f"unknown model kind {kind!r}: one of {', '.join(MODEL_KINDS)}")
     if kind == TFIDF:
         return build_intent_pipeline(min_df=min_df)
-    return Pipeline([("ensemble", EmbeddingEnsemble(encoders=MODEL_KINDS[kind]))])
+    return Pipeline([("ensemble", EmbeddingEnsemble(encoders=MODEL_KINDS[kind], weight=weight))])

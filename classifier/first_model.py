@@ -9,40 +9,31 @@ new registry gets a copy: its version, record and SHA-256 exactly as trained, ve
 registry like any other version before it is served.
 
 Cache: ``FRONTDESK_MODEL_CACHE`` (``off`` turns it off), else ``$XDG_CACHE_HOME/frontdesk/models``
-or ``~/.cache/frontdesk/models``; one directory per fingerprint, older ones removed.
+or ``~/.cache/frontdesk/models`` (``machine_cache``); one directory per fingerprint, older ones
+removed (the sentence vectors of ``disk_vectors`` beside them stay).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
 
 from .catalog import Catalog
+from .disk_vectors import DIRECTORY as VECTORS_DIRECTORY
 from .ensemble import kind_from_env
+from .machine_cache import CACHE_ENV, cache_root
 from .registry import ModelRegistry
 from .training import train
 
 log = logging.getLogger(__name__)
 
-CACHE_ENV = "FRONTDESK_MODEL_CACHE"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops")
 PACKAGE = Path(__file__).resolve().parent
-
-
-def cache_root(environ: dict[str, str] | None = None) -> Path | None:
-    env = os.environ if environ is None else environ
-    configured = env.get(CACHE_ENV, "").strip()
-    if configured.lower() == "off":
-        return None
-    if configured:
-        return Path(configured)
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "frontdesk" / "models"
+__all__ = ["CACHE_ENV", "cache_root", "cached_first_model", "fingerprint"]
 
 
 def fingerprint(catalog: Catalog) -> str:
@@ -70,7 +61,7 @@ def cached_first_model(root: Path, catalog: Catalog) -> Path:
     with FileLock(str(root / "lock")):
         if ModelRegistry(target).active_version() is None:
             for old in root.iterdir():
-                if old.is_dir():
+                if old.is_dir() and old.name != VECTORS_DIRECTORY:
                     shutil.rmtree(old, ignore_errors=True)
             log.info("classifier: training the first model from the shipped examples")
             partial = root / f"{target.name}.partial"

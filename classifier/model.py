@@ -13,6 +13,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from models import Prediction, Priority
 
+from .arithmetic import Unsupported, pipeline_proba
 from .catalog import UNKNOWN_INTENT, Catalog, load_catalog
 from .examples import (
     Example,
@@ -105,6 +106,10 @@ class SklearnClassifier:
             union, final = steps[0][1], steps[-1][1]
             if len(steps) == 1:  # a model that reads texts itself (ensemble.EmbeddingEnsemble)
                 return np.asarray(final.predict_proba(list(texts)), dtype=np.float64)
+            try:
+                return pipeline_proba(self.intent_pipeline, list(texts))
+            except Unsupported:
+                pass
             if len(steps) == 2 and isinstance(union, FeatureUnion):
                 features = stack_features(union, list(texts))
             else:
@@ -119,8 +124,11 @@ class SklearnClassifier:
         if not texts:
             return []
         intent_proba = self.intent_probabilities(texts)
-        with config_context(assume_finite=True, skip_parameter_validation=True):
-            priority_proba = self.priority_pipeline.predict_proba(list(texts))
+        try:
+            priority_proba = pipeline_proba(self.priority_pipeline, list(texts))
+        except Unsupported:
+            with config_context(assume_finite=True, skip_parameter_validation=True):
+                priority_proba = self.priority_pipeline.predict_proba(list(texts))
         return [
             self._prediction(i_row, p_row, text)
             for i_row, p_row, text in zip(intent_proba, priority_proba, texts, strict=True)
@@ -161,12 +169,17 @@ class SklearnClassifier:
         )
 
 
-def fit_intent_model(rows: Sequence[Example], kind: str | None = None) -> Pipeline:
+def fit_intent_model(
+    rows: Sequence[Example], kind: str | None = None, weight: float | None = None
+) -> Pipeline:
     """Fit the intent model on ``(text, intent)`` rows; ``kind`` as in ``ensemble.MODEL_KINDS``
-    (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one)."""
+    (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one); ``weight`` fixes an
+    ensemble's weight (``ensemble.held_out_weight``) instead of choosing it by another fit."""
     from .ensemble import build_intent_model, kind_from_env
 
-    pipeline = build_intent_model(kind or kind_from_env(), min_df=min_df_for(len(rows)))
+    pipeline = build_intent_model(
+        kind or kind_from_env(), min_df=min_df_for(len(rows)), weight=weight
+    )
     return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
 
 

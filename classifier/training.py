@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import UNKNOWN_INTENT, Catalog, load_catalog
+from .ensemble import held_out_weight
 from .errors import PromotionRefusedError
 from .evaluation import evaluate
 from .examples import (
@@ -45,6 +46,7 @@ from .promotion import (
     compare_stored,
     customers_words_figures,
     drop_rare_intents,
+    keep_own_baseline,
 )
 from .registry import ModelRegistry, VersionRecord, _atomic_write, rows_to_csv
 
@@ -172,8 +174,9 @@ def train(
     metrics = evaluate(eval_model, held_out)
     thresholds = tune_thresholds(eval_model, held_out)
     report("fitting on all rows", 0.35)
+    weight = held_out_weight(eval_model, train_rows, held_out)
     classifier = SklearnClassifier(
-        fit_intent_model(rows), fit_priority_model(), catalog, thresholds
+        fit_intent_model(rows, weight=weight), fit_priority_model(), catalog, thresholds
     )
     report("scoring the customers' words", 0.55)
     metrics.update(
@@ -212,6 +215,7 @@ def train(
         promoted = False
         reason = f"worse than {active} on the same held-out rows ({comparison.figures()})"
         reason += f": kept {active}"
+    keep_own_baseline(registry, record.version, train_rows, held_out, metrics)
     if promoted:
         registry.activate(record.version)
     report("done", 1.0)

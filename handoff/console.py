@@ -37,6 +37,7 @@ from .files_api import add_file_routes
 from .knowledge_api import add_knowledge_routes, suggestions
 from .login import login_page, login_submit, logout_submit
 from .macros import previews as macro_previews
+from .organisations_api import add_organisation_routes
 from .pages import (
     FILTERS,
     JINJA,
@@ -49,7 +50,8 @@ from .pages import (
     signed_in_role,
 )
 from .queue import QueueQuery
-from .viewers import VIEWERS_TOPIC, add_viewer_routes, viewers_event
+from .viewer_board import VIEWERS_TOPIC
+from .viewers import add_viewer_routes, viewers_event
 from .workspace_api import add_workspace_routes
 
 __all__ = ["SERVICES", "NavItem", "add_page", "add_routes", "render_page", "signed_in_role"]
@@ -236,6 +238,7 @@ def add_routes(app: web.Application) -> None:
     add_file_routes(app)  # attachments (#14)
     add_knowledge_routes(app)  # articles (#13)
     add_viewer_routes(app)  # "Ann is viewing / typing"
+    add_organisation_routes(app)  # customers' companies by email domain (admins)
     r = app.router
     r.add_get("/console", home)
     r.add_get("/console/", home)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from service.periodic import Owner, Periodic, periodic
@@ -13,6 +13,7 @@ from .actions import AgentActions
 from .auth import AgentAuth
 from .escalation import EscalationScheduler
 from .routing import RoutingConfig
+from .viewer_board import VIEWERS_TOPIC, ViewerBoard
 
 if TYPE_CHECKING:
     from service.attachments import Files
@@ -38,6 +39,7 @@ class HandoffServices:
     widget: WidgetSettings | None = None  # the embeddable widget's settings (#14)
     typing: TypingBoard | None = None  # agents typing, shown in the widget (#14)
     escalation: Periodic | None = None  # the SLA scheduler's job, while it runs
+    viewers: ViewerBoard = field(default_factory=ViewerBoard)  # who has which ticket open
 
 
 @contextlib.asynccontextmanager
@@ -76,6 +78,7 @@ async def handoff_running(
         widget=widget,
         typing=typing,
     )
+    desk.bus.on(VIEWERS_TOPIC, services.viewers.heard)
     async with periodic(
         "escalation", scheduler.interval, scheduler.sweep, immediately=True, owner=owner
     ) as services.escalation:

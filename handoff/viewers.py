@@ -24,8 +24,8 @@ from aiohttp import web
 from models import ValidationError, format_ticket_id
 
 from .api import SESSION, agent_endpoint, json_body, services, ticket_id_of
+from .viewer_board import VIEWERS_TOPIC
 
-VIEWERS_TOPIC = "viewers"
 STATES = ("viewing", "typing", "left")
 
 
@@ -47,6 +47,12 @@ async def viewers(request: web.Request) -> web.Response:
     return web.json_response(signal)
 
 
+@agent_endpoint()
+async def who_views(request: web.Request) -> web.Response:
+    """Who has which ticket open now (``handoff/viewer_board.py``): the queue's first look."""
+    return web.json_response({"viewers": services(request).viewers.current()})
+
+
 def viewers_event(signal: Any) -> bytes:
     """One server-sent ``viewers`` event for a published signal (only the known fields)."""
     fields = ("ticket", "agent_id", "agent", "state")
@@ -56,3 +62,4 @@ def viewers_event(signal: Any) -> bytes:
 
 def add_viewer_routes(app: web.Application) -> None:
     app.router.add_post("/api/agent/tickets/{ticket_id}/viewers", viewers)
+    app.router.add_get("/api/agent/viewers", who_views)

@@ -18,6 +18,7 @@ from models import (
     format_ticket_id,
 )
 from models.identity import known_name, organisation
+from models.organisations import candidate_domains
 
 if TYPE_CHECKING:
     from store.unit_of_work import UnitOfWork
@@ -39,6 +40,7 @@ class TicketDetails:
     tags: list[str]
     links: dict[str, int]  # merged_into / follow_up_of -> ticket id
     merged: list[int]  # duplicates merged into this ticket
+    organisation: str | None = None  # the customer's: stored for their domain, else derived
 
 
 async def load_details(
@@ -64,10 +66,18 @@ async def load_details(
         tags=await uow.tags.of(ticket.id),
         links=await uow.links.of(ticket.id),
         merged=await uow.links.pointing_at(ticket.id, "merged_into"),
+        organisation=await organisation_of(uow, customer.email),
     )
 
 
-def customer_json(customer: Customer) -> dict[str, Any]:
+async def organisation_of(uow: UnitOfWork, email: str | None) -> str | None:
+    """The stored organisation of the email's domain (or a parent domain), else the domain
+    itself unless free mail (``models/identity.py``)."""
+    stored = await uow.organisations.named(candidate_domains(email))
+    return stored if stored is not None else organisation(email)
+
+
+def customer_json(customer: Customer, organisation: str | None) -> dict[str, Any]:
     return {
         "id": customer.id,
         "channel": customer.channel.value,
@@ -76,7 +86,7 @@ def customer_json(customer: Customer) -> dict[str, Any]:
         "name": customer.display_name if known_name(customer.display_name) else None,
         "email": customer.email,
         "email_verified": customer.email_verified,
-        "organisation": organisation(customer.email),  # the email's domain, unless free mail
+        "organisation": organisation,
         "language": customer.language,
     }
 
@@ -169,7 +179,7 @@ def csat_json(csat: CsatResponse | None) -> dict[str, Any] | None:
 def ticket_json(details: TicketDetails) -> dict[str, Any]:
     data = ticket_summary(details.ticket, details.assignee)
     data.update(
-        customer=customer_json(details.customer),
+        customer=customer_json(details.customer, details.organisation),
         language=details.customer.language,  # the customer's: replies go out in it
         messages=[message_json(m) for m in details.messages],
         events=[event_json(e) for e in details.events],

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import Attachment, Message, NotFound
 
+from .direct import hot
 from .tables import Id, UTCDateTime, metadata
 
 attachments = Table(
@@ -55,7 +56,7 @@ def attachment(row: RowMapping) -> Attachment:
     )
 
 
-_OF_MESSAGES = (  # built once: a customer's every poll reads it
+_OF_MESSAGES = hot(  # built once: a customer's every poll reads it
     select(attachments)
     .where(attachments.c.message_id.in_(bindparam("ids", expanding=True)))
     .order_by(attachments.c.id)

@@ -11,16 +11,16 @@ an answer given to a client is always durable.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from .connections import AsyncpgConnection, SyncConnection
 from .engine import (
     create_engine,
     create_sqlite_small_reader,
@@ -49,59 +49,6 @@ class _Job:
     callbacks: list[Callable[[], None]] = field(default_factory=list)
 
 
-class _SyncConnection:
-    """The slice of ``AsyncConnection`` the repositories use, over a synchronous connection
-    (the SQLite writer: see :meth:`Store._commit_sqlite_batch`)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._savepoints = 0
-
-    @property
-    def dialect(self) -> Any:
-        return self._conn.dialect
-
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        # Buffered like AsyncConnection's results, and the cursor closed: pysqlite keeps an
-        # INSERT ... RETURNING "in progress" (refusing COMMIT) until its cursor is closed.
-        # A SELECT's open cursor is harmless: its result is read as it comes (no copy).
-        result = self._conn.execute(statement, parameters)
-        ctx = result.context
-        if not result.returns_rows or not (ctx.isinsert or ctx.isupdate or ctx.isdelete):
-            return result
-        buffered = result.freeze()()
-        result.close()
-        return buffered
-
-    async def begin(self) -> None:
-        self._conn.begin()
-
-    async def commit(self) -> None:
-        self._conn.commit()
-
-    async def rollback(self) -> None:
-        self._conn.rollback()
-
-    @contextlib.asynccontextmanager
-    async def begin_nested(self) -> AsyncIterator[None]:
-        # The SQL itself, not ``Connection.begin_nested``: SQLAlchemy compiles a uniquely named
-        # SAVEPOINT construct every time (~170-350 us a job against ~40 us), and a busy commit
-        # carries a savepoint for each of its ~15 writes.
-        self._savepoints += 1
-        name = f"job_{self._savepoints}"
-        self._conn.exec_driver_sql(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            self._conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
-            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-            raise
-        else:
-            self._conn.exec_driver_sql(f"RELEASE SAVEPOINT {name}")
-        finally:
-            self._savepoints -= 1
-
-
 class Store:
     """Open with ``async with Store(url) as store`` (or :meth:`open`/:meth:`close`)."""
 
@@ -126,6 +73,9 @@ class Store:
         self.jobs = 0
         self.statements = 0
         self.statements_written = 0  # of those, the writer's
+        # The hot statements straight to the driver (store/direct.py); False sends them through
+        # SQLAlchemy's execution like every other statement (bench/message_cpu.py's "before").
+        self.direct = True
 
     @property
     def dialect(self) -> str:
@@ -231,9 +181,13 @@ class Store:
         try:
             if small and self._sqlite_small is not None:
                 with self._sqlite_small.connect() as sync_conn:
-                    return await work(UnitOfWork(_SyncConnection(sync_conn)))  # type: ignore[arg-type]
-            async with self.reader.connect() as conn:
-                return await work(UnitOfWork(conn))
+                    conn = SyncConnection(sync_conn, self._count_read, self.direct)
+                    return await work(UnitOfWork(conn))  # type: ignore[arg-type]
+            async with self.reader.connect() as async_conn:
+                if self.direct and self.dialect == "postgresql":
+                    wrapped = AsyncpgConnection(async_conn, self._count_read)
+                    return await work(UnitOfWork(wrapped))  # type: ignore[arg-type]
+                return await work(UnitOfWork(async_conn))  # aiosqlite: through SQLAlchemy
         except Exception as exc:
             if is_unavailable(exc):
                 raise unavailable(exc) from exc
@@ -269,6 +223,8 @@ class Store:
                 else:
                     assert self._writer_engine is not None
                     async with self._writer_engine.connect() as conn:
+                        if self.direct:
+                            conn = AsyncpgConnection(conn, self._count_write)  # type: ignore[assignment]
                         await self._commit_batch(conn, batch)
             except asyncio.CancelledError:
                 for j in batch:
@@ -298,7 +254,7 @@ class Store:
         delay = 0.01
         while True:
             with engine.connect() as sync_conn:
-                conn = _SyncConnection(sync_conn)
+                conn = SyncConnection(sync_conn, self._count_write, self.direct)
                 try:
                     await conn.begin()
                 except OperationalError as exc:

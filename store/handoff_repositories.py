@@ -16,12 +16,15 @@ from models import Agent, Priority, SenderKind, Ticket, TicketStatus
 
 from . import rows
 from . import tables as t
+from .direct import hot
 
-_ONLINE_AGENTS = select(t.agents).where(  # routing reads it for every ticket: built once
-    t.agents.c.active.is_(True),
-    t.agents.c.online.is_(True),
-    t.agents.c.away.is_(False),  # an agent who said "away" gets no new tickets
-    t.agents.c.last_seen_at >= bindparam("since"),
+_ONLINE_AGENTS = hot(
+    select(t.agents).where(  # routing reads it for every ticket: built once
+        t.agents.c.active.is_(True),
+        t.agents.c.online.is_(True),
+        t.agents.c.away.is_(False),  # an agent who said "away" gets no new tickets
+        t.agents.c.last_seen_at >= bindparam("since"),
+    )
 )
 
 CLOSED = (TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value)

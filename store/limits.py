@@ -13,13 +13,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, literal, update
+from sqlalchemy import bindparam, case, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import tables as t
+from .direct import hot
+
+
+def _hit(insert: Any) -> Any:
+    """One hit: a new window, or one more in a window started after ``_since``."""
+    c = t.rate_counters.c
+    live = c.window_start > bindparam("_since", type_=t.UTCDateTime())
+    return hot(
+        insert(t.rate_counters)
+        .values(subject=bindparam("subject"), window_start=bindparam("_now"), hits=1)
+        .on_conflict_do_update(
+            index_elements=[c.subject],
+            set_={
+                "hits": case((live, c.hits + 1), else_=1),
+                "window_start": case(
+                    (live, c.window_start), else_=bindparam("_now", type_=t.UTCDateTime())
+                ),
+            },
+        )
+        .returning(c.hits, c.window_start)
+    )
+
+
+_HIT_PG, _HIT_SQLITE = _hit(pg_insert), _hit(sqlite_insert)  # built once (a new ticket's path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,23 +65,9 @@ class RateCounterRepository:
 
     async def hit(self, subject: str, now: datetime, window: timedelta) -> Count:
         """Count one more event of ``subject``; a window older than ``window`` starts anew."""
-        c = t.rate_counters.c
-        when = literal(now, t.UTCDateTime())
-        live = c.window_start > literal(now - window, t.UTCDateTime())
-        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        statement = (
-            insert(t.rate_counters)
-            .values(subject=subject[:200], window_start=now, hits=1)
-            .on_conflict_do_update(
-                index_elements=[c.subject],
-                set_={
-                    "hits": case((live, c.hits + 1), else_=1),
-                    "window_start": case((live, c.window_start), else_=when),
-                },
-            )
-            .returning(c.hits, c.window_start)
-        )
-        row = (await self.conn.execute(statement)).one()
+        statement = _HIT_PG if self.conn.dialect.name == "postgresql" else _HIT_SQLITE
+        params = {"subject": subject[:200], "_now": now, "_since": now - window}
+        row = (await self.conn.execute(statement, params)).one()
         return Count(int(row[0]), row[1] + window)
 
     async def undo(self, subject: str) -> None:

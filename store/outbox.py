@@ -15,11 +15,37 @@ from models import (
 )
 
 from . import tables as t
+from .direct import hot
 from .repositories import _Repo
 
 # Write-path statements built once (see store/repositories.py).
-_INSERT_OUTBOX = insert(t.outbox).returning(t.outbox.c.id)
-_UPDATE_OUTBOX = update(t.outbox).where(t.outbox.c.id == bindparam("_id"))
+_INSERT_OUTBOX = hot(insert(t.outbox).returning(t.outbox.c.id))
+_UPDATE_OUTBOX = hot(update(t.outbox).where(t.outbox.c.id == bindparam("_id")))
+_DUE = hot(  # the delivery worker's polls
+    select(t.outbox)
+    .where(
+        t.outbox.c.status == "pending",
+        t.outbox.c.next_attempt_at <= bindparam("now"),
+        t.outbox.c.channel.in_(bindparam("channels", expanding=True)),
+    )
+    .order_by(t.outbox.c.id)
+    .limit(bindparam("limit"))
+)
+_CLAIM = hot(
+    update(t.outbox)
+    .where(
+        t.outbox.c.id == bindparam("_id"),
+        t.outbox.c.status == "pending",
+        t.outbox.c.next_attempt_at <= bindparam("_now"),
+    )
+    .values(next_attempt_at=bindparam("_until"), attempts=t.outbox.c.attempts + 1)
+)
+_NEXT_DUE_AT = hot(
+    select(func.min(t.outbox.c.next_attempt_at)).where(
+        t.outbox.c.status == "pending",
+        t.outbox.c.channel.in_(bindparam("channels", expanding=True)),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,16 +119,7 @@ class OutboxRepository(_Repo):
     async def due(
         self, now: datetime, channels: Sequence[str], limit: int = 100
     ) -> list[OutboxItem]:
-        query = (
-            select(t.outbox)
-            .where(
-                t.outbox.c.status == "pending",
-                t.outbox.c.next_attempt_at <= now,
-                t.outbox.c.channel.in_(list(channels)),
-            )
-            .order_by(t.outbox.c.id)
-            .limit(limit)
-        )
+        params = {"now": now, "channels": list(channels), "limit": limit}
         return [
             OutboxItem(
                 id=r["id"],
@@ -113,7 +130,7 @@ class OutboxRepository(_Repo):
                 body=_outbox_body(r["body"]),
                 attempts=r["attempts"],
             )
-            for r in (await self.conn.execute(query)).mappings()
+            for r in (await self.conn.execute(_DUE, params)).mappings()
         ]
 
     async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool:
@@ -122,16 +139,8 @@ class OutboxRepository(_Repo):
         The lease (``next_attempt_at`` moved ahead) is what makes several processes safe:
         a worker that dies mid-send leaves the item to be retried when the lease ends.
         """
-        result = await self.conn.execute(
-            update(t.outbox)
-            .where(
-                t.outbox.c.id == item_id,
-                t.outbox.c.status == "pending",
-                t.outbox.c.next_attempt_at <= now,
-            )
-            .values(next_attempt_at=lease_until, attempts=t.outbox.c.attempts + 1)
-        )
-        return bool(result.rowcount)
+        params = {"_id": item_id, "_now": now, "_until": lease_until}
+        return bool((await self.conn.execute(_CLAIM, params)).rowcount)
 
     async def mark_sent(self, item_id: int, now: datetime, redact: bool = False) -> None:
         """``redact``: drop the body once delivered (mails carry one-time codes and links)."""
@@ -166,10 +175,8 @@ class OutboxRepository(_Repo):
         return int((await self.conn.execute(query)).scalar_one())
 
     async def next_due_at(self, channels: Sequence[str]) -> datetime | None:
-        query = select(func.min(t.outbox.c.next_attempt_at)).where(
-            t.outbox.c.status == "pending", t.outbox.c.channel.in_(list(channels))
-        )
-        value = (await self.conn.execute(query)).scalar_one_or_none()
+        params = {"channels": list(channels)}
+        value = (await self.conn.execute(_NEXT_DUE_AT, params)).scalar_one_or_none()
         if value is None:
             return None
         return t.UTCDateTime().process_result_value(value, self.conn.dialect)

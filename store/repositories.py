@@ -28,6 +28,7 @@ from . import rows
 from . import tables as t
 from .attachments import with_files
 from .dialogues import dialogue_to_json
+from .direct import hot
 
 
 class _Repo:
@@ -37,14 +38,16 @@ class _Repo:
 
 # Statements on the write path, built once: building a Core expression per call costs more
 # than SQLite spends executing it. Parameters are passed at execution.
-_CUSTOMER_BY_ID = select(t.customers).where(t.customers.c.id == bindparam("id"))
-_CUSTOMER_BY_EXTERNAL = select(t.customers).where(
-    t.customers.c.channel == bindparam("channel"),
-    t.customers.c.external_id == bindparam("external_id"),
+_CUSTOMER_BY_ID = hot(select(t.customers).where(t.customers.c.id == bindparam("id")))
+_CUSTOMER_BY_EXTERNAL = hot(
+    select(t.customers).where(
+        t.customers.c.channel == bindparam("channel"),
+        t.customers.c.external_id == bindparam("external_id"),
+    )
 )
-_INSERT_CUSTOMER = insert(t.customers).returning(t.customers.c.id)
-_CONVERSATION_BY_ID = select(t.conversations).where(t.conversations.c.id == bindparam("id"))
-_CURRENT_CONVERSATION = (
+_INSERT_CUSTOMER = hot(insert(t.customers).returning(t.customers.c.id))
+_CONVERSATION_BY_ID = hot(select(t.conversations).where(t.conversations.c.id == bindparam("id")))
+_CURRENT_CONVERSATION = hot(
     select(t.conversations)
     .where(
         t.conversations.c.channel == bindparam("channel"),
@@ -53,26 +56,29 @@ _CURRENT_CONVERSATION = (
     .order_by(t.conversations.c.id.desc())
     .limit(1)
 )
-_INSERT_CONVERSATION = insert(t.conversations).returning(t.conversations.c.id)
-_UPDATE_CONVERSATION = update(t.conversations).where(t.conversations.c.id == bindparam("_id"))
-_NEXT_SEQ = (
+_INSERT_CONVERSATION = hot(insert(t.conversations).returning(t.conversations.c.id))
+_UPDATE_CONVERSATION = hot(update(t.conversations).where(t.conversations.c.id == bindparam("_id")))
+_NEXT_SEQ = hot(
     update(t.conversations)
     .where(t.conversations.c.id == bindparam("_id"))
     .values(last_seq=t.conversations.c.last_seq + 1)
     .returning(t.conversations.c.last_seq)
 )
-_INSERT_MESSAGE = insert(t.messages).returning(t.messages.c.id)
-_MESSAGE_BY_ID = select(t.messages).where(t.messages.c.id == bindparam("id"))
-_MESSAGE_PROCESSED_AT = select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
-_UPDATE_MESSAGE = update(t.messages).where(t.messages.c.id == bindparam("_id"))
-_IN_CONVERSATION = (  # a customer's poll: the statement built once (``where`` added below)
+_INSERT_MESSAGE = hot(insert(t.messages).returning(t.messages.c.id))
+_MESSAGE_BY_ID = hot(select(t.messages).where(t.messages.c.id == bindparam("id")))
+_MESSAGE_PROCESSED_AT = hot(
+    select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
+)
+_UPDATE_MESSAGE = hot(update(t.messages).where(t.messages.c.id == bindparam("_id")))
+_IN_CONVERSATION = hot(
+    # a customer's poll: the statement built once (``where`` added below)
     select(t.messages)
     .where(t.messages.c.conversation_id == bindparam("id"), t.messages.c.seq > bindparam("after"))
     .order_by(t.messages.c.seq)
     .limit(bindparam("limit"))
 )
-_IN_CONVERSATION_PUBLIC = _IN_CONVERSATION.where(t.messages.c.internal.is_(False))
-_TOKEN_HASH = (
+_IN_CONVERSATION_PUBLIC = hot(_IN_CONVERSATION.where(t.messages.c.internal.is_(False)))
+_TOKEN_HASH = hot(
     select(t.conversations.c.id, t.conversations.c.access_token_hash)
     .where(
         t.conversations.c.channel == bindparam("channel"),
@@ -81,7 +87,7 @@ _TOKEN_HASH = (
     .order_by(t.conversations.c.id.desc())
     .limit(1)
 )
-_MARK_PROCESSED = (
+_MARK_PROCESSED = hot(
     update(t.messages)
     .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
     .values(processed_at=bindparam("_now"))

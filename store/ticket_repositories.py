@@ -21,13 +21,15 @@ from models import (
 
 from . import rows
 from . import tables as t
+from .direct import hot
 from .repositories import _Repo
 
 # Write-path statements built once (see store/repositories.py).
-_INSERT_TICKET = insert(t.tickets).returning(t.tickets.c.id)
-_TICKET_BY_ID = select(t.tickets).where(t.tickets.c.id == bindparam("id"))
-_UPDATE_TICKET = update(t.tickets).where(t.tickets.c.id == bindparam("_id"))
-_INSERT_EVENT = insert(t.ticket_events)
+_INSERT_TICKET = hot(insert(t.tickets).returning(t.tickets.c.id))
+_TICKET_BY_ID = hot(select(t.tickets).where(t.tickets.c.id == bindparam("id")))
+_TICKET_BY_ID_FOR_UPDATE = hot(_TICKET_BY_ID.with_for_update())
+_UPDATE_TICKET = hot(update(t.tickets).where(t.tickets.c.id == bindparam("_id")))
+_INSERT_EVENT = hot(insert(t.ticket_events))
 
 
 class TicketRepository(_Repo):
@@ -47,7 +49,7 @@ class TicketRepository(_Repo):
     async def get(self, ticket_id: int, for_update: bool = False) -> Ticket:
         query = _TICKET_BY_ID
         if for_update and self.conn.dialect.name == "postgresql":
-            query = query.with_for_update()
+            query = _TICKET_BY_ID_FOR_UPDATE
         row = (await self.conn.execute(query, {"id": ticket_id})).mappings().first()
         if row is None:
             from models import format_ticket_id

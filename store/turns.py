@@ -13,6 +13,7 @@ from models import ChannelKind, Conversation, Customer, Message, NotFound, Ticke
 
 from . import rows
 from . import tables as t
+from .direct import hot
 
 Turn = tuple[Conversation, Customer, Ticket | None]
 
@@ -21,7 +22,7 @@ _TURN_COLUMNS = (
     + [c.label(f"c_{c.name}") for c in t.customers.c]
     + [c.label(f"t_{c.name}") for c in t.tickets.c]
 )
-_TURN = (
+_TURN = hot(
     select(*_TURN_COLUMNS)
     .select_from(
         t.conversations.join(
@@ -30,8 +31,8 @@ _TURN = (
     )
     .where(t.conversations.c.id == bindparam("id"))
 )
-_TURN_FOR_UPDATE = _TURN.with_for_update(of=t.conversations)
-_TURN_AT = (
+_TURN_FOR_UPDATE = hot(_TURN.with_for_update(of=t.conversations))
+_TURN_AT = hot(
     select(*_TURN_COLUMNS)
     .select_from(
         t.conversations.join(
@@ -45,10 +46,10 @@ _TURN_AT = (
     .order_by(t.conversations.c.id.desc())
     .limit(1)
 )
-_TURN_AT_FOR_UPDATE = _TURN_AT.with_for_update(of=t.conversations)
+_TURN_AT_FOR_UPDATE = hot(_TURN_AT.with_for_update(of=t.conversations))
 
 
-_TAKE_MESSAGE = (
+_TAKE_MESSAGE = hot(
     update(t.messages)
     .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
     .values(processed_at=bindparam("now"))

@@ -18,6 +18,7 @@ from .handoff_repositories import (
 from .limits import RateCounterRepository
 from .mail_threads import MailThreadQueries
 from .mailbox_cursors import MailboxCursorRepository
+from .organisations import OrganisationRepository
 from .outbox import OutboxRepository
 from .problems import ProblemQueries
 from .reports import ReportQueries
@@ -73,6 +74,7 @@ class UnitOfWork:
         self.attachments = AttachmentRepository(conn)  # files sent with messages (#14)
         self.articles = ArticleRepository(conn)  # the knowledge base
         self.widget = WidgetSettingsRepository(conn)  # the embeddable widget (#14)
+        self.organisations = OrganisationRepository(conn)  # customers' companies, by domain
         self._after_commit: list[Callable[[], None]] = []
 
     @property

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from .databases import create_pg_database, drop_pg_database, migrated_sqlite
 
 # make mutation runs every mutant's tests on a machine busy with the other mutants: generation
 # may be slow there without anything being wrong (pytest --hypothesis-profile=mutation).
@@ -27,10 +28,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Fill the tests' model cache before any test runs, outside every test's timeout; the
     servers the tests start, and the xdist workers started after this, inherit its path."""
     from classifier.first_model import CACHE_ENV
+    from service.passwords import PROFILE_ENV
 
     from .model_template import CACHE, cached_template
 
     os.environ[CACHE_ENV] = str(CACHE)
+    # argon2-cffi's cheapest parameters: the suite creates and signs in hundreds of agents
+    # (~0.2 s of CPU a hash with the production profile); tests/handoff/test_password_profile.py
+    # covers the production default
+    os.environ.setdefault(PROFILE_ENV, "cheapest-for-tests")
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if config.option.help or config.option.collectonly:
@@ -78,64 +84,58 @@ def model_dir(registry_template: Path, tmp_path: Path) -> Path:
     return target
 
 
-async def _create_pg_database() -> tuple[str, str]:
-    import asyncpg  # type: ignore[import-untyped]
-    from sqlalchemy.engine import make_url
-
-    url = make_url(PG_URL)
-    name = f"fd_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, database=url.database
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-async def _drop_pg_database(name: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(PG_URL)
-    conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, database=url.database
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of each kind; PostgreSQL runs when FRONTDESK_TEST_POSTGRES_URL is set."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/frontdesk.db"
-        return
-    if not PG_URL:
-        pytest.skip("FRONTDESK_TEST_POSTGRES_URL is not set (CI sets it)")
-    url, name = await _create_pg_database()
-    try:
-        yield url
-    finally:
-        await _drop_pg_database(name)
+def _migrated(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("empty_database") is None
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite+aiosqlite:///{tmp_path}/frontdesk.db"
+def _sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "database-templates"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+async def _sqlite(request: pytest.FixtureRequest, tmp_path: Path, templates: Path) -> str:
+    target = tmp_path / "frontdesk.db"
+    if not _migrated(request):
+        return f"sqlite+aiosqlite:///{target}"
+    return await migrated_sqlite(target, templates)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _sqlite_templates: Path
+) -> AsyncIterator[str]:
+    """A database of each kind at the latest migration (``tests/databases.py``), empty with
+    ``@pytest.mark.empty_database``; PostgreSQL runs when FRONTDESK_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        yield await _sqlite(request, tmp_path, _sqlite_templates)
+        return
+    if not PG_URL:
+        pytest.skip("FRONTDESK_TEST_POSTGRES_URL is not set (CI sets it)")
+    url, name = await create_pg_database(PG_URL, migrated=_migrated(request))
+    try:
+        yield url
+    finally:
+        await drop_pg_database(PG_URL, name)
+
+
+@pytest.fixture
+async def sqlite_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _sqlite_templates: Path
+) -> AsyncIterator[str]:
+    """A SQLite database at the latest migration (empty with ``@pytest.mark.empty_database``)."""
+    yield await _sqlite(request, tmp_path, _sqlite_templates)
 
 
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """An empty PostgreSQL database (for what only PostgreSQL can show: a server that goes
-    away, several processes on one database)."""
+    away, several processes on one database migrating it together)."""
     if not PG_URL:
         pytest.skip("FRONTDESK_TEST_POSTGRES_URL is not set (CI sets it)")
-    url, name = await _create_pg_database()
+    url, name = await create_pg_database(PG_URL, migrated=False)
     try:
         yield url
     finally:
-        await _drop_pg_database(name)
+        await drop_pg_database(PG_URL, name)

@@ -34,6 +34,7 @@ def test_a_newcomer_is_told_where_the_chat_and_console_are_and_how_to_add_an_age
     assert code == 0 and '"role": "admin"' in out.replace("'", '"')
 
 
+@pytest.mark.empty_database
 def test_db_upgrade_creates_the_schema(sqlite_url: str) -> None:
     code, out, _ = frontdesk(sqlite_url, "db", "upgrade")
     assert code == 0 and "database at revision" in out
@@ -135,3 +136,23 @@ def test_tickets_list_and_show_tell_the_whole_story(
     assert shown["csat"] is None
     code, out, _ = frontdesk(sqlite_url, "tickets", "show", ticket_id)
     assert code == 0 and "incident / " in out
+
+
+def test_organisations_are_added_listed_and_removed(database_url: str) -> None:
+    add = ("organisations", "add", "Acme Tools", "--domain", "acme.com", "--domain", "Acme.IO")
+    code, out, err = frontdesk(database_url, *add)
+    assert code == 0, err
+    assert out.strip().endswith("Acme Tools (acme.com, acme.io)")
+    code, out, err = frontdesk(database_url, *add)  # the name and its domains are taken
+    assert code == 1 and "exists already" in err and "Traceback" not in err
+    code, out, err = frontdesk(database_url, "organisations", "add", "G", "--domain", "gmail.com")
+    assert code == 1 and "free-mail" in err
+    code, out, _ = frontdesk(database_url, "organisations", "list", "--json")
+    [acme] = json.loads(out)["organisations"]
+    assert (acme["name"], acme["domains"]) == ("Acme Tools", ["acme.com", "acme.io"])
+    code, out, _ = frontdesk(database_url, "organisations", "remove", str(acme["id"]))
+    assert code == 0 and f"removed organisation {acme['id']}" in out
+    code, out, _ = frontdesk(database_url, "organisations", "list")
+    assert code == 0 and out == ""
+    code, _, err = frontdesk(database_url, "organisations", "remove", str(acme["id"]))
+    assert code == 1 and "no organisation" in err

@@ -20,6 +20,7 @@ from .accounts import accounts
 from .articles import articles
 from .classifier import classifier
 from .common import FrontdeskGroup, database_option, run_async, settings_from, with_store
+from .organisations import organisations
 from .report import report
 
 __all__ = ["main"]
@@ -254,3 +255,4 @@ main.add_command(accounts)
 main.add_command(articles)
 main.add_command(report)
 main.add_command(classifier)
+main.add_command(organisations)

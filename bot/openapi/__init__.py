@@ -3,8 +3,9 @@
 Every endpoint of ``/api/`` is described here, one module per part (the modules share
 ``common``): web chat with its files (``webchat``), the agent API's tickets, login and agents
 (``tickets``, ``agents``), the workspace (``workspace``: search, tags, macros, merges, presence,
-the report), the knowledge base (``knowledge``), agents' files (``files``) and the embeddable widget
-(``widget``).
+the report), the knowledge base (``knowledge``), agents' files (``files``), the embeddable widget
+(``widget``), the customers' organisations (``organisations``) and who views which ticket
+(``viewers``).
 ``tests/test_api_fuzz.py`` runs schemathesis over it against a live server, and
 ``tests/bot/test_openapi.py`` checks that every ``/api/`` route of the app is in it.
 """
@@ -17,7 +18,9 @@ from typing import Any
 from .agents import AGENTS_PATHS
 from .files import FILES_PATHS
 from .knowledge import KNOWLEDGE_PATHS, KNOWLEDGE_SCHEMAS
+from .organisations import ORGANISATION_PATHS
 from .tickets import AGENT_PATHS, AGENT_SCHEMAS
+from .viewers import VIEWERS_PATHS
 from .webchat import SCHEMAS, WEBCHAT_PATHS
 from .widget import WIDGET_PATHS
 from .workspace import extend
@@ -35,6 +38,8 @@ def build_openapi() -> dict[str, Any]:
             **KNOWLEDGE_PATHS,
             **FILES_PATHS,
             **WIDGET_PATHS,
+            **ORGANISATION_PATHS,
+            **VIEWERS_PATHS,
         }
     )
     schemas: dict[str, Any] = copy.deepcopy({**SCHEMAS, **AGENT_SCHEMAS, **KNOWLEDGE_SCHEMAS})

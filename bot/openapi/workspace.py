@@ -202,34 +202,6 @@ WORKSPACE_PATHS["/api/agent/me/presence"] = {
     },
 }
 
-VIEWERS = {"type": "string", "enum": ["viewing", "typing", "left"]}
-WORKSPACE_PATHS["/api/agent/tickets/{ticket_id}/viewers"] = {
-    "parameters": [TICKET_ID],
-    "post": {
-        "summary": "I view (or type on, or leave) this ticket: the colleagues who have it open "
-        "see it live on the console's event stream (nothing is stored)",
-        "operationId": "ticketViewers",
-        "security": SECURITY,
-        "parameters": [CSRF_HEADER],
-        "requestBody": request_body({"state": VIEWERS}, ["state"]),
-        "responses": {
-            "200": json_answer(
-                {
-                    "type": "object",
-                    "properties": {
-                        "ticket": {"type": "string"},
-                        "agent_id": {"type": "integer"},
-                        "agent": {"type": "string"},
-                        "state": VIEWERS,
-                    },
-                },
-                "What the colleagues are told",
-            ),
-            **agent_errors(400, 401, 403, 404),
-        },
-    },
-}
-
 DURATION = {
     "type": "object",
     "properties": {

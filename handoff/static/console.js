@@ -67,6 +67,7 @@
       }
       bindRows();
       tick();
+      document.dispatchEvent(new CustomEvent("frontdesk:refreshed"));
     } finally {
       refreshing = false;
       if (again) { again = false; refresh(); }

@@ -5,7 +5,8 @@
 //   opt-in desktop notification and an opt-in sound (a WebAudio beep, no file to fetch); both
 //   choices are remembered by this browser (localStorage), since an agent's laptop and the
 //   shared screen want different ones;
-// - on a ticket page: which colleagues have it open too, and who of them is typing.
+// - on a ticket page: which colleagues have it open too, and who of them is typing;
+// - in the queue: beside each ticket, the colleagues who have it open ("kim viewing").
 // Anything written here goes through textContent (agents' names are text, never HTML).
 (function () {
   "use strict";
@@ -80,12 +81,62 @@
     sync();
   }
 
-  // -- "Ann is viewing / typing" on a ticket page -------------------------------------------
+  const FORGET_VIEWING = 40000, FORGET_TYPING = 6000, HEARTBEAT = 15000;
   const live = document.getElementById("live");
+
+  // -- the queue: "kim viewing" beside each ticket a colleague has open ----------------------
+  // what the server's board knows when the stream opens (GET /api/agent/viewers), then every
+  // signal; rows replaced by a live refresh are filled again ("frontdesk:refreshed")
+  if (live && live.dataset.live === "queue") {
+    const board = new Map();  // ticket -> Map(agent id -> {name, seen, typedAt})
+    const hear = (ticketId, s, at) => {
+      if (!ticketId || !s.agent_id || s.agent_id === me) return;
+      const viewers = board.get(ticketId) || new Map();
+      const known = viewers.get(s.agent_id);
+      if (s.state === "left") viewers.delete(s.agent_id);
+      else viewers.set(s.agent_id, { name: String(s.agent || "An agent"), seen: at, typedAt: s.state === "typing" ? at : known ? known.typedAt : 0 });
+      if (viewers.size) board.set(ticketId, viewers); else board.delete(ticketId);
+    };
+    const paint = () => {
+      const now = Date.now();
+      for (const cell of document.querySelectorAll("[data-viewers-of]")) {
+        const viewers = board.get(cell.dataset.viewersOf) || new Map();
+        const typing = [], viewing = [];
+        for (const [id, who] of viewers) {
+          if (now - who.seen > FORGET_VIEWING) { viewers.delete(id); continue; }
+          (now - who.typedAt < FORGET_TYPING ? typing : viewing).push(who.name);
+        }
+        const parts = [];
+        if (typing.length) parts.push(typing.join(", ") + " typing…");
+        if (viewing.length) parts.push(viewing.join(", ") + " viewing");
+        cell.textContent = parts.join(" · ");
+        cell.classList.toggle("typing", typing.length > 0);
+        cell.hidden = parts.length === 0;
+      }
+    };
+    document.addEventListener("frontdesk:open", async () => {
+      try {
+        const response = await fetch("/api/agent/viewers", { credentials: "same-origin" });
+        const data = response.ok ? await response.json() : { viewers: {} };
+        for (const [ticketId, viewers] of Object.entries(data.viewers || {})) {
+          for (const s of viewers) hear(ticketId, s, Date.now() - 1000 * (s.seconds_ago || 0));
+        }
+      } catch (_) { /* the signals to come still fill the board */ }
+      paint();
+    });
+    document.addEventListener("frontdesk:viewers", (event) => {
+      const s = event.detail || {};
+      hear(s.ticket, s, Date.now());
+      paint();
+    });
+    document.addEventListener("frontdesk:refreshed", paint);
+    setInterval(paint, 2000);
+  }
+
+  // -- "Ann is viewing / typing" on a ticket page -------------------------------------------
   const line = document.getElementById("viewers");
   const ticket = live && live.dataset.live === "ticket" ? live.dataset.ticket : null;
   if (!ticket || !line) return;
-  const FORGET_VIEWING = 40000, FORGET_TYPING = 6000, HEARTBEAT = 15000;
   const others = new Map();  // agent id -> {name, seen, typedAt}
   function signal(state) {
     return fetch("/api/agent/tickets/" + encodeURIComponent(ticket) + "/viewers", {

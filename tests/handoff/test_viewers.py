@@ -84,23 +84,30 @@ async def test_presence_crosses_processes_on_postgresql(postgres_url: str, make_
     await signals_reach_a_colleague(ann, kim, tid)
 
 
+async def ann_and_kim(make_desk: Any, browser: Any, url: str) -> tuple[LiveDesk, str, Any, Any]:
+    """A desk with a customer's ticket, and agents ann and kim each in their own Chromium on
+    the queue: the desk, the ticket's ID, ann's page and kim's."""
+    from .test_console_workspace_browser import logged_in
+
+    desk: LiveDesk = await make_desk(url)
+    await desk.agent("ann@example.com")
+    await desk.agent("kim@example.com")
+    tid = await (await desk.customer()).opens_ticket(CRASH)
+    ann = await logged_in(browser, desk, "ann@example.com")
+    kim = await logged_in(browser, desk, "kim@example.com")
+    return desk, tid, ann, kim
+
+
 @pytest.mark.browser
 async def test_two_agents_on_one_ticket_see_each_other(
     make_desk: Any, browser: Any, sqlite_url: str
 ) -> None:
     from playwright.async_api import expect
 
-    from .test_console_workspace_browser import logged_in
-
-    desk: LiveDesk = await make_desk(sqlite_url)
-    await desk.agent("ann@example.com")
-    await desk.agent("kim@example.com")
-    tid = await (await desk.customer()).opens_ticket(CRASH)
-    kim = await logged_in(browser, desk, "kim@example.com")
+    desk, tid, ann, kim = await ann_and_kim(make_desk, browser, sqlite_url)
     await kim.goto(desk.url(f"/console/tickets/{tid}"))
     await expect(kim.locator("#viewers")).to_be_hidden()  # alone on it
 
-    ann = await logged_in(browser, desk, "ann@example.com")
     await ann.goto(desk.url(f"/console/tickets/{tid}"))
     await expect(kim.locator("#viewers")).to_have_text("ann is viewing", timeout=10_000)
     await expect(ann.locator("#viewers")).to_have_text("kim is viewing", timeout=10_000)

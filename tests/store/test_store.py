@@ -57,6 +57,7 @@ def inbound(conversation_id: int, text: str, platform_id: str | None) -> Message
     )
 
 
+@pytest.mark.empty_database
 async def test_migrations_are_applied_once_and_reported(database_url: str) -> None:
     from alembic.script import ScriptDirectory
 
@@ -212,6 +213,7 @@ async def test_a_platforms_locale_is_stored_as_its_iso_639_1_code(store: Store) 
     assert await store.write(meet) == ["en", "pt", "zh", "de", "en", "en"]
 
 
+@pytest.mark.empty_database
 async def test_the_migration_cuts_locales_stored_before_it(database_url: str) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
