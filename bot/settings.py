@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from models.sla import BusinessHours, SlaPolicy
+from service.passwords import PasswordProfileError, profile_from_env
 
 from .http_client import parse_proxies
 
@@ -176,6 +177,10 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         parse_proxies(settings.trusted_proxies)
     except ValueError as exc:
         raise SettingsError(f"FRONTDESK_TRUSTED_PROXIES: {exc}") from None
+    try:
+        profile_from_env(env)  # read by service.passwords itself; a typo fails at start
+    except PasswordProfileError as exc:
+        raise SettingsError(str(exc)) from None
     return settings
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from models import Agent, AgentRole, Forbidden, NotSignedIn, TooFast
 from service.desk import utc_now
-from service.passwords import hash_password, verify_password
+from service.passwords import hash_password, needs_rehash, rehash_password, verify_password
 
 if TYPE_CHECKING:
     from store.database import Store
@@ -113,9 +113,19 @@ class AgentAuth:
         if not ok or agent is None:
             raise LoginRefused("wrong email or password")
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        agent_id = agent.id
+        agent_id, old_hash = agent.id, agent.password_hash
+        # a hash made under other parameters (FRONTDESK_PASSWORD_PROFILE changed) is replaced
+        # while the password is at hand
+        new_hash = (
+            await asyncio.to_thread(rehash_password, password) if needs_rehash(old_hash) else None
+        )
 
         async def open_session(uow: UnitOfWork) -> None:
+            if new_hash is not None:
+                current = await uow.agents.get(agent_id)
+                if current.password_hash == old_hash:  # not changed meanwhile
+                    current.password_hash = new_hash
+                    await uow.agents.save(current)
             await uow.limits.forget(by_account)  # the right password: the count starts anew
             await uow.limits.undo(by_ip)  # and does not hold a colleague's login back
             await uow.limits.purge(now - timedelta(days=1))  # counters of windows long over

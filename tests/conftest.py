@@ -28,10 +28,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Fill the tests' model cache before any test runs, outside every test's timeout; the
     servers the tests start, and the xdist workers started after this, inherit its path."""
     from classifier.first_model import CACHE_ENV
+    from service.passwords import PROFILE_ENV
 
     from .model_template import CACHE, cached_template
 
     os.environ[CACHE_ENV] = str(CACHE)
+    # argon2-cffi's cheapest parameters: the suite creates and signs in hundreds of agents
+    # (~0.2 s of CPU a hash with the production profile); tests/handoff/test_password_profile.py
+    # covers the production default
+    os.environ.setdefault(PROFILE_ENV, "cheapest-for-tests")
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     if config.option.help or config.option.collectonly:
