@@ -72,6 +72,12 @@ VECTOR_CACHE_SIZE = 30_000
 """Sentence vectors kept per encoder for training batches (~50 MB at 384-512 floats each)."""
 
 log = logging.getLogger(__name__)
+SERVING_BATCH = 64
+"""Batches up to this size (the engine's ``bot/batching.MAX_TEXTS``: customers' messages) are
+encoded directly: looking them up in the vector caches (the disk one reads its whole file)
+cost more than encoding them (17 % of a server's CPU under bench/ceiling.py), and a
+customer's words are seldom seen twice. Training and evaluation batches are larger."""
+
 _BLAS = ThreadpoolController()
 _VECTORS: dict[str, dict[str, NDArray[np.float32]]] = {}
 _VECTORS_LOCK = threading.Lock()
@@ -108,7 +114,7 @@ def embed(encoders: Sequence[str], texts: Sequence[str]) -> NDArray[np.float32]:
 
 
 def _encode_cached(name: str, texts: list[str]) -> NDArray[np.float32]:
-    if len(texts) == 1:
+    if len(texts) <= SERVING_BATCH:  # the engine's texts: new to any cache, encoded at once
         return encoder(name).encode(texts)
     with _VECTORS_LOCK:  # training runs may overlap (console and CLI threads)
         cache = _VECTORS.setdefault(name, {})

@@ -21,6 +21,16 @@ ORGANISATION = {
     "properties": {"id": {"type": "integer"}, **FIELDS},
     "required": ["id", "name", "domains"],
 }
+
+
+def _body(required: list[str]) -> dict[str, Any]:
+    """Only ``name`` and ``domains``: another field is refused (400), not ignored."""
+    body = request_body(FIELDS, required)
+    body["required"] = True
+    body["content"]["application/json"]["schema"]["additionalProperties"] = False
+    return body
+
+
 ONE = json_answer(
     {"type": "object", "properties": {"organisation": ORGANISATION}}, "The organisation"
 )
@@ -54,7 +64,7 @@ ORGANISATION_PATHS: dict[str, Any] = {
             "operationId": "createOrganisation",
             "security": SECURITY,
             "parameters": [CSRF_HEADER],
-            "requestBody": request_body(FIELDS, ["name", "domains"]),
+            "requestBody": _body(["name", "domains"]),
             "responses": {
                 "201": ONE,
                 **agent_errors(400, 401, 403, e409="The name or a domain is taken"),
@@ -68,7 +78,7 @@ ORGANISATION_PATHS: dict[str, Any] = {
             "operationId": "changeOrganisation",
             "security": SECURITY,
             "parameters": [CSRF_HEADER],
-            "requestBody": request_body(FIELDS),
+            "requestBody": _body([]),
             "responses": {
                 "200": ONE,
                 **agent_errors(

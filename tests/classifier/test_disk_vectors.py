@@ -14,7 +14,10 @@ from classifier.disk_vectors import DiskVectors
 from classifier.encoders import MULTILINGUAL_USE, encoder, encoder_packages
 from classifier.machine_cache import CACHE_ENV
 
-TEXTS = ["my invoice shows the wrong VAT number", "the dashboard is down for everyone"]
+# A training-sized batch: up to ensemble.SERVING_BATCH texts (customers' messages) skip the cache.
+TEXTS = ["my invoice shows the wrong VAT number", "the dashboard is down for everyone"] + [
+    f"training example number {i}" for i in range(ensemble.SERVING_BATCH)
+]
 
 
 @pytest.fixture
@@ -43,6 +46,12 @@ def test_a_batch_is_encoded_once_and_read_back_by_the_next_process(machine_cache
     ensemble._VECTORS.clear()
     again = ensemble.embed((MULTILINGUAL_USE,), TEXTS)
     assert np.array_equal(again[0], planted) and np.array_equal(again[1], first[1])
+
+
+def test_the_engines_batches_never_touch_the_disk(machine_cache: Path) -> None:
+    ensemble.embed((MULTILINGUAL_USE,), TEXTS[: ensemble.SERVING_BATCH])
+    assert not list(machine_cache.rglob("*.npz"))
+    assert not ensemble._VECTORS.get(MULTILINGUAL_USE)
 
 
 def test_off_keeps_nothing_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
