@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,11 +24,11 @@ from models import (
     language_code,
 )
 
+from . import repository_statements as q
 from . import rows
 from . import tables as t
 from .attachments import with_files
 from .dialogues import dialogue_to_json
-from .direct import hot
 
 
 class _Repo:
@@ -36,74 +36,16 @@ class _Repo:
         self.conn = conn
 
 
-# Statements on the write path, built once: building a Core expression per call costs more
-# than SQLite spends executing it. Parameters are passed at execution.
-_CUSTOMER_BY_ID = hot(select(t.customers).where(t.customers.c.id == bindparam("id")))
-_CUSTOMER_BY_EXTERNAL = hot(
-    select(t.customers).where(
-        t.customers.c.channel == bindparam("channel"),
-        t.customers.c.external_id == bindparam("external_id"),
-    )
-)
-_INSERT_CUSTOMER = hot(insert(t.customers).returning(t.customers.c.id))
-_CONVERSATION_BY_ID = hot(select(t.conversations).where(t.conversations.c.id == bindparam("id")))
-_CURRENT_CONVERSATION = hot(
-    select(t.conversations)
-    .where(
-        t.conversations.c.channel == bindparam("channel"),
-        t.conversations.c.address == bindparam("address"),
-    )
-    .order_by(t.conversations.c.id.desc())
-    .limit(1)
-)
-_INSERT_CONVERSATION = hot(insert(t.conversations).returning(t.conversations.c.id))
-_UPDATE_CONVERSATION = hot(update(t.conversations).where(t.conversations.c.id == bindparam("_id")))
-_NEXT_SEQ = hot(
-    update(t.conversations)
-    .where(t.conversations.c.id == bindparam("_id"))
-    .values(last_seq=t.conversations.c.last_seq + 1)
-    .returning(t.conversations.c.last_seq)
-)
-_INSERT_MESSAGE = hot(insert(t.messages).returning(t.messages.c.id))
-_MESSAGE_BY_ID = hot(select(t.messages).where(t.messages.c.id == bindparam("id")))
-_MESSAGE_PROCESSED_AT = hot(
-    select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))
-)
-_UPDATE_MESSAGE = hot(update(t.messages).where(t.messages.c.id == bindparam("_id")))
-_IN_CONVERSATION = hot(
-    # a customer's poll: the statement built once (``where`` added below)
-    select(t.messages)
-    .where(t.messages.c.conversation_id == bindparam("id"), t.messages.c.seq > bindparam("after"))
-    .order_by(t.messages.c.seq)
-    .limit(bindparam("limit"))
-)
-_IN_CONVERSATION_PUBLIC = hot(_IN_CONVERSATION.where(t.messages.c.internal.is_(False)))
-_TOKEN_HASH = hot(
-    select(t.conversations.c.id, t.conversations.c.access_token_hash)
-    .where(
-        t.conversations.c.channel == bindparam("channel"),
-        t.conversations.c.address == bindparam("address"),
-    )
-    .order_by(t.conversations.c.id.desc())
-    .limit(1)
-)
-_MARK_PROCESSED = hot(
-    update(t.messages)
-    .where(t.messages.c.id == bindparam("_id"), t.messages.c.processed_at.is_(None))
-    .values(processed_at=bindparam("_now"))
-)
-
-
 class CustomerRepository(_Repo):
     async def get(self, customer_id: int) -> Customer:
-        row = (await self.conn.execute(_CUSTOMER_BY_ID, {"id": customer_id})).mappings().first()
+        row = (await self.conn.execute(q.CUSTOMER_BY_ID, {"id": customer_id})).mappings().first()
         if row is None:
             raise NotFound(f"customer {customer_id} does not exist")
         return rows.customer(row)
 
     async def find(self, channel: ChannelKind, external_id: str) -> Customer | None:
         params = {"channel": channel.value, "external_id": external_id}
-        row = (await self.conn.execute(_CUSTOMER_BY_EXTERNAL, params)).mappings().first()
+        row = (await self.conn.execute(q.CUSTOMER_BY_EXTERNAL, params)).mappings().first()
         return rows.customer(row) if row else None
 
     async def get_or_create(
@@ -134,7 +76,7 @@ class CustomerRepository(_Repo):
         )
         try:
             result = await self.conn.execute(
-                _INSERT_CUSTOMER,
+                q.INSERT_CUSTOMER,
                 {
                     "channel": channel.value,
                     "external_id": external_id,
@@ -184,7 +126,7 @@ class CustomerRepository(_Repo):
 
 class ConversationRepository(_Repo):
     async def get(self, conversation_id: int) -> Conversation:
-        found = await self.conn.execute(_CONVERSATION_BY_ID, {"id": conversation_id})
+        found = await self.conn.execute(q.CONVERSATION_BY_ID, {"id": conversation_id})
         row = found.mappings().first()
         if row is None:
             raise NotFound(f"conversation {conversation_id} does not exist")
@@ -193,7 +135,7 @@ class ConversationRepository(_Repo):
     async def current(self, channel: ChannelKind, address: str) -> Conversation | None:
         """The latest conversation at this address (a chat, a thread, a web-chat session)."""
         params = {"channel": channel.value, "address": address}
-        row = (await self.conn.execute(_CURRENT_CONVERSATION, params)).mappings().first()
+        row = (await self.conn.execute(q.CURRENT_CONVERSATION, params)).mappings().first()
         return rows.conversation(row) if row else None
 
     async def add(
@@ -213,7 +155,7 @@ class ConversationRepository(_Repo):
         }
         if conversation.dialogue is not None:  # left out, no dialogue is SQL NULL, not JSON null
             values["dialogue"] = dialogue_to_json(conversation.dialogue)
-        result = await self.conn.execute(_INSERT_CONVERSATION, values)
+        result = await self.conn.execute(q.INSERT_CONVERSATION, values)
         conversation.id = result.scalar_one()
         conversation.created_at = conversation.updated_at = now
         return conversation
@@ -221,7 +163,7 @@ class ConversationRepository(_Repo):
     async def save(self, conversation: Conversation, now: datetime) -> None:
         conversation.updated_at = now
         await self.conn.execute(
-            _UPDATE_CONVERSATION,
+            q.UPDATE_CONVERSATION,
             {
                 "_id": conversation.id,
                 "state": conversation.state.value,
@@ -234,12 +176,12 @@ class ConversationRepository(_Repo):
 
     async def access_token_hash(self, channel: ChannelKind, address: str) -> tuple[int, str] | None:
         params = {"channel": channel.value, "address": address}
-        row = (await self.conn.execute(_TOKEN_HASH, params)).first()
+        row = (await self.conn.execute(q.TOKEN_HASH, params)).first()
         return (row[0], row[1]) if row and row[1] else None
 
     async def next_seq(self, conversation_id: int) -> int:
         """Reserve the next message number; the row lock keeps it gap-free and ordered."""
-        result = await self.conn.execute(_NEXT_SEQ, {"_id": conversation_id})
+        result = await self.conn.execute(q.NEXT_SEQ, {"_id": conversation_id})
         return int(result.scalar_one())
 
 
@@ -263,7 +205,7 @@ class MessageRepository(_Repo):
         seq = await ConversationRepository(self.conn).next_seq(message.conversation_id)
         try:
             result = await self.conn.execute(
-                _INSERT_MESSAGE,
+                q.INSERT_MESSAGE,
                 {
                     "conversation_id": message.conversation_id,
                     "seq": seq,
@@ -290,13 +232,13 @@ class MessageRepository(_Repo):
         return message
 
     async def get(self, message_id: int) -> Message:
-        row = (await self.conn.execute(_MESSAGE_BY_ID, {"id": message_id})).mappings().first()
+        row = (await self.conn.execute(q.MESSAGE_BY_ID, {"id": message_id})).mappings().first()
         if row is None:
             raise NotFound(f"message {message_id} does not exist")
         return rows.message(row)
 
     async def is_processed(self, message_id: int) -> bool:
-        found = await self.conn.execute(_MESSAGE_PROCESSED_AT, {"id": message_id})
+        found = await self.conn.execute(q.MESSAGE_PROCESSED_AT, {"id": message_id})
         return found.scalar_one_or_none() is not None
 
     async def mark_processed(self, message_id: int, now: datetime) -> bool:
@@ -306,7 +248,7 @@ class MessageRepository(_Repo):
         waits for the first's row lock, then finds it processed and must do nothing, so a
         message is never answered twice whoever claimed it.
         """
-        result = await self.conn.execute(_MARK_PROCESSED, {"_id": message_id, "_now": now})
+        result = await self.conn.execute(q.MARK_PROCESSED, {"_id": message_id, "_now": now})
         return bool(result.rowcount)
 
     async def claim(
@@ -340,7 +282,7 @@ class MessageRepository(_Repo):
         return sorted((r[0], r[1]) for r in (await self.conn.execute(claim)).all())
 
     async def attach_to_ticket(self, message_id: int, ticket_id: int) -> None:
-        await self.conn.execute(_UPDATE_MESSAGE, {"_id": message_id, "ticket_id": ticket_id})
+        await self.conn.execute(q.UPDATE_MESSAGE, {"_id": message_id, "ticket_id": ticket_id})
 
     async def unprocessed(self, limit: int = 1000) -> list[tuple[int, int]]:
         """(message id, conversation id) of inbound messages not yet handled, oldest first."""
@@ -362,7 +304,7 @@ class MessageRepository(_Repo):
         include_internal: bool = False,
         limit: int = 500,
     ) -> list[Message]:
-        query = _IN_CONVERSATION if include_internal else _IN_CONVERSATION_PUBLIC
+        query = q.IN_CONVERSATION if include_internal else q.IN_CONVERSATION_PUBLIC
         params = {"id": conversation_id, "after": after_seq, "limit": limit}
         rows_ = (await self.conn.execute(query, params)).mappings()
         return await with_files(self.conn, [rows.message(r) for r in rows_])

@@ -14,6 +14,8 @@ from .databases import create_pg_database, drop_pg_database, migrated_sqlite
 
 # make mutation runs every mutant's tests on a machine busy with the other mutants: generation
 # may be slow there without anything being wrong (pytest --hypothesis-profile=mutation).
+pytest_plugins = ["tests.cpu_log"]  # FRONTDESK_TEST_CPU_LOG=DIR: CPU per test
+
 settings.register_profile("mutation", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 if TYPE_CHECKING:
