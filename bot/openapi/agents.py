@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import CSRF_HEADER, SECURITY, agent_errors, json_answer, request_body
+from .common import CSRF_HEADER, NOT_BLANK, SECURITY, agent_errors, json_answer, request_body
 
 AGENT_ID = {"name": "agent_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _NAMES = {
     "type": "array",
-    "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "\\S"},
+    "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": NOT_BLANK},
     "maxItems": 50,
 }
 AGENTS_PATHS: dict[str, Any] = {}
@@ -23,7 +23,7 @@ AGENTS_PATHS["/api/agent/agents/{agent_id}"] = {
         "parameters": [CSRF_HEADER],
         "requestBody": request_body(
             {
-                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
                 "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
                 "teams": _NAMES,
                 "skills": _NAMES,

@@ -22,6 +22,14 @@ TICKET_ID = {
     "schema": {"type": "string", "example": "FD-1001"},
 }
 INT64_MAX = 2**63 - 1
+NOT_BLANK = (
+    "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+"""A character that is not whitespace to Python's ``str.strip``, which is what the server
+uses to refuse a blank text. ``\\S`` would not do: a schema's regular expressions are
+ECMA-262's, whose whitespace lacks U+001C-U+001F and U+0085 ("\\x1d" passed ``\\S`` and was
+then refused as blank) and has U+FEFF, which Python keeps."""
 
 AGENT_REFUSALS = {
     400: "Bad input",

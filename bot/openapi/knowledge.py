@@ -13,6 +13,7 @@ from models.articles import MAX_BODY, MAX_TAGS, MAX_TITLE
 from .common import (
     CSRF_HEADER,
     INT64_MAX,
+    NOT_BLANK,
     SECURITY,
     TICKET_ID,
     agent_errors,
@@ -44,12 +45,12 @@ WORDS = {
     ],
 }
 FIELDS: dict[str, Any] = {
-    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE, "pattern": "\\S"},
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE, "pattern": NOT_BLANK},
     "body": {
         "type": "string",
         "minLength": 1,
         "maxLength": MAX_BODY,
-        "pattern": "\\S",
+        "pattern": NOT_BLANK,
         "description": "Markdown; raw HTML is shown as text and only http(s) and mailto links "
         "are kept when it is rendered",
     },

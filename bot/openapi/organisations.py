@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import CSRF_HEADER, SECURITY, agent_errors, json_answer, request_body
+from .common import CSRF_HEADER, NOT_BLANK, SECURITY, agent_errors, json_answer, request_body
 
 DOMAIN = {  # models.organisations: a host name with a dot, no free-mail domain
     "type": "string",
@@ -13,7 +13,7 @@ DOMAIN = {  # models.organisations: a host name with a dot, no free-mail domain
     "example": "acme.com",
 }
 FIELDS: dict[str, Any] = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
     "domains": {"type": "array", "items": DOMAIN, "maxItems": 50},
 }
 ORGANISATION = {

@@ -8,6 +8,7 @@ from models import Priority, TicketStatus, TicketType
 
 from .common import (
     CSRF_HEADER,
+    NOT_BLANK,
     SECURITY,
     TICKET,
     TICKET_ID,
@@ -45,7 +46,7 @@ def _action(summary: str, op: str, body: dict[str, Any] | None = None) -> dict[s
 
 
 # What the server accepts as text (handoff.actions._text): not blank, at most 4,000 characters.
-TEXT = {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": NOT_BLANK}
 REASON = request_body({"reason": {"type": "string", "maxLength": 4000}})
 
 AGENT_PATHS: dict[str, Any] = {
@@ -295,7 +296,7 @@ AGENT_PATHS: dict[str, Any] = {
             "requestBody": request_body(
                 {
                     "email": {"type": "string", "pattern": EMAIL_PATTERN},
-                    "name": {"type": "string", "pattern": "\\S"},
+                    "name": {"type": "string", "pattern": NOT_BLANK},
                     "role": {"type": "string", "enum": ["agent", "manager", "admin"]},
                     "password": {"type": "string", "minLength": 10},
                     "teams": {"type": "array", "items": {"type": "string", "minLength": 1}},

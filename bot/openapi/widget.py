@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import CSRF_HEADER, SECURITY, TICKET_ID, agent_errors, json_answer
+from .common import CSRF_HEADER, NOT_BLANK, SECURITY, TICKET_ID, agent_errors, json_answer
 
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 ORIGIN = (  # models.widget.parse_origin: scheme and host, an optional port, no path
@@ -13,7 +13,7 @@ ORIGIN = (  # models.widget.parse_origin: scheme and host, an optional port, no 
 )
 LOOK: dict[str, Any] = {
     "colour": {"type": "string", "pattern": "^\\s*#[0-9A-Fa-f]{6}\\s*$"},
-    "title": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "\\S"},
+    "title": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": NOT_BLANK},
     "greeting": {"type": "string", "maxLength": 500},
     "position": {"type": "string", "enum": ["right", "left"]},
     "ask_email": {"type": "boolean", "description": "An optional email field before chatting"},

@@ -11,6 +11,7 @@ from models.metrics import GROUPINGS
 from .common import (
     CSRF_HEADER,
     INT64_MAX,
+    NOT_BLANK,
     SECURITY,
     TICKET,
     TICKET_ID,
@@ -26,16 +27,25 @@ EXISTING_ID = {
     "example": "FD-1001",
     "pattern": "^FD-(100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-9][0-9]{3}|[1-9][0-9]{4,11})$",
 }
+TAGS = {
+    "type": "array",
+    "maxItems": 20,  # handoff.tags.MAX_TAGS (bot does not import handoff)
+    "description": "Words of letters, digits, '_', '-', '.' or ':' (lower-cased; an empty one is "
+    "ignored)",
+    "items": {"type": "string", "pattern": "^([A-Za-z0-9_][A-Za-z0-9_.:-]{0,63})?$"},
+}
+"""What ``handoff.tags.parse_tags`` accepts, in ASCII: its ``\\w`` is Unicode, which an
+OpenAPI pattern cannot say, so the document promises less than the server takes."""
 MACRO_ID = {"name": "macro_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
 MACRO_FIELDS = {
-    "name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": "\\S"},
+    "name": {"type": "string", "minLength": 1, "maxLength": 120, "pattern": NOT_BLANK},
     "text": {
         "type": "string",
         "minLength": 1,
         "maxLength": 4000,
-        "pattern": "\\S",
+        "pattern": NOT_BLANK,
         "description": "Placeholders: {{customer.name}}, {{customer.email}}, {{ticket.id}}, "
         "{{ticket.status}}, {{agent.name}}, {{agent.email}}; any other is refused",
     },
@@ -47,7 +57,7 @@ MACRO_FIELDS = {
         "properties": {
             "status": {"type": "string", "enum": [t.value for t in TicketStatus]},
             "priority": {"type": "string", "enum": [p.value for p in Priority]},
-            "tags": {"type": "array", "items": {"type": "string"}},
+            "tags": TAGS,
         },
     },
     "shared": {
@@ -296,7 +306,7 @@ QUEUE_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 TICKET_FIELDS: dict[str, Any] = {
-    "tags": {"type": "array", "items": {"type": "string"}},
+    "tags": TAGS,
     "problem": {"type": "string", "nullable": True, "description": "The linked problem's ID"},
     "merged_into": {"type": "string", "nullable": True},
     "follow_up_of": {"type": "string", "nullable": True},
