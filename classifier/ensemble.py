@@ -104,8 +104,8 @@ def embed(encoders: Sequence[str], texts: Sequence[str]) -> NDArray[np.float32]:
     """Concatenated sentence vectors of ``texts`` from each encoder, with one BLAS thread
     (several threads fight over the cores of a busy server for a one-message batch).
 
-    Batches (training, tuning, evaluation) go through a bounded cache: ``train()`` fits the
-    model three times on overlapping rows, and each text is encoded once.
+    Batches (training, tuning, evaluation) go through a bounded cache: ``train()`` fits and
+    scores models on overlapping rows, and each text is encoded once.
     """
     texts = list(texts)
     with _BLAS.limit(limits=1, user_api="blas"):
