@@ -105,7 +105,7 @@ mutation: $(STAMP)
 	$(PY) -m pip install -q -e '.[mutation]'
 	$(PY) -c 'from tests.model_template import cached_template; cached_template()'
 	mkdir -p mutants && cp -a .test-model mutants/
-	nice -n 10 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	nice -n 15 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(PY) bench/mutation_score.py
 
 # The chaos run at length (issue #15, 7): 200 customers, 5 SIGKILLs, and on PostgreSQL a

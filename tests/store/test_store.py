@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models import (
+    Attachment,
     ChannelKind,
     Conversation,
     Direction,
@@ -232,3 +233,38 @@ async def test_the_migration_cuts_locales_stored_before_it(database_url: str) ->
         rows = await conn.execute(text("SELECT language FROM customers ORDER BY external_id"))
         assert [r[0] for r in rows] == ["en", "fr", "es", "es"]
     await engine.dispose()
+
+
+async def test_a_files_row_reads_back_whole_by_id_and_by_message(store: Store) -> None:
+    """Every field of an attachment's row comes back (``store/attachments.py``), a name is cut
+    to its column's 255 characters, and files are found for any number of messages (asked in
+    chunks of 500: one file sits at the first id asked, one just past the first chunk)."""
+    conversation = await store.write(new_conversation)
+
+    async def two_files(uow: UnitOfWork) -> list[Attachment]:
+        kept = []
+        for i, name in enumerate(["é" * 300 + ".png", "crash.log"]):
+            message = await uow.messages.add(
+                inbound(conversation.id, f"file {i}", None), ChannelKind.TELEGRAM, NOW
+            )
+            thumbnail = "t0" if i == 0 else None
+            file = Attachment(
+                0, conversation.id, message.id, name, "image/png", 1234 + i, f"k{i}", thumbnail
+            )
+            kept.append(await uow.attachments.add(file, NOW + timedelta(seconds=i)))
+        return kept
+
+    png, log = await store.write(two_files)
+    assert png == Attachment(
+        png.id, conversation.id, png.message_id, "é" * 255, "image/png", 1234, "k0", "t0", NOW
+    )
+    assert await store.read(lambda uow: uow.attachments.get(png.id)) == png
+    assert await store.read(lambda uow: uow.attachments.get(log.id)) == log
+    assert (log.name, log.size, log.thumbnail_key) == ("crash.log", 1235, None)
+    assert log.created_at == NOW + timedelta(seconds=1)
+    assert png.message_id is not None and log.message_id is not None
+    asked = [png.message_id, *range(10**6, 10**6 + 499), log.message_id, 10**7]
+    found = await store.read(lambda uow: uow.attachments.of_messages(asked))
+    assert found == {png.message_id: [png], log.message_id: [log]}
+    with pytest.raises(NotFound):
+        await store.read(lambda uow: uow.attachments.get(log.id + 1))
