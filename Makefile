@@ -95,9 +95,11 @@ bench-outcomes: $(STAMP)
 
 # Mutation testing (issue #15, 8): mutmut mutates models/, the delivery worker and the outbox,
 # CSAT, reset links and attachments ([tool.mutmut] in pyproject.toml) and runs the tests that
-# cover each mutant. Score in docs/benchmarks.md. One area at a time:
-# make mutation MUTANTS='bot.delivery*'. Without MUTANTS a second run continues where the first
-# stopped; with it, every mutant it names is run again (mutmut 3). The tests' model is trained
+# cover each mutant (a models/ mutant: only the domain's pure tests, tests/mutation_areas.py).
+# Score in docs/benchmarks.md. One area at a time: make mutation MUTANTS='bot.delivery.*'
+# (end names with '.*': 'models*' would match the models/ folder and the shell would pass
+# "models"). Without MUTANTS a second run continues where the first stopped; with it, every
+# mutant it names is run again (mutmut 3). The tests' model is trained
 # (or found) in .test-model/ and copied to mutants/, where mutmut runs the tests: else the first
 # test run there trains it again (~30 s of CPU, minutes on a busy machine).
 MUTANTS ?=
