@@ -147,3 +147,20 @@ async def test_not_fixed_reopens_the_ticket_by_the_customer_with_the_message_on_
     assert message.ticket_id == 1  # the agent reads why on the ticket
     assert chat.store.conversation(chat.address).ticket_id == 1
     assert chat.store.rows.comments == {}  # "not fixed" is no comment on the rating
+
+
+async def test_anything_else_after_the_prompt_ends_it_and_a_stale_button_does_not(
+    chat: Chat,
+) -> None:
+    await resolved_ticket(chat)
+    assert await chat.says(payload="intent:login_failure") == [
+        "Sorry, that button is no longer active. Please type your message instead."
+    ]
+    assert await chat.says("5") == [THANKS_5]  # the prompt survived the stale button
+    other = Chat(chat.store, chat.engine, chat.desk, "chat-2", 100, "grace")
+    await resolved_ticket(other, "The app crashes on resume")
+    (hello,) = await other.says("hello again")
+    assert hello.startswith("Hello! I'm the support assistant")
+    assert chat.store.conversation(other.address).dialogue is None  # the prompt is over
+    await other.says("4")
+    assert list(chat.store.rows.ratings) == [(1, 1)]  # "4" rated nothing now

@@ -186,3 +186,15 @@ async def test_a_full_backlog_refuses_a_platforms_files_before_keeping_them() ->
     assert folder.kept == {} and store.rows.messages == {}
     await sink_with_files(engine, keeper, refusable=False)(photo_message(shot))
     assert len(store.rows.messages) == 1 and len(store.rows.attachments) == 1
+
+
+async def test_a_backlog_that_fills_while_the_files_are_kept_still_refuses_the_message() -> None:
+    """The sink checks the backlog before keeping files and the engine again when it stores
+    the message: a burst that fills it in between is refused (the platform sends it again)."""
+    engine, store = desk_taking_files()
+    waiting = iter([0, 1])  # the database's write queue: empty, then full
+    engine.backlog = Backlog(max_writes=1, writes_waiting=lambda: next(waiting))
+    keeper, folder = files()
+    with pytest.raises(Overloaded):
+        await sink_with_files(engine, keeper)(photo_message(FileData("a.txt", "text/plain", b"x")))
+    assert store.rows.messages == {} and len(folder.kept) == 1

@@ -266,5 +266,5 @@ async def test_a_files_row_reads_back_whole_by_id_and_by_message(store: Store) -
     asked = [png.message_id, *range(10**6, 10**6 + 499), log.message_id, 10**7]
     found = await store.read(lambda uow: uow.attachments.of_messages(asked))
     assert found == {png.message_id: [png], log.message_id: [log]}
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^no such file$"):  # the API's 404 says so
         await store.read(lambda uow: uow.attachments.get(log.id + 1))
