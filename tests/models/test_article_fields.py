@@ -5,7 +5,7 @@ mutation testing runs (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -59,6 +59,8 @@ def test_a_new_article_needs_a_title_and_a_body_and_takes_the_rest_normalised() 
         "tags": (),
     }
     assert parse_article({"published": False}, partial=True) == {"published": False}
+    with pytest.raises(ValidationError, match='"body" must be a non-empty string'):
+        parse_article({"title": "A new article needs a body"})  # not partial by default
     assert parse_article({"tags": ["w"] * MAX_TAGS}, partial=True) == {"tags": ("w",)}
 
 
@@ -119,6 +121,10 @@ def test_an_article_as_the_api_and_the_bot_show_it() -> None:
         "updated_at": None,
         "url": "/help/articles/7",
     }
+    edited = Article(
+        7, "Reset", "Body", created_at=created, updated_at=created + timedelta(hours=1)
+    )
+    assert edited.as_json()["updated_at"] == "2026-03-02T10:00:00+00:00"
     shown = translation.as_json()
     assert (shown["language"], shown["author"], shown["translation_of"]) == ("de", "agent:1", 7)
     assert set(shown) == {*FIELDS, "id", "author", "created_at", "updated_at", "url"}

@@ -69,6 +69,7 @@ def test_open_from_the_opening_second_until_before_the_closing_one() -> None:
     assert HOURS.is_open(at(0, 16, 59, 59))
     assert not HOURS.is_open(at(0, 17))
     assert HOURS.is_open(at(0, 9, 30, 1)) and HOURS.is_open(at(0, 10, 1))
+    assert HOURS.is_open(at(0, 9, 0, 30))
     late = BusinessHours.parse("mon-fri 09:00-09:30")
     assert late.is_open(at(0, 9, 29, 59)) and not late.is_open(at(0, 9, 30))
 
@@ -91,6 +92,10 @@ def test_a_duration_of_whole_weeks_ends_at_the_last_close() -> None:
     assert HOURS.add(thursday, timedelta(hours=80)) == at(16, 17)
     assert HOURS.add(thursday, timedelta(hours=39)) == at(9, 16)
     assert HOURS.add(at(0, 9), timedelta(hours=8)) == at(0, 17)
+    # the business seconds before each day of an epoch-aligned week (Thursday first), which
+    # store/sql_dialect.py reads by index in SQL
+    h8 = 8 * 3600
+    assert HOURS.week_prefix_s() == (0, h8, 2 * h8, 2 * h8, 2 * h8, 3 * h8, 4 * h8)
     assert HOURS.add(at(5, 10), timedelta(hours=1)) == at(7, 10)  # Saturday: from Monday
 
 
@@ -108,6 +113,7 @@ def test_the_default_targets_and_the_clock_around_the_clock() -> None:
 
 def test_the_zone_and_the_day_a_customer_reads() -> None:
     assert zone_name(at(0, 9)) == "UTC"
+    assert zone_name(at(0, 9).replace(tzinfo=None)) == "UTC"  # no zone: read as UTC
     plus_one = timezone(timedelta(hours=1))
     assert zone_name(at(0, 9).astimezone(plus_one)) == "UTC+01:00"
     assert zone_name(at(0, 9).astimezone(timezone(timedelta(hours=-5, minutes=-30)))) == (

@@ -105,6 +105,11 @@ def test_a_report_period_is_aware_and_not_empty_and_says_so() -> None:
         "the period is empty: since 2026-03-02T09:00:00+00:00 is not before "
         "until 2026-03-02T09:00:00+00:00"
     )
+    period = parse_period("2026-03-01", "2026-03-01", NOW)  # --until includes that day
+    assert period.as_json() == {
+        "since": "2026-03-01T00:00:00+00:00",
+        "until": "2026-03-02T00:00:00+00:00",
+    }
     with pytest.raises(ValueError) as bad_until:
         parse_period(None, "someday", NOW)
     assert str(bad_until.value) == (

@@ -77,6 +77,7 @@ def test_objects_count_towards_the_depth_as_lists_do(depth: int) -> None:
 
 def test_a_row_id_comes_from_a_number_or_its_digits_and_is_refused_with_the_reason() -> None:
     assert parse_row_id("42", "assignee") == 42
+    assert parse_row_id(1, "assignee") == 1 and parse_row_id("1", "assignee") == 1
     assert parse_row_id(str(INT64_MAX), "assignee") == INT64_MAX
     assert parse_row_id(INT64_MAX, "assignee") == INT64_MAX
     not_an_id = "assignee must be an id (a whole number)"

@@ -69,6 +69,7 @@ def test_an_organisations_fields_from_a_body() -> None:
         "domains": ("acme.com",)
     }
     assert organisation_fields({}, partial=True) == {}
+    assert organisation_fields({"name": " Acme  Ltd"}, partial=True) == {"name": "Acme Ltd"}
     assert refusal(organisation_fields, {}, partial=False) == '"name" must be a non-empty text'
     assert refusal(organisation_fields, {"name": "A", "id": 1, "colour": 2}, partial=True) == (
         "unknown fields: colour, id"
@@ -160,6 +161,11 @@ def test_the_widgets_settings_change_only_as_named_and_within_their_limits() -> 
     assert changed_config(changed, {"allowed_origins": []}).allowed_origins == ()
     many = [f"https://s{i}.example" for i in range(MAX_ORIGINS)]
     assert len(changed_config(default, {"allowed_origins": many}).allowed_origins) == MAX_ORIGINS
+
+
+def test_a_long_refused_origin_is_quoted_cut_to_80_characters() -> None:
+    raw = "https://" + "a" * 100 + ".example/path"
+    assert refusal(parse_origin, raw).startswith(f"{raw[:80]!r} is not an origin")
 
 
 @pytest.mark.parametrize(
