@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from models import (
     Attachment,
@@ -24,8 +26,10 @@ from models import (
     TicketStatus,
     TicketType,
 )
+from store import tables as t
 from store.database import Store
 from store.migrate import current_revisions, upgrade
+from store.outbox import REDACTED
 from store.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -268,3 +272,65 @@ async def test_a_files_row_reads_back_whole_by_id_and_by_message(store: Store) -
     assert found == {png.message_id: [png], log.message_id: [log]}
     with pytest.raises(NotFound, match=r"^no such file$"):  # the API's 404 says so
         await store.read(lambda uow: uow.attachments.get(log.id + 1))
+
+
+async def test_a_reset_link_is_used_once_before_it_expires_and_uses_only_itself(
+    store: Store,
+) -> None:
+    """``use_reset_token``'s own guards (``store/fulfilment.py``), below the reset page's: the
+    link's own row only (another account's link stays usable), not at or after its expiry,
+    not twice."""
+    expires = NOW + timedelta(minutes=30)
+
+    async def two_links(uow: UnitOfWork) -> None:
+        for email, token in (("ann@example.com", "hash-ann"), ("bob@example.com", "hash-bob")):
+            account = await uow.accounts.add(email, email[:3], NOW)
+            await uow.fulfilment.add_reset_token(token, str(account.id), NOW, expires, None, None)
+
+    await store.write(two_links)
+
+    async def use(token: str, at: datetime) -> bool:
+        return await store.write(lambda uow: uow.fulfilment.use_reset_token(token, at))
+
+    assert not await use("hash-ann", expires)  # expired at its expiry
+    assert not await use("hash-nobody", NOW)
+    assert await use("hash-ann", expires - timedelta(seconds=1))
+    assert not await use("hash-ann", NOW)  # once only
+    bob = await store.read(lambda uow: uow.fulfilment.reset_token("hash-bob"))
+    assert bob is not None and bob.used_at is None  # another account's link is untouched
+    assert await use("hash-bob", NOW)
+
+
+async def test_a_failed_items_error_is_cut_to_2000_and_its_body_removed_when_asked(
+    store: Store,
+) -> None:
+    """What ``store/outbox.py`` keeps of an item that failed: the error's first 2,000
+    characters, and the body only if the caller did not ask for it to be removed (a mail
+    with a reset link must not stay in the database)."""
+
+    async def three(uow: UnitOfWork) -> list[int]:
+        return [
+            await uow.outbox.add("email", f"a{i}@x.org", OutboxBody("secret"), NOW)
+            for i in range(3)
+        ]
+
+    kept, redacted, retried = await store.write(three)
+
+    async def fail(uow: UnitOfWork) -> None:
+        await uow.outbox.mark_failed(kept, "e" * 3000)
+        await uow.outbox.mark_failed(redacted, "refused", redact=True)
+        await uow.outbox.retry_at(retried, NOW + timedelta(minutes=1), "r" * 3000)
+
+    await store.write(fail)
+
+    async def rows(uow: UnitOfWork) -> dict[int, tuple[str, Any, str]]:
+        found = await uow.conn.execute(
+            select(t.outbox.c.id, t.outbox.c.status, t.outbox.c.body, t.outbox.c.last_error)
+        )
+        return {r.id: (r.status, r.body, r.last_error) for r in found}
+
+    stored = await store.read(rows)
+    assert stored[kept][0] == "failed" and stored[kept][2] == "e" * 2000
+    assert stored[kept][1]["text"] == "secret"
+    assert stored[redacted] == ("failed", REDACTED, "refused")
+    assert stored[retried][0] == "pending" and stored[retried][2] == "r" * 2000
