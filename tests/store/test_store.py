@@ -1,4 +1,5 @@
-"""The store on SQLite and PostgreSQL: migrations, group commit, de-duplication, the outbox."""
+"""The store on SQLite and PostgreSQL: migrations, group commit, de-duplication, the outbox,
+files, the account directory, identities, timers and cool-downs."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ from models import (
     TicketFilter,
     TicketStatus,
     TicketType,
+    ValidationError,
 )
+from models.accounts import Account, AccountRole
 from store import tables as t
 from store.database import Store
 from store.migrate import current_revisions, upgrade
@@ -274,33 +277,6 @@ async def test_a_files_row_reads_back_whole_by_id_and_by_message(store: Store) -
         await store.read(lambda uow: uow.attachments.get(log.id + 1))
 
 
-async def test_a_reset_link_is_used_once_before_it_expires_and_uses_only_itself(
-    store: Store,
-) -> None:
-    """``use_reset_token``'s own guards (``store/fulfilment.py``), below the reset page's: the
-    link's own row only (another account's link stays usable), not at or after its expiry,
-    not twice."""
-    expires = NOW + timedelta(minutes=30)
-
-    async def two_links(uow: UnitOfWork) -> None:
-        for email, token in (("ann@example.com", "hash-ann"), ("bob@example.com", "hash-bob")):
-            account = await uow.accounts.add(email, email[:3], NOW)
-            await uow.fulfilment.add_reset_token(token, str(account.id), NOW, expires, None, None)
-
-    await store.write(two_links)
-
-    async def use(token: str, at: datetime) -> bool:
-        return await store.write(lambda uow: uow.fulfilment.use_reset_token(token, at))
-
-    assert not await use("hash-ann", expires)  # expired at its expiry
-    assert not await use("hash-nobody", NOW)
-    assert await use("hash-ann", expires - timedelta(seconds=1))
-    assert not await use("hash-ann", NOW)  # once only
-    bob = await store.read(lambda uow: uow.fulfilment.reset_token("hash-bob"))
-    assert bob is not None and bob.used_at is None  # another account's link is untouched
-    assert await use("hash-bob", NOW)
-
-
 async def test_a_failed_items_error_is_cut_to_2000_and_its_body_removed_when_asked(
     store: Store,
 ) -> None:
@@ -334,3 +310,85 @@ async def test_a_failed_items_error_is_cut_to_2000_and_its_body_removed_when_ask
     assert stored[kept][1]["text"] == "secret"
     assert stored[redacted] == ("failed", REDACTED, "refused")
     assert stored[retried][0] == "pending" and stored[retried][2] == "r" * 2000
+
+
+async def test_an_account_reads_back_whole_and_changes_as_asked(store: Store) -> None:
+    """The built-in directory's rows (``store/fulfilment.py``): every field, lower-cased unique
+    emails, the order of the list, and each refusal's words (the admin CLI prints them)."""
+
+    async def two(uow: UnitOfWork) -> list[Account]:
+        ann = await uow.accounts.add(" Ann@Acme.com ", "Ann", NOW, "acme", AccountRole.ADMIN)
+        return [ann, await uow.accounts.add("bob@acme.com", "Bob", NOW)]
+
+    ann, bob = await store.write(two)
+    assert ann == Account(ann.id, "ann@acme.com", "Ann", "acme", AccountRole.ADMIN, (), NOW)
+    assert await store.read(lambda uow: uow.accounts.get(ann.id)) == ann
+    assert (bob.org, bob.role, bob.features) == (None, AccountRole.MEMBER, ())
+    later = NOW + timedelta(hours=1)
+    changed = await store.write(
+        lambda uow: uow.accounts.update(bob.id, later, email=" Robert@Acme.com", features=["sso"])
+    )
+    assert (changed.email, changed.name, changed.features) == ("robert@acme.com", "Bob", ("sso",))
+    assert await store.read(lambda uow: uow.accounts.list()) == [ann, changed]
+    for work, why in (
+        (lambda uow: uow.accounts.add("ANN@acme.com", "A", NOW), "an account with the email "
+         "ANN@acme.com exists already"),
+        (lambda uow: uow.accounts.update(bob.id, later, email="ann@acme.com"),
+         "that email address belongs to another account"),
+        (lambda uow: uow.accounts.get("999"), "account 999 does not exist"),
+    ):  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            await store.write(work)
+        assert str(refused.value) == why
+
+
+async def test_identities_with_one_verified_email_become_one_person(store: Store) -> None:
+    async def customers(uow: UnitOfWork) -> list[int]:
+        telegram = ChannelKind.TELEGRAM
+        made = [await uow.customers.get_or_create(telegram, f"t{i}", NOW, "A") for i in range(5)]
+        await uow.customers.set_email(made[2].id, "ann@example.com", False)
+        return [c.id for c in made]
+
+    c = await store.write(customers)
+
+    def link(customer: int, email: str) -> Any:
+        return store.write(lambda uow: uow.fulfilment.link_verified_email(customer, email))
+
+    async def rows() -> dict[int, tuple[Any, ...]]:
+        query = select(t.customers.c.id, t.customers.c.email, t.customers.c.email_verified,
+                       t.customers.c.person_id)  # fmt: skip
+        found = await store.read(lambda uow: uow.conn.execute(query))
+        return {r.id: (r.email, r.email_verified, r.person_id) for r in found}
+
+    assert await link(c[1], " Ann@Example.COM ") == c[1]
+    assert await link(c[0], "ann@example.com") == c[1]  # the earlier person
+    assert await link(c[3], "bob@example.com") == c[3]
+    assert await link(c[4], "bob@example.com") == c[3]
+    stored = await rows()
+    assert stored[c[0]] == stored[c[1]] == ("ann@example.com", True, c[1])
+    assert stored[c[2]] == ("ann@example.com", False, None)  # not verified: not linked
+    assert stored[c[4]] == ("bob@example.com", True, c[3])
+    assert await link(c[0], "bob@example.com") == c[1]  # two people merge, whole
+    assert {stored[2] for stored in (await rows()).values()} == {c[1], None}
+
+
+async def test_timers_fall_due_in_order_and_cooldowns_read_back(store: Store) -> None:
+    async def three(uow: UnitOfWork) -> list[int]:
+        ids = [(await new_conversation(uow, f"chat-{i}")).id for i in range(3)]
+        for minutes, conversation in zip((5, 1, 9), ids, strict=True):
+            await uow.fulfilment.set_timer(conversation, NOW + timedelta(minutes=minutes))
+        await uow.fulfilment.set_cooldown("h1", NOW)
+        await uow.fulfilment.set_cooldown("h1", NOW + timedelta(hours=1))  # replaced
+        return ids
+
+    a, b, c = await store.write(three)
+
+    def due(at: datetime, limit: int = 500) -> Any:
+        return store.read(lambda uow: uow.fulfilment.due_timers(at, limit))
+
+    assert await due(NOW + timedelta(minutes=5)) == [b, a]  # due at that minute: included
+    assert await due(NOW + timedelta(minutes=9), 2) == [b, a]
+    assert await due(NOW + timedelta(minutes=9)) == [b, a, c]
+    cooldown = await store.read(lambda uow: uow.fulfilment.cooldown_until("h1"))
+    assert cooldown == NOW + timedelta(hours=1)
+    assert await store.read(lambda uow: uow.fulfilment.cooldown_until("h2")) is None
