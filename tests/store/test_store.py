@@ -277,38 +277,38 @@ async def test_a_files_row_reads_back_whole_by_id_and_by_message(store: Store) -
         await store.read(lambda uow: uow.attachments.get(log.id + 1))
 
 
-async def test_a_failed_items_error_is_cut_to_2000_and_its_body_removed_when_asked(
-    store: Store,
-) -> None:
-    """What ``store/outbox.py`` keeps of an item that failed: the error's first 2,000
-    characters, and the body only if the caller did not ask for it to be removed (a mail
-    with a reset link must not stay in the database)."""
+async def test_an_outbox_item_reads_back_whole_and_keeps_what_its_end_asks(store: Store) -> None:
+    """``store/outbox.py``: a body's every field comes back; a sent item records when, a
+    failed one the error's first 2,000 characters; the body goes only when the caller asks
+    (a mail with a reset link or a code must not stay in the database)."""
+    mail = OutboxBody("secret", (), None, "Your code", "FD-1001", (4,), "Ann", "Billing")
 
-    async def three(uow: UnitOfWork) -> list[int]:
-        return [
-            await uow.outbox.add("email", f"a{i}@x.org", OutboxBody("secret"), NOW)
-            for i in range(3)
-        ]
+    async def four(uow: UnitOfWork) -> list[int]:
+        return [await uow.outbox.add("email", f"a{i}@x.org", mail, NOW) for i in range(4)]
 
-    kept, redacted, retried = await store.write(three)
+    sent, kept, redacted, retried = await store.write(four)
+    assert [i.body for i in await store.read(lambda uow: uow.outbox.due(NOW, ["email"]))] == (
+        [mail] * 4
+    )
 
-    async def fail(uow: UnitOfWork) -> None:
+    async def end(uow: UnitOfWork) -> None:
+        await uow.outbox.mark_sent(sent, NOW + timedelta(seconds=1), redact=True)
         await uow.outbox.mark_failed(kept, "e" * 3000)
         await uow.outbox.mark_failed(redacted, "refused", redact=True)
         await uow.outbox.retry_at(retried, NOW + timedelta(minutes=1), "r" * 3000)
 
-    await store.write(fail)
+    await store.write(end)
 
-    async def rows(uow: UnitOfWork) -> dict[int, tuple[str, Any, str]]:
-        found = await uow.conn.execute(
-            select(t.outbox.c.id, t.outbox.c.status, t.outbox.c.body, t.outbox.c.last_error)
-        )
-        return {r.id: (r.status, r.body, r.last_error) for r in found}
+    async def rows(uow: UnitOfWork) -> dict[int, tuple[Any, ...]]:
+        o = t.outbox.c
+        found = await uow.conn.execute(select(o.id, o.status, o.body, o.last_error, o.sent_at))
+        return {r.id: (r.status, r.body, r.last_error, r.sent_at) for r in found}
 
     stored = await store.read(rows)
+    assert stored[sent][:3] == ("sent", REDACTED, None) and stored[sent][3] is not None
     assert stored[kept][0] == "failed" and stored[kept][2] == "e" * 2000
-    assert stored[kept][1]["text"] == "secret"
-    assert stored[redacted] == ("failed", REDACTED, "refused")
+    assert stored[kept][1]["text"] == "secret" and stored[kept][3] is None
+    assert stored[redacted][:3] == ("failed", REDACTED, "refused")
     assert stored[retried][0] == "pending" and stored[retried][2] == "r" * 2000
 
 
