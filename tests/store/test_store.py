@@ -284,12 +284,16 @@ async def test_an_outbox_item_reads_back_whole_and_keeps_what_its_end_asks(store
     mail = OutboxBody("secret", (), None, "Your code", "FD-1001", (4,), "Ann", "Billing")
 
     async def four(uow: UnitOfWork) -> list[int]:
-        return [await uow.outbox.add("email", f"a{i}@x.org", mail, NOW) for i in range(4)]
+        chat = await new_conversation(uow)
+        said = await uow.messages.add(inbound(chat.id, "hi", None), ChannelKind.TELEGRAM, NOW)
+        first = await uow.outbox.add("email", "a@x.org", mail, NOW, chat.id, said.id)
+        return [first] + [await uow.outbox.add("email", f"a{i}@x.org", mail, NOW) for i in range(3)]
 
     sent, kept, redacted, retried = await store.write(four)
-    assert [i.body for i in await store.read(lambda uow: uow.outbox.due(NOW, ["email"]))] == (
-        [mail] * 4
-    )
+    due = await store.read(lambda uow: uow.outbox.due(NOW, ["email"]))
+    assert [i.body for i in due] == [mail] * 4
+    assert None not in (due[0].conversation_id, due[0].message_id)
+    assert (due[1].conversation_id, due[1].message_id) == (None, None)
 
     async def end(uow: UnitOfWork) -> None:
         await uow.outbox.mark_sent(sent, NOW + timedelta(seconds=1), redact=True)
