@@ -105,11 +105,6 @@ def test_a_report_period_is_aware_and_not_empty_and_says_so() -> None:
         "the period is empty: since 2026-03-02T09:00:00+00:00 is not before "
         "until 2026-03-02T09:00:00+00:00"
     )
-    period = parse_period("2026-03-01", "2026-03-01", NOW)  # --until includes that day
-    assert period.as_json() == {
-        "since": "2026-03-01T00:00:00+00:00",
-        "until": "2026-03-02T00:00:00+00:00",
-    }
     with pytest.raises(ValueError) as bad_until:
         parse_period(None, "someday", NOW)
     assert str(bad_until.value) == (
@@ -118,6 +113,14 @@ def test_a_report_period_is_aware_and_not_empty_and_says_so() -> None:
     with pytest.raises(ValueError) as bad_since:
         parse_period("03/01/2026", None, NOW)
     assert str(bad_since.value).startswith("--since: not a date: '03/01/2026'")
+
+
+def test_a_report_period_as_the_api_shows_it() -> None:
+    period = parse_period("2026-03-01", "2026-03-01", NOW)  # --until includes that day
+    assert period.as_json() == {
+        "since": "2026-03-01T00:00:00+00:00",
+        "until": "2026-03-02T00:00:00+00:00",
+    }
 
 
 @pytest.mark.parametrize(
