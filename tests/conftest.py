@@ -71,6 +71,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             "FRONTDESK_REQUIRE_POSTGRES=1 but FRONTDESK_TEST_POSTGRES_URL unset"
         )
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = spread_long_tests(items, workers)
+
+
+LONG_TIMEOUT = 120
+"""Tests marked with a longer timeout than the suite's (training, chaos, several processes)."""
+
+
+def spread_long_tests(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The collection reordered for ``--dist worksteal``, which first hands each worker one
+    contiguous share: the long tests dealt round-robin into the shares, each share starting
+    with a quarter of its short tests (while the first model trains, see ``pytest_configure``).
+    Left in collection order, a share could end with a minute-long test that nothing else can
+    run beside, or one worker could get them all."""
+
+    def is_long(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("timeout")
+        return marker is not None and bool(marker.args) and marker.args[0] > LONG_TIMEOUT
+
+    long = [item for item in items if is_long(item)]
+    short = [item for item in items if not is_long(item)]
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):  # the shares xdist's worksteal hands out
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    ordered: list[pytest.Item] = []
+    for share, size in enumerate(sizes):
+        mine = long[share::workers]
+        rest, short = short[: size - len(mine)], short[size - len(mine) :]
+        ordered += rest[: len(rest) // 4] + mine + rest[len(rest) // 4 :]
+    return ordered + short
 
 
 @pytest.fixture(scope="session")
