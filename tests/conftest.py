@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from .databases import create_pg_database, drop_pg_database, migrated_sqlite
+from .model_template import CACHE
 
 # make mutation runs every mutant's tests on a machine busy with the other mutants: generation
 # may be slow there without anything being wrong (pytest --hypothesis-profile=mutation).
@@ -19,7 +23,10 @@ pytest_plugins = ["tests.cpu_log"]  # FRONTDESK_TEST_CPU_LOG=DIR: CPU per test
 settings.register_profile("mutation", suppress_health_check=[HealthCheck.too_slow], deadline=None)
 
 if TYPE_CHECKING:
+    from classifier.catalog import Catalog
     from classifier.model import SklearnClassifier
+
+_TRAINER = pytest.StashKey[subprocess.Popen[bytes]]()
 
 
 PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
@@ -32,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from classifier.first_model import CACHE_ENV
     from service.passwords import PROFILE_ENV
 
-    from .model_template import CACHE, cached_template
+    from .model_template import cached_template
 
     os.environ[CACHE_ENV] = str(CACHE)
     # argon2-cffi's cheapest parameters: the suite creates and signs in hundreds of agents
@@ -43,7 +50,22 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if config.option.help or config.option.collectonly:
         return
+    if getattr(config.option, "numprocesses", None):
+        # xdist: train in a child while the workers start and run the tests that need no
+        # model; ``registry_template`` (and a test server's first model) waits on the cache's
+        # lock for it. ~30 s of CPU on a fresh clone that the suite no longer waits for first.
+        config.stash[_TRAINER] = subprocess.Popen(
+            [sys.executable, "-c", "from tests.model_template import cached_template as c; c()"],
+            cwd=CACHE.parent,
+        )
+        return
     cached_template()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    trainer = config.stash.get(_TRAINER, None)
+    if trainer is not None and trainer.wait() != 0:
+        raise pytest.UsageError(f"training the tests' model failed (exit {trainer.returncode})")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -51,6 +73,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             "FRONTDESK_REQUIRE_POSTGRES=1 but FRONTDESK_TEST_POSTGRES_URL unset"
         )
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = spread_long_tests(items, workers)
+
+
+LONG_TIMEOUT = 120
+"""Tests marked with a longer timeout than the suite's (training, chaos, several processes)."""
+
+
+def spread_long_tests(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The collection reordered for ``--dist worksteal``, which first hands each worker one
+    contiguous share: the long tests dealt round-robin into the shares, each share starting
+    with a quarter of its short tests (while the first model trains, see ``pytest_configure``).
+    Left in collection order, a share could end with a minute-long test that nothing else can
+    run beside, or one worker could get them all."""
+
+    def is_long(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("timeout")
+        return marker is not None and bool(marker.args) and marker.args[0] > LONG_TIMEOUT
+
+    long = [item for item in items if is_long(item)]
+    short = [item for item in items if not is_long(item)]
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):  # the shares xdist's worksteal hands out
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    ordered: list[pytest.Item] = []
+    for share, size in enumerate(sizes):
+        mine = long[share::workers]
+        rest, short = short[: size - len(mine)], short[size - len(mine) :]
+        ordered += rest[: len(rest) // 4] + mine + rest[len(rest) // 4 :]
+    return ordered + short
 
 
 @pytest.fixture(scope="session")
@@ -64,15 +118,51 @@ def registry_template() -> Path:
 
 
 @pytest.fixture(scope="session")
+def small() -> Catalog:
+    """Six intents of the shipped catalog (``tests.model_template.SMALL_INTENTS``)."""
+    from .model_template import small_catalog
+
+    return small_catalog()
+
+
+@pytest.fixture(scope="session")
+def small_registry_template(small: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A registry whose first version was trained on the ``small`` catalog (~2 s of CPU)."""
+    from classifier.registry import ModelRegistry
+    from classifier.training import train
+
+    root = tmp_path_factory.mktemp("small-registry")
+    train([], ModelRegistry(root), catalog=small)
+    return root
+
+
+@pytest.fixture
+def small_model_dir(
+    small: Catalog, small_registry_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """``model_dir`` for the ``small`` catalog, which the desk (and its training child) then
+    reads as the desk's own (``FRONTDESK_INTENT_CATALOG``): a training story at ~2 s of CPU
+    per training instead of ~15."""
+    from classifier.catalog import CATALOG_ENV
+
+    from .model_template import write_catalog
+
+    monkeypatch.setenv(CATALOG_ENV, str(write_catalog(small, tmp_path / "catalog.json")))
+    target = tmp_path / "models"
+    shutil.copytree(small_registry_template, target)
+    return target
+
+
+@pytest.fixture(scope="session")
 def trained_classifier(registry_template: Path) -> SklearnClassifier:
     """The model a fresh server starts with: the template registry's first version."""
-    from classifier.catalog import load_catalog
+    from classifier.catalog import DATA_DIR, load_catalog
     from classifier.registry import ModelRegistry
 
     registry = ModelRegistry(registry_template)
     version = registry.active_version()
     assert version is not None
-    return registry.load(version, load_catalog())
+    return registry.load(version, load_catalog(DATA_DIR / "catalog.json"))
 
 
 @pytest.fixture
