@@ -107,6 +107,11 @@ class AsyncpgConnection:
     async def begin_nested(self) -> AsyncIterator[None]:
         # Sent directly like the SQLite writer's (SyncConnection.begin_nested): through
         # SQLAlchemy each job's SAVEPOINT and RELEASE were compiled and run via the greenlet.
+        # A job's own savepoint (the outermost) is never released: each RELEASE is a round
+        # trip, and the batch's COMMIT releases them all. The next job's SAVEPOINT of the same
+        # name nests in it, and ROLLBACK TO names the newest one of that name, so a failed job
+        # still undoes only its own work (the savepoint itself stays, empty). Savepoints
+        # nested inside a job are released as before.
         self._savepoints += 1
         name = f"job_{self._savepoints}"
         await self._sql(f"SAVEPOINT {name}")
@@ -114,10 +119,12 @@ class AsyncpgConnection:
             yield
         except BaseException:
             await self._sql(f"ROLLBACK TO SAVEPOINT {name}")
-            await self._sql(f"RELEASE SAVEPOINT {name}")
+            if self._savepoints > 1:
+                await self._sql(f"RELEASE SAVEPOINT {name}")
             raise
         else:
-            await self._sql(f"RELEASE SAVEPOINT {name}")
+            if self._savepoints > 1:
+                await self._sql(f"RELEASE SAVEPOINT {name}")
         finally:
             self._savepoints -= 1
 

@@ -97,6 +97,8 @@ async def message_path(store: Store) -> list[Any]:
             )
         )  # fmt: skip
         await uow.events.add(TicketEvent(ticket.id, "bot", "created", None, "new", "", NOW))
+        seen.append(await uow.events.has_kind(ticket.id, "created"))
+        seen.append(await uow.events.has_kind(ticket.id, "handoff"))
         await uow.messages.attach_to_ticket(1, ticket.id)
         conversation.ticket_id = ticket.id
         conversation.dialogue = CsatPrompt(ticket.id, 1)
