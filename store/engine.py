@@ -78,13 +78,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 4, writer: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 4, writer: bool = False, reads: bool = False
+) -> AsyncEngine:
     """An engine whose connections are set up for our write path.
 
     SQLite: WAL (readers never block the writer), ``synchronous=NORMAL`` (survives a process
     crash, not a power cut: see docs/architecture.md), a busy timeout so a CLI command writing
     beside a running server waits instead of failing, and SQLAlchemy's recipe that makes
     pysqlite honour BEGIN/SAVEPOINT (the group-commit writer depends on savepoints).
+
+    PostgreSQL, ``reads``: connections in autocommit. At READ COMMITTED (the default, which
+    the store keeps) every statement sees its own snapshot, in a transaction or not, so the
+    BEGIN and ROLLBACK that SQLAlchemy's asyncpg adapter wraps around each read bought nothing
+    but two round trips per read (issue #11). Only :meth:`store.database.Store.read` uses it.
     """
     url = normalise_url(url)
     kwargs: dict[str, Any] = {}
@@ -98,6 +105,12 @@ def create_engine(url: str, *, pool_size: int = 4, writer: bool = False) -> Asyn
     else:
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = 4
+        if reads:
+            kwargs["isolation_level"] = "AUTOCOMMIT"
+            # No overflow: a connection opened under a burst of reads stays pooled. With
+            # overflow, 64 customers' polls opened and closed connections all the time (asyncpg's
+            # connect, its SSL attempt and re-preparing the hot statements: ~5 % of the CPU).
+            kwargs["max_overflow"] = 0
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN")
