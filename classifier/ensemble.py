@@ -40,6 +40,7 @@ from .machine_cache import cache_root
 from .pipeline import (
     CALIBRATION_FOLDS,
     build_intent_pipeline,
+    fit_calibrated_like,
     fit_pipeline,
     min_df_for,
     stack_features,
@@ -159,9 +160,16 @@ def _tfidf_log_proba(pipeline: Pipeline, texts: list[str]) -> NDArray[np.float64
 
 
 def _fit_parts(
-    texts: list[str], labels: NDArray[Any], vectors: NDArray[np.float32], min_df: int
+    texts: list[str],
+    labels: NDArray[Any],
+    vectors: NDArray[np.float32],
+    min_df: int,
+    like: Pipeline | None = None,
 ) -> tuple[Pipeline, LogisticRegression]:
-    tfidf = fit_pipeline(build_intent_pipeline(min_df=min_df), texts, list(labels))
+    if like is None:
+        tfidf = fit_pipeline(build_intent_pipeline(min_df=min_df), texts, list(labels))
+    else:
+        tfidf = fit_calibrated_like(like, texts, list(labels), min_df)
     with _BLAS.limit(limits=1, user_api="blas"):
         head = LogisticRegression(C=HEAD_C, max_iter=3000).fit(vectors, labels)
     if list(head.classes_) != list(tfidf.classes_):
@@ -245,6 +253,21 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
             else self._choose_weight(texts, labels, vectors, min_df)
         )
         self.tfidf_, self.head_ = _fit_parts(texts, labels, vectors, min_df)
+        self.classes_ = self.tfidf_.classes_
+        return self
+
+    def fit_like(
+        self, texts: Sequence[str], y: Sequence[str], fitted: EmbeddingEnsemble
+    ) -> EmbeddingEnsemble:
+        """``fit`` with ``fitted``'s TF-IDF calibration (``pipeline.fit_calibrated_like``):
+        ``fitted`` is this model fitted on most of the same rows."""
+        texts = list(texts)
+        labels = np.asarray(y)
+        vectors = embed(self.encoders, texts)
+        self.weight_ = float(self.weight if self.weight is not None else fitted.weight_)
+        self.tfidf_, self.head_ = _fit_parts(
+            texts, labels, vectors, min_df_for(len(texts)), like=fitted.tfidf_
+        )
         self.classes_ = self.tfidf_.classes_
         return self
 

@@ -25,6 +25,7 @@ from .examples import (
 from .language import detect_language
 from .pipeline import (
     build_priority_pipeline,
+    fit_calibrated_like,
     fit_pipeline,
     min_df_for,
     stack_features,
@@ -170,17 +171,29 @@ class SklearnClassifier:
 
 
 def fit_intent_model(
-    rows: Sequence[Example], kind: str | None = None, weight: float | None = None
+    rows: Sequence[Example],
+    kind: str | None = None,
+    weight: float | None = None,
+    like: Pipeline | None = None,
 ) -> Pipeline:
     """Fit the intent model on ``(text, intent)`` rows; ``kind`` as in ``ensemble.MODEL_KINDS``
     (default: ``FRONTDESK_CLASSIFIER_MODEL``, else the best installed one); ``weight`` fixes an
-    ensemble's weight (``ensemble.held_out_weight``) instead of choosing it by another fit."""
-    from .ensemble import build_intent_model, kind_from_env
+    ensemble's weight (``ensemble.held_out_weight``) instead of choosing it by another fit;
+    ``like``, the same kind of model fitted on most of these rows, lends its calibration
+    (``pipeline.fit_calibrated_like``)."""
+    from .ensemble import EmbeddingEnsemble, build_intent_model, kind_from_env
 
+    texts, labels = [t for t, _ in rows], [label for _, label in rows]
     pipeline = build_intent_model(
         kind or kind_from_env(), min_df=min_df_for(len(rows)), weight=weight
     )
-    return fit_pipeline(pipeline, [t for t, _ in rows], [label for _, label in rows])
+    final, template = pipeline.steps[-1][1], None if like is None else like.steps[-1][1]
+    if isinstance(final, EmbeddingEnsemble) and isinstance(template, EmbeddingEnsemble):
+        final.fit_like(texts, labels, template)
+        return pipeline
+    if len(pipeline.steps) == 2 and like is not None and len(like.steps) == 2:
+        return fit_calibrated_like(like, texts, labels, min_df_for(len(rows)))
+    return fit_pipeline(pipeline, texts, labels)
 
 
 def fit_priority_model(rows: Sequence[Example] | None = None) -> Pipeline:

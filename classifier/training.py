@@ -176,7 +176,10 @@ def train(
     report("fitting on all rows", 0.35)
     weight = held_out_weight(eval_model, train_rows, held_out)
     classifier = SklearnClassifier(
-        fit_intent_model(rows, weight=weight), fit_priority_model(), catalog, thresholds
+        fit_intent_model(rows, weight=weight, like=eval_model),
+        fit_priority_model(),
+        catalog,
+        thresholds,
     )
     report("scoring the customers' words", 0.55)
     metrics.update(

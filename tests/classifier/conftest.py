@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from classifier.catalog import Catalog
 from classifier.registry import ModelRegistry
+from classifier.training import train
+from tests.model_template import small_catalog
 
 
 @pytest.fixture
@@ -13,4 +16,25 @@ def trained_registry(registry_template: Path, tmp_path: Path) -> ModelRegistry:
     """A registry whose active version was trained on the shipped data (a private copy)."""
     root = tmp_path / "trained-registry"
     shutil.copytree(registry_template, root)
+    return ModelRegistry(root)
+
+
+@pytest.fixture(scope="session")
+def small() -> Catalog:
+    """Six intents of the shipped catalog (``tests.model_template.SMALL_INTENTS``)."""
+    return small_catalog()
+
+
+@pytest.fixture(scope="session")
+def small_registry_template(small: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("small-registry")
+    train([], ModelRegistry(root), catalog=small)
+    return root
+
+
+@pytest.fixture
+def small_trained_registry(small_registry_template: Path, tmp_path: Path) -> ModelRegistry:
+    """A registry whose active version was trained on the ``small`` catalog (a private copy)."""
+    root = tmp_path / "small-registry"
+    shutil.copytree(small_registry_template, root)
     return ModelRegistry(root)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.catalog import load_catalog
+from classifier.catalog import Catalog, load_catalog
 from classifier.first_model import CACHE_ENV, fingerprint, first_version
 from classifier.registry import ModelRegistry
 from tests.model_template import TRAINING_TIMEOUT
@@ -39,13 +39,15 @@ def test_a_new_data_directory_gets_a_copy_of_the_machines_first_model(
 
 
 def test_a_change_to_what_the_model_depends_on_trains_a_new_one_once(
-    tmp_path: Path, registry_template: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, registry_template: Path, monkeypatch: pytest.MonkeyPatch, small: Catalog
 ) -> None:
     cache = tmp_path / "cache"
     shutil.copytree(registry_template, cache / registry_template.name)
     monkeypatch.setenv(CACHE_ENV, str(cache))
-    monkeypatch.setenv("FRONTDESK_CLASSIFIER_MODEL", "tfidf")  # another model kind
     catalog = load_catalog()
+    monkeypatch.setenv("FRONTDESK_CLASSIFIER_MODEL", "tfidf")  # another model kind
+    assert fingerprint(catalog) != registry_template.name
+    catalog = small  # and another catalog (a training of a second, not ten)
     assert fingerprint(catalog) != registry_template.name
 
     first = ModelRegistry(tmp_path / "one")
@@ -57,17 +59,16 @@ def test_a_change_to_what_the_model_depends_on_trains_a_new_one_once(
 
 
 def test_without_a_usable_cache_the_first_model_is_trained_in_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small: Catalog
 ) -> None:
-    monkeypatch.setenv("FRONTDESK_CLASSIFIER_MODEL", "tfidf")
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the cache should be")
     monkeypatch.setenv(CACHE_ENV, str(blocked))
     registry = ModelRegistry(tmp_path / "models")
-    version = first_version(registry, load_catalog())
+    version = first_version(registry, small)
     assert registry.active_version() == version and blocked.is_file()
 
     monkeypatch.setenv(CACHE_ENV, "off")
     other = ModelRegistry(tmp_path / "other")
-    first_version(other, load_catalog())
+    first_version(other, small)
     assert _record(other)[1:] != _record(registry)[1:]  # trained again: nothing was cached

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from classifier.catalog import load_catalog
+from classifier.catalog import Catalog, load_catalog
 from classifier.errors import TrainingDataError
 from classifier.examples import shipped_examples, split_held_out
 from classifier.model import fit_intent_model
@@ -24,10 +24,10 @@ from tests.model_template import TRAINING_TIMEOUT
 pytestmark = pytest.mark.timeout(TRAINING_TIMEOUT)  # tests that train models
 
 
-def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
+def test_first_training_stores_reports_and_promotes(tmp_path: Path, small: Catalog) -> None:
     reg = ModelRegistry(tmp_path)
     stages: list[tuple[str, float]] = []
-    result = train([], reg, progress=lambda s, f: stages.append((s, f)))
+    result = train([], reg, progress=lambda s, f: stages.append((s, f)), catalog=small)
     assert result.promoted and not result.reused
     assert reg.active_version() == result.record.version
     metrics = result.record.metrics
@@ -41,42 +41,40 @@ def test_first_training_stores_reports_and_promotes(tmp_path: Path) -> None:
     assert stages[-1] == ("done", 1.0)
     assert [f for _, f in stages] == sorted(f for _, f in stages)
 
-    again = train([], reg)
+    again = train([], reg, catalog=small)
     assert again.reused and again.record.version == result.record.version
     assert len(reg.versions()) == 1
 
 
 def test_extra_examples_are_learnt_and_a_worse_model_is_not_promoted(
-    trained_registry: ModelRegistry,
+    small_trained_registry: ModelRegistry, small: Catalog
 ) -> None:
-    reg = trained_registry
+    reg = small_trained_registry
     first = reg.active_version()
     correction = ("my thingamajig wont thingamajig", "app_crash")
-    better = train([correction], reg)
+    better = train([correction], reg, catalog=small)
     assert better.record.parent == first and better.promoted, better.reason
-    assert reg.load(better.record.version, load_catalog()).classify(correction[0]).intent == (
-        "app_crash"
-    )
+    assert reg.load(better.record.version, small).classify(correction[0]).intent == "app_crash"
 
     # Hundreds of mislabelled "corrections" make a model that must not go live by itself.
     rng = random.Random(7)
-    intents = sorted(load_catalog().trainable)
-    noise = [  # ~265 rows, each counting three times (DESK_WEIGHT); the whole data set in random
-        # labels took the Crammer-Singer SVM past the test timeout on 4,000+ rows
+    intents = sorted(small.trainable)
+    noise = [  # each counting three times (DESK_WEIGHT): the intents' rows, relabelled at random
         (f"{t} (case {i})", rng.choice(intents))
-        for i, (t, _) in enumerate(shipped_examples()[::16])
+        for i, (t, label) in enumerate(shipped_examples()[::2])
+        if label in small.trainable
     ]
-    worse = train([correction, *noise], reg)
+    worse = train([correction, *noise], reg, catalog=small)
     assert not worse.promoted, worse.reason
     assert "worse than" in worse.reason
     assert reg.active_version() == better.record.version
 
     # ``promote`` makes the same comparison as ``train`` did, with the same figures
     with pytest.raises(PromotionRefusedError, match="force") as refused:
-        promote(reg, worse.record.version)
+        promote(reg, worse.record.version, catalog=small)
     assert _figures(str(refused.value)) == _figures(worse.reason)
     assert "customers' words top-1" in _figures(worse.reason)
-    promote(reg, worse.record.version, force=True)
+    promote(reg, worse.record.version, force=True, catalog=small)
     assert reg.active_version() == worse.record.version
     assert reg.rollback() == better.record.version
 
@@ -86,19 +84,21 @@ def _figures(reason: str) -> str:
 
 
 def test_train_and_a_later_promote_of_the_same_version_agree(
-    trained_registry: ModelRegistry,
+    small_trained_registry: ModelRegistry, small: Catalog
 ) -> None:
-    reg = trained_registry
+    reg = small_trained_registry
     first = reg.active_version()
     assert first is not None
-    result = train([("the thingamajig page is blank for everyone", "system_downtime")], reg)
+    correction = ("the thingamajig page is blank for everyone", "system_downtime")
+    assert correction in split_held_out([correction])[1]  # the gate refits the active version
+    result = train([correction], reg, catalog=small)
     assert result.promoted, result.reason
     metrics = result.record.metrics
     assert metrics["baseline"]["version"] == first
     assert {"top1", "confident_wrong_rate", "ece"} <= set(metrics["customers_words"])
     assert metrics["baseline"]["customers_words"]["n"] == metrics["customers_words"]["n"]
     assert reg.rollback() == first
-    promote(reg, result.record.version)  # the same comparison: accepted again
+    promote(reg, result.record.version, catalog=small)  # the same comparison: accepted again
     assert reg.active_version() == result.record.version
 
 
@@ -142,7 +142,7 @@ def test_not_worse_rule(
     assert not_worse(candidate, baseline) is expected
 
 
-def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path) -> None:
+def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path, small: Catalog) -> None:
     reg = ModelRegistry(tmp_path / "models")
     good = tmp_path / "tickets.csv"
     good.write_text(
@@ -163,7 +163,7 @@ def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path) -> Non
         import_csv(reg, good, "body", "label")
     assert len(list(reg.imports_dir.iterdir())) == 1
 
-    trained = train([], reg)
+    trained = train([], reg, catalog=small)
     assert trained.record.n_training_rows == len(reg.training_rows(trained.record.version))
     rows = {(t.lower(), label) for t, label in reg.training_rows(trained.record.version)}
     assert ("the gizmo page shows a purple error", "app_crash") in rows

@@ -6,14 +6,18 @@ held-out rows. Both must give exactly what the extra fits gave."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from scipy.special import softmax
 
 from classifier import promotion
 from classifier.ensemble import held_out_weight
 from classifier.evaluation import evaluate
 from classifier.examples import Example, fingerprint, shipped_examples, split_held_out
 from classifier.model import SklearnClassifier, fit_intent_model
+from classifier.pipeline import build_intent_pipeline, fit_calibrated_like, fit_pipeline
 from classifier.registry import ModelRegistry
 from tests.model_template import TRAINING_TIMEOUT
 
@@ -87,3 +91,32 @@ def test_a_trained_version_carries_its_own_baseline(registry_template: Path) -> 
         "accuracy": metrics["accuracy"],
         "macro_f1": metrics["macro_f1"],
     }
+
+
+def _temperature(pipeline: Any) -> float:
+    return float(pipeline.steps[-1][1].calibrated_classifiers_[0].calibrators[0].beta_)
+
+
+def test_the_full_model_reads_its_temperature_off_the_evaluation_fit() -> None:
+    """The SVM is fitted on every row as before, only its temperature is borrowed: the same
+    intents win, and the probabilities are those of that temperature."""
+    rows = _rows(14)
+    train_rows, held = split_held_out(rows)
+    texts, labels = [t for t, _ in rows], [label for _, label in rows]
+    evaluation = fit_pipeline(build_intent_pipeline(), *zip(*train_rows, strict=True))
+    borrowed = fit_calibrated_like(evaluation, texts, labels)
+    own = fit_pipeline(build_intent_pipeline(), texts, labels)
+    assert _temperature(borrowed) == _temperature(evaluation) != _temperature(own)
+    probe = [t for t, _ in held] + ["my card payment failed", "the site is down for all of us"]
+    assert list(borrowed.predict(probe)) == list(own.predict(probe))
+    svm = borrowed.steps[-1][1].calibrated_classifiers_[0].estimator
+    scores = svm.decision_function(borrowed[:-1].transform(probe))
+    expected = softmax(_temperature(evaluation) * scores, axis=1)
+    assert np.allclose(borrowed.predict_proba(probe), expected)
+
+    # an intent the evaluation fit never saw (all its rows held out): calibrated afresh
+    extra = [(f"the gizmo {i} will not start", "brand_new_intent") for i in range(6)]
+    texts, labels = texts + [t for t, _ in extra], labels + [label for _, label in extra]
+    fresh = fit_calibrated_like(evaluation, texts, labels)
+    assert "brand_new_intent" in fresh.classes_
+    assert _temperature(fresh) != _temperature(evaluation)
