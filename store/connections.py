@@ -18,10 +18,20 @@ class SyncConnection:
     event loop: see :meth:`store.database.Store.read`). ``counted`` is called for every
     statement sent directly (SQLAlchemy's own are counted by its cursor event)."""
 
-    def __init__(self, conn: Connection, counted: Callable[[], None], direct: bool = True) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        counted: Callable[[], None],
+        direct: bool = True,
+        transaction: bool = True,
+    ) -> None:
         self._conn = conn
         self._counted = counted
         self._direct = direct
+        # False (the small reads): a hot statement runs in SQLite's own implicit transaction,
+        # without a BEGIN through SQLAlchemy first (its begin event, exec_driver_sql and the
+        # ROLLBACK at check-in were ~5 % of the server's CPU under load, a poll being 2-3 reads).
+        self._transaction = transaction
         self._savepoints = 0
         self._raw: Any = None
 
@@ -34,7 +44,7 @@ class SyncConnection:
             given = parameters or {}
             plan = plan_for(statement, self._conn.dialect, given)
             if plan is not None:
-                if not self._conn.in_transaction():
+                if self._transaction and not self._conn.in_transaction():
                     self._conn.begin()  # the BEGIN SQLAlchemy would have sent (engine.py)
                 if self._raw is None:
                     self._raw = self._conn.connection.dbapi_connection

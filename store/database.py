@@ -190,7 +190,9 @@ class Store:
         try:
             if small and self._sqlite_small is not None:
                 with self._sqlite_small.connect() as sync_conn:
-                    conn = SyncConnection(sync_conn, self._count_read, self.direct)
+                    conn = SyncConnection(
+                        sync_conn, self._count_read, self.direct, transaction=False
+                    )
                     return await work(UnitOfWork(conn))  # type: ignore[arg-type]
             async with self.reader.connect() as async_conn:
                 if self.direct and self.dialect == "postgresql":

@@ -193,7 +193,9 @@ async def test_hot_statements_read_and_write_what_sqlalchemy_does(
     (through_sqlalchemy, rows_a, count_a), (direct_, rows_b, count_b) = results
     assert direct_ == through_sqlalchemy
     assert rows_b == rows_a
-    assert count_b == count_a  # every statement sent directly is counted as before
     dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    # Every statement sent directly is counted as before; on SQLite the small read (the poll's)
+    # sends no BEGIN of its own when its statements go directly (store/connections.py).
+    assert count_b == count_a - (dialect == "sqlite")
     plans = {key: plan for key, plan in direct._PLANS.items() if key[0] == dialect}
     assert len(plans) >= 20 and all(plan is not None for plan in plans.values()), plans
