@@ -34,16 +34,13 @@ run: $(STAMP)
 # of a core), so a third keeps both cores busy. Every test has its own database and port 0.
 # worksteal: a worker that runs out of tests takes some from a busy one, so the few long
 # training tests do not leave two workers idle at the end.
-# The schemathesis file runs on its own, in one process: under xdist its generated tests are
-# collected differently and its last test (the admin run was logged in) reads what the others
-# recorded in the same process.
+# The schemathesis tests (tests/test_api_fuzz.py) run among the others: each worker that gets
+# some starts its own server for them (they wait on HTTP round trips more than they compute).
 TEST_WORKERS ?= 3
-FUZZ_FILE := tests/test_api_fuzz.py
 # The model the tests start from is trained before the first test (tests/model_template.py:
 # cached in .test-model/ until the classifier's code or data change).
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal --ignore=$(FUZZ_FILE)
-	$(VENV)/bin/pytest -q -p no:xdist -p no:cacheprovider $(FUZZ_FILE)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 # schemathesis over /api/openapi.json with many more examples than make test (docs/security.md)
 FUZZ_EXAMPLES ?= 300

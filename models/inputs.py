@@ -34,7 +34,8 @@ MAX_INT_DIGITS = 4000
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
-_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+_ASCII_DIGITS = re.compile(r"0*[0-9]{1,19}")
+"""An id as text: leading zeros allowed (as the OpenAPI document says), at most 19 digits after."""
 
 
 def clean_text(value: str, name: str = "the text") -> str:
@@ -104,7 +105,7 @@ def parse_row_id(raw: object, name: str) -> int:
     if isinstance(raw, str):
         if not _ASCII_DIGITS.fullmatch(raw):
             raise ValidationError(f"{name} must be an id (a whole number)")
-        raw = int(raw)
+        raw = int(raw.lstrip("0") or "0")
     if not isinstance(raw, int) or not 1 <= raw <= INT64_MAX:
         raise ValidationError(f"{name} must be an id between 1 and {INT64_MAX}")
     return raw

@@ -221,9 +221,11 @@ DURATION = {
     "required": ["median_s", "p90_s", "mean_s", "count"],
 }
 _DAY = {
-    "type": "string",
-    "format": "date",
-    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+        {"type": "string", "maxLength": 0},  # the reports page's form sends an empty field
+    ],
+    "description": "A day (YYYY-MM-DD); empty is the same as not given",
     "example": "2026-03-01",
 }
 WORKSPACE_PATHS["/api/agent/report"] = {

@@ -140,3 +140,12 @@ def test_any_calendar_date_is_clamped_into_range(day: Any) -> None:
     period = parse_period(day.isoformat(), "9999-12-31", datetime(2026, 3, 1, tzinfo=UTC))
     assert EARLIEST <= period.since <= LATEST
     period.previous()
+
+
+def test_an_id_as_text_may_have_leading_zeros_as_the_api_document_says() -> None:
+    # schemathesis found "00163953410418416514" (the document's pattern allows leading zeros)
+    assert parse_row_id("00163953410418416514", "id") == 163953410418416514
+    assert parse_row_id("0" * 5000 + "7", "id") == 7  # zeros never reach int()
+    for bad in ("0", "000", "0" * 20 + str(INT64_MAX + 1), "1" * 20, "+5", " 5", "٣"):
+        with pytest.raises(ValidationError):
+            parse_row_id(bad, "id")
