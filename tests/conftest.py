@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from .databases import create_pg_database, drop_pg_database, migrated_sqlite
+from .model_template import CACHE
 
 # make mutation runs every mutant's tests on a machine busy with the other mutants: generation
 # may be slow there without anything being wrong (pytest --hypothesis-profile=mutation).
@@ -20,6 +23,8 @@ settings.register_profile("mutation", suppress_health_check=[HealthCheck.too_slo
 
 if TYPE_CHECKING:
     from classifier.model import SklearnClassifier
+
+_TRAINER = pytest.StashKey[subprocess.Popen[bytes]]()
 
 
 PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "")
@@ -32,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from classifier.first_model import CACHE_ENV
     from service.passwords import PROFILE_ENV
 
-    from .model_template import CACHE, cached_template
+    from .model_template import cached_template
 
     os.environ[CACHE_ENV] = str(CACHE)
     # argon2-cffi's cheapest parameters: the suite creates and signs in hundreds of agents
@@ -43,7 +48,22 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if config.option.help or config.option.collectonly:
         return
+    if getattr(config.option, "numprocesses", None):
+        # xdist: train in a child while the workers start and run the tests that need no
+        # model; ``registry_template`` (and a test server's first model) waits on the cache's
+        # lock for it. ~30 s of CPU on a fresh clone that the suite no longer waits for first.
+        config.stash[_TRAINER] = subprocess.Popen(
+            [sys.executable, "-c", "from tests.model_template import cached_template as c; c()"],
+            cwd=CACHE.parent,
+        )
+        return
     cached_template()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    trainer = config.stash.get(_TRAINER, None)
+    if trainer is not None and trainer.wait() != 0:
+        raise pytest.UsageError(f"training the tests' model failed (exit {trainer.returncode})")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -51,6 +71,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             "FRONTDESK_REQUIRE_POSTGRES=1 but FRONTDESK_TEST_POSTGRES_URL unset"
         )
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = spread_long_tests(items, workers)
+
+
+LONG_TIMEOUT = 120
+"""Tests marked with a longer timeout than the suite's (training, chaos, several processes)."""
+
+
+def spread_long_tests(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The collection reordered for ``--dist worksteal``, which first hands each worker one
+    contiguous share: the long tests dealt round-robin into the shares, each share starting
+    with a quarter of its short tests (while the first model trains, see ``pytest_configure``).
+    Left in collection order, a share could end with a minute-long test that nothing else can
+    run beside, or one worker could get them all."""
+
+    def is_long(item: pytest.Item) -> bool:
+        marker = item.get_closest_marker("timeout")
+        return marker is not None and bool(marker.args) and marker.args[0] > LONG_TIMEOUT
+
+    long = [item for item in items if is_long(item)]
+    short = [item for item in items if not is_long(item)]
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):  # the shares xdist's worksteal hands out
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    ordered: list[pytest.Item] = []
+    for share, size in enumerate(sizes):
+        mine = long[share::workers]
+        rest, short = short[: size - len(mine)], short[size - len(mine) :]
+        ordered += rest[: len(rest) // 4] + mine + rest[len(rest) // 4 :]
+    return ordered + short
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from classifier.catalog import Catalog
+from classifier.model import SklearnClassifier
 from classifier.registry import ModelRegistry
 from classifier.training import train
 from tests.model_template import small_catalog
@@ -38,3 +39,13 @@ def small_trained_registry(small_registry_template: Path, tmp_path: Path) -> Mod
     root = tmp_path / "small-registry"
     shutil.copytree(small_registry_template, root)
     return ModelRegistry(root)
+
+
+@pytest.fixture(scope="session")
+def small_classifier(small_registry_template: Path, small: Catalog) -> SklearnClassifier:
+    """The ``small`` catalog's first model: for tests of storing and loading (a tenth of the
+    full model's size, so a tenth of the time to write and verify)."""
+    registry = ModelRegistry(small_registry_template)
+    version = registry.active_version()
+    assert version is not None
+    return registry.load(version, small)

@@ -33,36 +33,34 @@ def _store(reg: ModelRegistry, clf: SklearnClassifier, parent: str | None = None
     return record.version
 
 
-def test_store_and_load_round_trip(tmp_path: Path, trained_classifier: SklearnClassifier) -> None:
+def test_store_and_load_round_trip(tmp_path: Path, small_classifier: SklearnClassifier) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, trained_classifier)
+    version = _store(reg, small_classifier)
     record = reg.record(version)
     artifact = tmp_path / "versions" / version / "model.skops"
     assert record.artifact_sha256 == registry_module._sha256_file(artifact)
     assert record.fingerprint == fingerprint(ROWS) and record.parent is None
     assert reg.training_rows(version) == ROWS
     loaded = reg.load(version, load_catalog())
-    assert loaded.version == version and loaded.thresholds == trained_classifier.thresholds
-    assert loaded.classify_many(TEXTS) == trained_classifier.classify_many(TEXTS)
+    assert loaded.version == version and loaded.thresholds == small_classifier.thresholds
+    assert loaded.classify_many(TEXTS) == small_classifier.classify_many(TEXTS)
     assert [r.version for r in reg.versions()] == [version]
     assert reg.find_by_fingerprint(fingerprint(ROWS)) == record
 
 
 def test_version_ids_are_sequential_and_parent_is_recorded(
-    tmp_path: Path, trained_classifier: SklearnClassifier
+    tmp_path: Path, small_classifier: SklearnClassifier
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    first = _store(reg, trained_classifier)
-    second = _store(reg, trained_classifier, parent=first)
+    first = _store(reg, small_classifier)
+    second = _store(reg, small_classifier, parent=first)
     assert (first, second) == ("v0001", "v0002")
     assert reg.record(second).parent == first
 
 
-def test_tampered_artifact_is_refused(
-    tmp_path: Path, trained_classifier: SklearnClassifier
-) -> None:
+def test_tampered_artifact_is_refused(tmp_path: Path, small_classifier: SklearnClassifier) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, trained_classifier)
+    version = _store(reg, small_classifier)
     artifact = tmp_path / "versions" / version / "model.skops"
     data = bytearray(artifact.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -89,14 +87,14 @@ def _vocabularies(pipeline: Pipeline) -> dict[str, dict[str, int]]:
 
 
 def test_vocabularies_are_stored_as_arrays_and_come_back_exactly(
-    tmp_path: Path, trained_classifier: SklearnClassifier
+    tmp_path: Path, small_classifier: SklearnClassifier
 ) -> None:
-    served = trained_classifier.intent_pipeline
+    served = small_classifier.intent_pipeline
     before = _vocabularies(served)
     assert sum(map(len, before.values())) > 10_000  # words and character n-grams
 
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, trained_classifier)
+    version = _store(reg, small_classifier)
     assert _vocabularies(served) == before  # storing leaves the served model whole
     with zipfile.ZipFile(tmp_path / "versions" / version / "model.skops") as archive:
         schema = archive.read("schema.json")
@@ -134,14 +132,14 @@ def test_a_version_stored_with_inline_vocabularies_still_loads(tmp_path: Path) -
 
 
 def test_unknown_types_are_refused_even_with_a_matching_sha(
-    tmp_path: Path, trained_classifier: SklearnClassifier
+    tmp_path: Path, small_classifier: SklearnClassifier
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, trained_classifier)
+    version = _store(reg, small_classifier)
     vdir = tmp_path / "versions" / version
-    sneaky = Pipeline([("s", Sneaky()), *trained_classifier.intent_pipeline.steps])
+    sneaky = Pipeline([("s", Sneaky()), *small_classifier.intent_pipeline.steps])
     sio.dump(
-        {"intent": sneaky, "priority": trained_classifier.priority_pipeline}, vdir / "model.skops"
+        {"intent": sneaky, "priority": small_classifier.priority_pipeline}, vdir / "model.skops"
     )
     record = json.loads((vdir / "record.json").read_text())
     record["artifact_sha256"] = registry_module._sha256_file(vdir / "model.skops")
@@ -151,19 +149,19 @@ def test_unknown_types_are_refused_even_with_a_matching_sha(
 
 
 def test_allow_list_is_what_makes_calibration_types_loadable(
-    tmp_path: Path, trained_classifier: SklearnClassifier, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, small_classifier: SklearnClassifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reg = ModelRegistry(tmp_path)
-    version = _store(reg, trained_classifier)
+    version = _store(reg, small_classifier)
     assert reg.record(version).untrusted_types  # skops itself would not load these blindly
     monkeypatch.setattr(registry_module, "ALLOWED_TYPES", frozenset())
     with pytest.raises(UntrustedTypesError, match="_CalibratedClassifier"):
         reg.load(version, load_catalog())
 
 
-def test_activate_and_rollback(tmp_path: Path, trained_classifier: SklearnClassifier) -> None:
+def test_activate_and_rollback(tmp_path: Path, small_classifier: SklearnClassifier) -> None:
     reg = ModelRegistry(tmp_path)
-    a, b = _store(reg, trained_classifier), _store(reg, trained_classifier)
+    a, b = _store(reg, small_classifier), _store(reg, small_classifier)
     with pytest.raises(VersionNotFoundError):
         reg.rollback()
     reg.activate(a)
