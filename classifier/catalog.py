@@ -17,6 +17,7 @@ admin can re-route an intent or change its default priority without retraining.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +134,16 @@ def _parse_spec(name: str, raw: Any) -> IntentSpec:
         raise CatalogError(f"intent {name!r}: {exc}") from exc
 
 
+CATALOG_ENV = "FRONTDESK_INTENT_CATALOG"
+"""A desk's own catalog (same JSON as ``classifier/data/catalog.json``) instead of the shipped
+one: the server, the training child, the command line and the first-model cache all read it.
+Intents it leaves out are not learnt; intents it adds are learnt from agents' corrections."""
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Read the catalog JSON at ``path``, or the one shipped in ``classifier/data``."""
+    """Read the catalog JSON at ``path``, else at ``FRONTDESK_INTENT_CATALOG``, else the one
+    shipped in ``classifier/data``."""
+    path = path or os.environ.get(CATALOG_ENV, "").strip() or None
     try:
         data = json.loads(Path(path or DATA_DIR / "catalog.json").read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:

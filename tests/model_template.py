@@ -49,9 +49,21 @@ is the business of the tests that use the full catalog and of ``make bench-class
 
 def small_catalog() -> Catalog:
     """The shipped catalog cut to ``SMALL_INTENTS`` (and its fallback)."""
-    from classifier.catalog import load_catalog
+    from classifier.catalog import DATA_DIR, load_catalog
 
-    full = load_catalog()
+    full = load_catalog(DATA_DIR / "catalog.json")
     from classifier.catalog import Catalog
 
     return Catalog(s for name, s in full.items() if name in SMALL_INTENTS or s.kind == "fallback")
+
+
+def write_catalog(catalog: Catalog, path: Path) -> Path:
+    """``catalog`` as a catalog file (the shipped file's entries for its intents)."""
+    import json
+
+    from classifier.catalog import DATA_DIR
+
+    shipped = json.loads((DATA_DIR / "catalog.json").read_text("utf-8"))
+    shipped["intents"] = {k: v for k, v in shipped["intents"].items() if k in catalog}
+    path.write_text(json.dumps(shipped), "utf-8")
+    return path

@@ -8,8 +8,6 @@ import pytest
 from classifier.catalog import Catalog
 from classifier.model import SklearnClassifier
 from classifier.registry import ModelRegistry
-from classifier.training import train
-from tests.model_template import small_catalog
 
 
 @pytest.fixture
@@ -18,19 +16,6 @@ def trained_registry(registry_template: Path, tmp_path: Path) -> ModelRegistry:
     root = tmp_path / "trained-registry"
     shutil.copytree(registry_template, root)
     return ModelRegistry(root)
-
-
-@pytest.fixture(scope="session")
-def small() -> Catalog:
-    """Six intents of the shipped catalog (``tests.model_template.SMALL_INTENTS``)."""
-    return small_catalog()
-
-
-@pytest.fixture(scope="session")
-def small_registry_template(small: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("small-registry")
-    train([], ModelRegistry(root), catalog=small)
-    return root
 
 
 @pytest.fixture

@@ -100,3 +100,22 @@ def test_unreadable_catalog(tmp_path: Path) -> None:
 def test_open_set_catalog_for_benchmarks() -> None:
     c = Catalog.open_set(["card_arrival", "top_up", "unknown"])
     assert c.trainable == {"card_arrival", "top_up"} and c.fallback.name == UNKNOWN_INTENT
+
+
+def test_a_desk_may_bring_its_own_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = json.loads((Path(__file__).parents[2] / "classifier/data/catalog.json").read_text())
+    own = {k: v for k, v in shipped["intents"].items() if k in {"password_reset", "unknown"}}
+    own["password_reset"] = {**own["password_reset"], "team": "it-desk", "priority": "high"}
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps({**shipped, "intents": own}))
+    monkeypatch.setenv("FRONTDESK_INTENT_CATALOG", str(path))
+    catalog = load_catalog()
+    assert set(catalog) == {"password_reset", "unknown"}
+    assert (catalog["password_reset"].team, catalog["password_reset"].priority) == (
+        "it-desk",
+        Priority.HIGH,
+    )
+    assert set(load_catalog(Path(__file__).parents[2] / "classifier/data/catalog.json")) > set(own)
+    monkeypatch.setenv("FRONTDESK_INTENT_CATALOG", str(tmp_path / "missing.json"))
+    with pytest.raises(CatalogError, match=r"missing\.json"):
+        load_catalog()

@@ -35,8 +35,9 @@ async def _wait_for_training(admin: Agent) -> dict[str, Any]:
 
 
 async def test_admins_retrain_promote_and_roll_back_from_the_models_page(
-    make_desk: Callable[..., Any], sqlite_url: str, model_dir: Path
+    make_desk: Callable[..., Any], sqlite_url: str, small_model_dir: Path
 ) -> None:
+    model_dir = small_model_dir  # the desk's own six-intent catalog: a training of ~2 s
     desk: LiveDesk = await make_desk(sqlite_url, registry=True)
     admin = await desk.agent("ada@example.com", role="admin")
     agent = await desk.agent("abe@example.com")
