@@ -92,9 +92,11 @@ bench-outcomes: $(STAMP)
 
 # Mutation testing (issue #15, 8): mutmut mutates models/, the delivery worker and the outbox,
 # CSAT, reset links and attachments ([tool.mutmut] in pyproject.toml) and runs the tests that
-# cover each mutant. Score in docs/benchmarks.md. One area at a time:
-# make mutation MUTANTS='bot.delivery*'. Without MUTANTS a second run continues where the first
-# stopped; with it, every mutant it names is run again (mutmut 3). The tests' model is trained
+# cover each mutant (a models/ mutant: only the domain's pure tests, tests/mutation_areas.py).
+# Score in docs/benchmarks.md. One area at a time: make mutation MUTANTS='bot.delivery.*'
+# (end names with '.*': 'models*' would match the models/ folder and the shell would pass
+# "models"). Without MUTANTS a second run continues where the first stopped; with it, every
+# mutant it names is run again (mutmut 3). The tests' model is trained
 # (or found) in .test-model/ and copied to mutants/, where mutmut runs the tests: else the first
 # test run there trains it again (~30 s of CPU, minutes on a busy machine).
 MUTANTS ?=
@@ -102,7 +104,7 @@ mutation: $(STAMP)
 	$(PY) -m pip install -q -e '.[mutation]'
 	$(PY) -c 'from tests.model_template import cached_template; cached_template()'
 	mkdir -p mutants && cp -a .test-model mutants/
-	nice -n 10 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	nice -n 15 $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(PY) bench/mutation_score.py
 
 # The chaos run at length (issue #15, 7): 200 customers, 5 SIGKILLs, and on PostgreSQL a

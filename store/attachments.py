@@ -16,7 +16,6 @@ from sqlalchemy import (
     bindparam,
     insert,
     select,
-    update,
 )
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -93,12 +92,6 @@ class AttachmentRepository:
             thumbnail_key=file.thumbnail_key,
             created_at=now,
         )
-
-    async def attach(self, attachment_ids: Iterable[int], message_id: int) -> None:
-        ids = list(attachment_ids)
-        if ids:
-            query = update(attachments).where(attachments.c.id.in_(ids))
-            await self.conn.execute(query.values(message_id=message_id))
 
     async def get(self, attachment_id: int) -> Attachment:
         query = select(attachments).where(attachments.c.id == attachment_id)

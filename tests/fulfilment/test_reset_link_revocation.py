@@ -5,10 +5,16 @@ sets the password."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from service.passwords import verify_password
+from store.database import Store
+from store.migrate import upgrade
+from store.unit_of_work import UnitOfWork
 
 from .conftest import LINK, Desk, DeskFactory
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 async def mailed_link(desk: Desk, count: int) -> str:
@@ -64,3 +70,39 @@ async def test_concurrent_submissions_of_one_link_set_the_password_exactly_once(
     stored = await desk.fd.store.read(lambda uow: uow.accounts.password_hash(account.id))
     assert stored and verify_password(stored, winner)
     assert all(not verify_password(stored, p) for p in passwords if p != winner)
+
+
+async def test_a_reset_link_is_used_once_before_it_expires_and_uses_only_itself(
+    database_url: str,
+) -> None:
+    """``use_reset_token``'s own guards (``store/fulfilment.py``), below the reset page's: the
+    link's own row only (another account's link stays usable), not at or after its expiry,
+    not twice; and the link as read back."""
+    await upgrade(database_url)
+    async with Store(database_url) as store:
+        await check_the_guards(store)
+
+
+async def check_the_guards(store: Store) -> None:
+    expires = NOW + timedelta(minutes=30)
+
+    async def two_links(uow: UnitOfWork) -> None:
+        for email, token in (("ann@example.com", "hash-ann"), ("bob@example.com", "hash-bob")):
+            account = await uow.accounts.add(email, email[:3], NOW)
+            await uow.fulfilment.add_reset_token(token, str(account.id), NOW, expires, None, None)
+
+    await store.write(two_links)
+
+    async def use(token: str, at: datetime) -> bool:
+        return await store.write(lambda uow: uow.fulfilment.use_reset_token(token, at))
+
+    ann = await store.read(lambda uow: uow.fulfilment.reset_token("hash-ann"))
+    assert ann is not None and ann.token_hash == "hash-ann" and ann.expires_at == expires
+    assert ann.usable(expires - timedelta(seconds=1)) and not ann.usable(expires)
+    assert not await use("hash-ann", expires)  # expired at its expiry
+    assert not await use("hash-nobody", NOW)
+    assert await use("hash-ann", expires - timedelta(seconds=1))
+    assert not await use("hash-ann", NOW)  # once only
+    bob = await store.read(lambda uow: uow.fulfilment.reset_token("hash-bob"))
+    assert bob is not None and bob.used_at is None  # another account's link is untouched
+    assert await use("hash-bob", NOW)

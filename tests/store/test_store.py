@@ -1,14 +1,18 @@
-"""The store on SQLite and PostgreSQL: migrations, group commit, de-duplication, the outbox."""
+"""The store on SQLite and PostgreSQL: migrations, group commit, de-duplication, the outbox,
+files, the account directory, identities, timers and cool-downs."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from models import (
+    Attachment,
     ChannelKind,
     Conversation,
     Direction,
@@ -22,9 +26,13 @@ from models import (
     TicketFilter,
     TicketStatus,
     TicketType,
+    ValidationError,
 )
+from models.accounts import Account, AccountRole
+from store import tables as t
 from store.database import Store
 from store.migrate import current_revisions, upgrade
+from store.outbox import REDACTED
 from store.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -232,3 +240,159 @@ async def test_the_migration_cuts_locales_stored_before_it(database_url: str) ->
         rows = await conn.execute(text("SELECT language FROM customers ORDER BY external_id"))
         assert [r[0] for r in rows] == ["en", "fr", "es", "es"]
     await engine.dispose()
+
+
+async def test_a_files_row_reads_back_whole_by_id_and_by_message(store: Store) -> None:
+    """Every field of an attachment's row comes back (``store/attachments.py``), a name is cut
+    to its column's 255 characters, and files are found for any number of messages (asked in
+    chunks of 500: one file sits at the first id asked, one just past the first chunk)."""
+    conversation = await store.write(new_conversation)
+
+    async def two_files(uow: UnitOfWork) -> list[Attachment]:
+        kept = []
+        for i, name in enumerate(["é" * 300 + ".png", "crash.log"]):
+            message = await uow.messages.add(
+                inbound(conversation.id, f"file {i}", None), ChannelKind.TELEGRAM, NOW
+            )
+            thumbnail = "t0" if i == 0 else None
+            file = Attachment(
+                0, conversation.id, message.id, name, "image/png", 1234 + i, f"k{i}", thumbnail
+            )
+            kept.append(await uow.attachments.add(file, NOW + timedelta(seconds=i)))
+        return kept
+
+    png, log = await store.write(two_files)
+    assert png == Attachment(
+        png.id, conversation.id, png.message_id, "é" * 255, "image/png", 1234, "k0", "t0", NOW
+    )
+    assert await store.read(lambda uow: uow.attachments.get(png.id)) == png
+    assert await store.read(lambda uow: uow.attachments.get(log.id)) == log
+    assert (log.name, log.size, log.thumbnail_key) == ("crash.log", 1235, None)
+    assert log.created_at == NOW + timedelta(seconds=1)
+    assert png.message_id is not None and log.message_id is not None
+    asked = [png.message_id, *range(10**6, 10**6 + 499), log.message_id, 10**7]
+    found = await store.read(lambda uow: uow.attachments.of_messages(asked))
+    assert found == {png.message_id: [png], log.message_id: [log]}
+    with pytest.raises(NotFound, match=r"^no such file$"):  # the API's 404 says so
+        await store.read(lambda uow: uow.attachments.get(log.id + 1))
+
+
+async def test_an_outbox_item_reads_back_whole_and_keeps_what_its_end_asks(store: Store) -> None:
+    """``store/outbox.py``: a body's every field comes back; a sent item records when, a
+    failed one the error's first 2,000 characters; the body goes only when the caller asks
+    (a mail with a reset link or a code must not stay in the database)."""
+    mail = OutboxBody("secret", (), None, "Your code", "FD-1001", (4,), "Ann", "Billing")
+
+    async def four(uow: UnitOfWork) -> list[int]:
+        chat = await new_conversation(uow)
+        said = await uow.messages.add(inbound(chat.id, "hi", None), ChannelKind.TELEGRAM, NOW)
+        first = await uow.outbox.add("email", "a@x.org", mail, NOW, chat.id, said.id)
+        return [first] + [await uow.outbox.add("email", f"a{i}@x.org", mail, NOW) for i in range(3)]
+
+    sent, kept, redacted, retried = await store.write(four)
+    due = await store.read(lambda uow: uow.outbox.due(NOW, ["email"]))
+    assert [i.body for i in due] == [mail] * 4
+    assert None not in (due[0].conversation_id, due[0].message_id)
+    assert (due[1].conversation_id, due[1].message_id) == (None, None)
+
+    async def end(uow: UnitOfWork) -> None:
+        await uow.outbox.mark_sent(sent, NOW + timedelta(seconds=1), redact=True)
+        await uow.outbox.mark_failed(kept, "e" * 3000)
+        await uow.outbox.mark_failed(redacted, "refused", redact=True)
+        await uow.outbox.retry_at(retried, NOW + timedelta(minutes=1), "r" * 3000)
+
+    await store.write(end)
+
+    async def rows(uow: UnitOfWork) -> dict[int, tuple[Any, ...]]:
+        o = t.outbox.c
+        found = await uow.conn.execute(select(o.id, o.status, o.body, o.last_error, o.sent_at))
+        return {r.id: (r.status, r.body, r.last_error, r.sent_at) for r in found}
+
+    stored = await store.read(rows)
+    assert stored[sent][:3] == ("sent", REDACTED, None) and stored[sent][3] is not None
+    assert stored[kept][0] == "failed" and stored[kept][2] == "e" * 2000
+    assert stored[kept][1]["text"] == "secret" and stored[kept][3] is None
+    assert stored[redacted][:3] == ("failed", REDACTED, "refused")
+    assert stored[retried][0] == "pending" and stored[retried][2] == "r" * 2000
+
+
+async def test_an_account_reads_back_whole_and_changes_as_asked(store: Store) -> None:
+    """The built-in directory's rows (``store/fulfilment.py``): every field, lower-cased unique
+    emails, the order of the list, and each refusal's words (the admin CLI prints them)."""
+
+    async def two(uow: UnitOfWork) -> list[Account]:
+        ann = await uow.accounts.add(" Ann@Acme.com ", "Ann", NOW, "acme", AccountRole.ADMIN)
+        return [ann, await uow.accounts.add("bob@acme.com", "Bob", NOW)]
+
+    ann, bob = await store.write(two)
+    assert ann == Account(ann.id, "ann@acme.com", "Ann", "acme", AccountRole.ADMIN, (), NOW)
+    assert await store.read(lambda uow: uow.accounts.get(ann.id)) == ann
+    assert (bob.org, bob.role, bob.features) == (None, AccountRole.MEMBER, ())
+    later = NOW + timedelta(hours=1)
+    changed = await store.write(
+        lambda uow: uow.accounts.update(bob.id, later, email=" Robert@Acme.com", features=["sso"])
+    )
+    assert (changed.email, changed.name, changed.features) == ("robert@acme.com", "Bob", ("sso",))
+    assert await store.read(lambda uow: uow.accounts.list()) == [ann, changed]
+    for work, why in (
+        (lambda uow: uow.accounts.add("ANN@acme.com", "A", NOW), "an account with the email "
+         "ANN@acme.com exists already"),
+        (lambda uow: uow.accounts.update(bob.id, later, email="ann@acme.com"),
+         "that email address belongs to another account"),
+        (lambda uow: uow.accounts.get("999"), "account 999 does not exist"),
+    ):  # fmt: skip
+        with pytest.raises(ValidationError) as refused:
+            await store.write(work)
+        assert str(refused.value) == why
+
+
+async def test_identities_with_one_verified_email_become_one_person(store: Store) -> None:
+    async def customers(uow: UnitOfWork) -> list[int]:
+        telegram = ChannelKind.TELEGRAM
+        made = [await uow.customers.get_or_create(telegram, f"t{i}", NOW, "A") for i in range(5)]
+        await uow.customers.set_email(made[2].id, "ann@example.com", False)
+        return [c.id for c in made]
+
+    c = await store.write(customers)
+
+    def link(customer: int, email: str) -> Any:
+        return store.write(lambda uow: uow.fulfilment.link_verified_email(customer, email))
+
+    async def rows() -> dict[int, tuple[Any, ...]]:
+        query = select(t.customers.c.id, t.customers.c.email, t.customers.c.email_verified,
+                       t.customers.c.person_id)  # fmt: skip
+        found = await store.read(lambda uow: uow.conn.execute(query))
+        return {r.id: (r.email, r.email_verified, r.person_id) for r in found}
+
+    assert await link(c[1], " Ann@Example.COM ") == c[1]
+    assert await link(c[0], "ann@example.com") == c[1]  # the earlier person
+    assert await link(c[3], "bob@example.com") == c[3]
+    assert await link(c[4], "bob@example.com") == c[3]
+    stored = await rows()
+    assert stored[c[0]] == stored[c[1]] == ("ann@example.com", True, c[1])
+    assert stored[c[2]] == ("ann@example.com", False, None)  # not verified: not linked
+    assert stored[c[4]] == ("bob@example.com", True, c[3])
+    assert await link(c[0], "bob@example.com") == c[1]  # two people merge, whole
+    assert {stored[2] for stored in (await rows()).values()} == {c[1], None}
+
+
+async def test_timers_fall_due_in_order_and_cooldowns_read_back(store: Store) -> None:
+    async def three(uow: UnitOfWork) -> list[int]:
+        ids = [(await new_conversation(uow, f"chat-{i}")).id for i in range(3)]
+        for minutes, conversation in zip((5, 1, 9), ids, strict=True):
+            await uow.fulfilment.set_timer(conversation, NOW + timedelta(minutes=minutes))
+        await uow.fulfilment.set_cooldown("h1", NOW)
+        await uow.fulfilment.set_cooldown("h1", NOW + timedelta(hours=1))  # replaced
+        return ids
+
+    a, b, c = await store.write(three)
+
+    def due(at: datetime, limit: int = 500) -> Any:
+        return store.read(lambda uow: uow.fulfilment.due_timers(at, limit))
+
+    assert await due(NOW + timedelta(minutes=5)) == [b, a]  # due at that minute: included
+    assert await due(NOW + timedelta(minutes=9), 2) == [b, a]
+    assert await due(NOW + timedelta(minutes=9)) == [b, a, c]
+    cooldown = await store.read(lambda uow: uow.fulfilment.cooldown_until("h1"))
+    assert cooldown == NOW + timedelta(hours=1)
+    assert await store.read(lambda uow: uow.fulfilment.cooldown_until("h2")) is None
