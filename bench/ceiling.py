@@ -171,6 +171,8 @@ class Run:
     offered: int
     load_cpu: float
     server_cpu: float
+    server_system: float = 0.0  # of server_cpu, the kernel's
+    switches: int = 0  # the server's threads' context switches
 
     @property
     def per_s(self) -> float:
@@ -183,7 +185,7 @@ class Run:
 def drive(pool: ProcessPoolExecutor, server: Server, processes: int, job: Any, *args: Any) -> Run:
     """Run ``job`` in every load process at the same moment; add up what they saw."""
     start_at = time.time() + 0.5
-    cpu = server.cpu_seconds()
+    cpu, system, switches = server.cpu_seconds(), server.system_seconds(), server.context_switches()
     futures = [pool.submit(job, server.base, *args, start_at, k) for k in range(processes)]
     tallies = [f.result() for f in futures]
     server_cpu = server.cpu_seconds() - cpu
@@ -201,6 +203,8 @@ def drive(pool: ProcessPoolExecutor, server: Server, processes: int, job: Any, *
         offered=sum(t.offered for t in tallies),
         load_cpu=sum(t.cpu for t in tallies),
         server_cpu=server_cpu,
+        server_system=server.system_seconds() - system,
+        switches=server.context_switches() - switches,
     )
 
 
@@ -375,6 +379,10 @@ def report(
         print(f"{name:<10} {run.per_s:>7.0f} {run.ms(0.5):>8} {run.ms(0.99):>8} "
               f"{per_msg:>11.2f} {run.requests / max(1, run.messages):>8.1f} "
               f"{run.load_cpu / run.seconds:>11.2f} {failed(run):>7}")  # fmt: skip
+    for name, run in closed.items():
+        n = max(1, run.messages)
+        print(f"{name:<10} of the CPU per message, the kernel's {run.server_system / n * 1000:.2f} "
+              f"ms; context switches per message {run.switches / n:.1f}")  # fmt: skip
     ratio = closed["Frontdesk"].per_s / max(1e-9, closed["no-op"].per_s)
     print(f"ratio Frontdesk / no-op: {ratio:.2f}")
     commits = costs.get("frontdesk_store_commits_total", 0)

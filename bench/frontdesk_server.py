@@ -40,6 +40,23 @@ class Server:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
+    def system_seconds(self) -> float:
+        """Of :meth:`cpu_seconds`, the kernel's (sockets, futexes, scheduling)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[12]) / _CLOCK_TICKS
+
+    def context_switches(self) -> int:
+        """Context switches of all the process's threads so far, voluntary or not."""
+        total = 0
+        for task in Path(f"/proc/{self.pid}/task").iterdir():
+            try:
+                for line in (task / "status").read_text().splitlines():
+                    if "ctxt_switches:" in line:  # voluntary_ and nonvoluntary_
+                        total += int(line.split()[-1])
+            except OSError:  # the thread ended meanwhile
+                continue
+        return total
+
     def wait_healthy(self, timeout: float = 60, path: str = "/healthz") -> None:
         deadline = time.monotonic() + timeout
         while True:

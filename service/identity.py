@@ -72,7 +72,7 @@ async def identity_question(
         conversation.channel is ChannelKind.EMAIL
         or conversation.state is not ConversationState.WAITING_FOR_AGENT
         or not (wants.name or wants.email)
-        or any(e.kind == "handoff" for e in await uow.events.for_ticket(ticket.id))
+        or await uow.events.has_kind(ticket.id, "handoff")
     ):
         return None
     return wants

@@ -132,6 +132,10 @@ class Events(Protocol):
 
     async def for_ticket(self, ticket_id: int) -> list[TicketEvent]: ...
 
+    async def has_kind(self, ticket_id: int, kind: str) -> bool:
+        """Whether the ticket has an event of this kind (one indexed row read, not all)."""
+        ...
+
 
 class Outbox(Protocol):
     async def add(

@@ -18,10 +18,20 @@ class SyncConnection:
     event loop: see :meth:`store.database.Store.read`). ``counted`` is called for every
     statement sent directly (SQLAlchemy's own are counted by its cursor event)."""
 
-    def __init__(self, conn: Connection, counted: Callable[[], None], direct: bool = True) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        counted: Callable[[], None],
+        direct: bool = True,
+        transaction: bool = True,
+    ) -> None:
         self._conn = conn
         self._counted = counted
         self._direct = direct
+        # False (the small reads): a hot statement runs in SQLite's own implicit transaction,
+        # without a BEGIN through SQLAlchemy first (its begin event, exec_driver_sql and the
+        # ROLLBACK at check-in were ~5 % of the server's CPU under load, a poll being 2-3 reads).
+        self._transaction = transaction
         self._savepoints = 0
         self._raw: Any = None
 
@@ -34,7 +44,7 @@ class SyncConnection:
             given = parameters or {}
             plan = plan_for(statement, self._conn.dialect, given)
             if plan is not None:
-                if not self._conn.in_transaction():
+                if self._transaction and not self._conn.in_transaction():
                     self._conn.begin()  # the BEGIN SQLAlchemy would have sent (engine.py)
                 if self._raw is None:
                     self._raw = self._conn.connection.dbapi_connection
@@ -107,6 +117,11 @@ class AsyncpgConnection:
     async def begin_nested(self) -> AsyncIterator[None]:
         # Sent directly like the SQLite writer's (SyncConnection.begin_nested): through
         # SQLAlchemy each job's SAVEPOINT and RELEASE were compiled and run via the greenlet.
+        # A job's own savepoint (the outermost) is never released: each RELEASE is a round
+        # trip, and the batch's COMMIT releases them all. The next job's SAVEPOINT of the same
+        # name nests in it, and ROLLBACK TO names the newest one of that name, so a failed job
+        # still undoes only its own work (the savepoint itself stays, empty). Savepoints
+        # nested inside a job are released as before.
         self._savepoints += 1
         name = f"job_{self._savepoints}"
         await self._sql(f"SAVEPOINT {name}")
@@ -114,10 +129,12 @@ class AsyncpgConnection:
             yield
         except BaseException:
             await self._sql(f"ROLLBACK TO SAVEPOINT {name}")
-            await self._sql(f"RELEASE SAVEPOINT {name}")
+            if self._savepoints > 1:
+                await self._sql(f"RELEASE SAVEPOINT {name}")
             raise
         else:
-            await self._sql(f"RELEASE SAVEPOINT {name}")
+            if self._savepoints > 1:
+                await self._sql(f"RELEASE SAVEPOINT {name}")
         finally:
             self._savepoints -= 1
 

@@ -53,7 +53,11 @@ class Store:
     """Open with ``async with Store(url) as store`` (or :meth:`open`/:meth:`close`)."""
 
     def __init__(
-        self, url: str, *, read_pool_size: int = 4, gather_seconds: float = GATHER_SECONDS
+        self,
+        url: str,
+        *,
+        read_pool_size: int | None = None,
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self.url = normalise_url(url)
         self.gather_seconds = gather_seconds
@@ -88,7 +92,10 @@ class Store:
         return self._reader
 
     async def open(self) -> Store:
-        self._reader = create_engine(self.url, pool_size=self._read_pool_size)
+        # PostgreSQL: up to 12 connections, opened as needed and kept (store/engine.py: no
+        # overflow). SQLite: 4 (aiosqlite runs a thread per connection, for the big reads only).
+        size = self._read_pool_size or (4 if is_sqlite(self.url) else 12)
+        self._reader = create_engine(self.url, pool_size=size, reads=True)
         if is_sqlite(self.url):
             self._sqlite_writer = create_sqlite_writer(self.url)
             self._sqlite_small = create_sqlite_small_reader(self.url)
@@ -169,7 +176,9 @@ class Store:
             raise
 
     async def read(self, work: Work[T], *, small: bool = False) -> T:
-        """Run ``work`` on a pooled connection in a read-only snapshot.
+        """Run ``work`` on a pooled connection, to read (never to write: on PostgreSQL the
+        connection is in autocommit, each statement reading committed rows as of its start,
+        as it would in a READ COMMITTED transaction; on SQLite a deferred transaction).
 
         ``small``: a read of a few rows by key (a customer's poll, a session), which on SQLite
         runs synchronously on the event loop like the writer: a local indexed read takes
@@ -181,7 +190,9 @@ class Store:
         try:
             if small and self._sqlite_small is not None:
                 with self._sqlite_small.connect() as sync_conn:
-                    conn = SyncConnection(sync_conn, self._count_read, self.direct)
+                    conn = SyncConnection(
+                        sync_conn, self._count_read, self.direct, transaction=False
+                    )
                     return await work(UnitOfWork(conn))  # type: ignore[arg-type]
             async with self.reader.connect() as async_conn:
                 if self.direct and self.dialect == "postgresql":

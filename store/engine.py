@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import io
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -11,9 +12,15 @@ import sqlalchemy
 import sqlalchemy.pool
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .outage import is_read_only
+
+# A pooled PostgreSQL connection idle for longer than this is pinged before it is used again
+# (see _check_liveness); one in steady use is not.
+IDLE_PING_SECONDS = 1.0
+_CHECKED_IN = "frontdesk_checked_in"  # monotonic time of a connection's last check-in
 
 
 class DatabaseUrlError(ValueError):
@@ -71,13 +78,20 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 4, writer: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 4, writer: bool = False, reads: bool = False
+) -> AsyncEngine:
     """An engine whose connections are set up for our write path.
 
     SQLite: WAL (readers never block the writer), ``synchronous=NORMAL`` (survives a process
     crash, not a power cut: see docs/architecture.md), a busy timeout so a CLI command writing
     beside a running server waits instead of failing, and SQLAlchemy's recipe that makes
     pysqlite honour BEGIN/SAVEPOINT (the group-commit writer depends on savepoints).
+
+    PostgreSQL, ``reads``: connections in autocommit. At READ COMMITTED (the default, which
+    the store keeps) every statement sees its own snapshot, in a transaction or not, so the
+    BEGIN and ROLLBACK that SQLAlchemy's asyncpg adapter wraps around each read bought nothing
+    but two round trips per read (issue #11). Only :meth:`store.database.Store.read` uses it.
     """
     url = normalise_url(url)
     kwargs: dict[str, Any] = {}
@@ -91,13 +105,49 @@ def create_engine(url: str, *, pool_size: int = 4, writer: bool = False) -> Asyn
     else:
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = 4
-        kwargs["pool_pre_ping"] = True
+        if reads:
+            kwargs["isolation_level"] = "AUTOCOMMIT"
+            # No overflow: a connection opened under a burst of reads stays pooled. With
+            # overflow, 64 customers' polls opened and closed connections all the time (asyncpg's
+            # connect, its SSL attempt and re-preparing the hot statements: ~5 % of the CPU).
+            kwargs["max_overflow"] = 0
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine, begin="BEGIN IMMEDIATE" if writer else "BEGIN")
     else:
         _drop_read_only_connections(engine)
+        _check_liveness(engine)
     return engine
+
+
+def _check_liveness(engine: AsyncEngine) -> None:
+    """A dead pooled connection is replaced before use, at the price of a round trip only
+    for a connection that sat idle.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: with asyncpg that is BEGIN, ``;``
+    and ROLLBACK, three round trips and a greenlet switch, paid by every read and every commit
+    of the writer (1-3 extra round trips per message under load, issue #11). Here a checkout
+    costs nothing when asyncpg already knows the socket closed (a terminated backend, a server
+    shut down or restarted: the loop has read the end of the stream) and pings only a
+    connection idle for more than :data:`IDLE_PING_SECONDS` (a silent network loss, a
+    failover). Either failure drops every connection pooled before it, as ``pool_pre_ping``
+    did. A connection that dies between check and use fails its statement as a disconnect,
+    which the store reports as an outage (503, retried) and the pool likewise replaces.
+    """
+    sync = engine.sync_engine
+
+    @event.listens_for(sync, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise InvalidatePoolError("the connection was closed while pooled")
+        checked_in = record.info.get(_CHECKED_IN)
+        idle = checked_in is not None and time.monotonic() - checked_in > IDLE_PING_SECONDS
+        if idle and not sync.dialect._do_ping_w_event(dbapi_connection):
+            raise InvalidatePoolError("the connection did not answer a ping")
+
+    @event.listens_for(sync, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
 
 
 def _drop_read_only_connections(engine: AsyncEngine) -> None:

@@ -202,32 +202,33 @@ class MessageRepository(_Repo):
         Raises :class:`DuplicateMessage` for a platform message id seen before on the channel.
         """
         pid = message.platform_message_id  # a redelivery breaks the unique key: see below
-        seq = await ConversationRepository(self.conn).next_seq(message.conversation_id)
+        values = {
+            "conversation_id": message.conversation_id,
+            "channel": channel.value,
+            "direction": message.direction.value,
+            "sender": message.sender.value,
+            "text": message.text,
+            "buttons": rows.buttons_to_json(message.buttons),
+            "payload": message.payload,
+            "internal": message.internal,
+            "agent_id": message.agent_id,
+            "ticket_id": message.ticket_id,
+            "platform_message_id": pid,
+            "processed_at": now if processed else None,
+            "claimed_until": None if processed else claimed_until,
+            "created_at": now,
+        }
         try:
-            result = await self.conn.execute(
-                q.INSERT_MESSAGE,
-                {
-                    "conversation_id": message.conversation_id,
-                    "seq": seq,
-                    "channel": channel.value,
-                    "direction": message.direction.value,
-                    "sender": message.sender.value,
-                    "text": message.text,
-                    "buttons": rows.buttons_to_json(message.buttons),
-                    "payload": message.payload,
-                    "internal": message.internal,
-                    "agent_id": message.agent_id,
-                    "ticket_id": message.ticket_id,
-                    "platform_message_id": pid,
-                    "processed_at": now if processed else None,
-                    "claimed_until": None if processed else claimed_until,
-                    "created_at": now,
-                },
-            )
+            if self.conn.dialect.name == "postgresql":  # numbered and stored in one statement
+                numbered = {f"new_{name}": value for name, value in values.items()}
+                found = await self.conn.execute(q.INSERT_MESSAGE_NUMBERED, numbered)
+                message.id, message.seq = found.one()
+            else:
+                seq = await ConversationRepository(self.conn).next_seq(message.conversation_id)
+                found = await self.conn.execute(q.INSERT_MESSAGE, {**values, "seq": seq})
+                message.id, message.seq = found.scalar_one(), seq
         except IntegrityError as exc:  # a concurrent process stored the same update first
             raise DuplicateMessage(pid or "") from exc
-        message.id = result.scalar_one()
-        message.seq = seq
         message.created_at = now
         return message
 

@@ -4,7 +4,7 @@ SQLite spends executing it. Parameters are passed at execution."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal_column, select, update
 
 from . import tables as t
 from .direct import hot
@@ -36,6 +36,30 @@ NEXT_SEQ = hot(
     .returning(t.conversations.c.last_seq)
 )
 INSERT_MESSAGE = hot(insert(t.messages).returning(t.messages.c.id))
+# PostgreSQL: the next message number and the message's INSERT in one statement (one round trip
+# instead of two); the UPDATE's row lock keeps numbers gap-free as NEXT_SEQ does. SQLite has no
+# UPDATE in a WITH clause, and no round trip to save: it runs NEXT_SEQ, then INSERT_MESSAGE.
+# Its parameters are named ``new_<column>``: SQLAlchemy reads an INSERT's or UPDATE's parameter
+# names as the columns to set, and would also set the CTE's conversation columns of those names.
+MESSAGE_COLUMNS = tuple(c.name for c in t.messages.columns if c.name not in ("id", "seq"))
+_SEQ = (
+    update(t.conversations)
+    .where(t.conversations.c.id == bindparam("new_conversation_id"))
+    .values(last_seq=t.conversations.c.last_seq + literal_column("1"))  # no bind parameter
+    .returning(t.conversations.c.last_seq)
+    .cte("next_seq")
+)
+INSERT_MESSAGE_NUMBERED = hot(
+    insert(t.messages)
+    .from_select(
+        ["seq", *MESSAGE_COLUMNS],
+        select(
+            _SEQ.c.last_seq,
+            *(bindparam(f"new_{c}", type_=t.messages.c[c].type) for c in MESSAGE_COLUMNS),
+        ),
+    )
+    .returning(t.messages.c.id, t.messages.c.seq)
+)
 MESSAGE_BY_ID = hot(select(t.messages).where(t.messages.c.id == bindparam("id")))
 MESSAGE_PROCESSED_AT = hot(
     select(t.messages.c.processed_at).where(t.messages.c.id == bindparam("id"))

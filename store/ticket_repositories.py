@@ -30,6 +30,12 @@ _TICKET_BY_ID = hot(select(t.tickets).where(t.tickets.c.id == bindparam("id")))
 _TICKET_BY_ID_FOR_UPDATE = hot(_TICKET_BY_ID.with_for_update())
 _UPDATE_TICKET = hot(update(t.tickets).where(t.tickets.c.id == bindparam("_id")))
 _INSERT_EVENT = hot(insert(t.ticket_events))
+_EVENT_OF_KIND = hot(
+    select(t.ticket_events.c.id)
+    .where(t.ticket_events.c.ticket_id == bindparam("ticket_id"))
+    .where(t.ticket_events.c.kind == bindparam("kind"))
+    .limit(1)
+)
 
 
 class TicketRepository(_Repo):
@@ -140,6 +146,10 @@ class EventRepository(_Repo):
             .order_by(t.ticket_events.c.id)
         )
         return [rows.event(r) for r in (await self.conn.execute(query)).mappings()]
+
+    async def has_kind(self, ticket_id: int, kind: str) -> bool:
+        params = {"ticket_id": ticket_id, "kind": kind}
+        return (await self.conn.execute(_EVENT_OF_KIND, params)).first() is not None
 
 
 class AgentRepository(_Repo):

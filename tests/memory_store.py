@@ -268,6 +268,9 @@ class Events(_Repo):
     async def for_ticket(self, ticket_id: int) -> list[TicketEvent]:
         return [copy.deepcopy(e) for e in self.rows.events if e.ticket_id == ticket_id]
 
+    async def has_kind(self, ticket_id: int, kind: str) -> bool:
+        return any(e.ticket_id == ticket_id and e.kind == kind for e in self.rows.events)
+
 
 class Outbox(_Repo):
     async def add(

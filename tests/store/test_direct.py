@@ -97,6 +97,8 @@ async def message_path(store: Store) -> list[Any]:
             )
         )  # fmt: skip
         await uow.events.add(TicketEvent(ticket.id, "bot", "created", None, "new", "", NOW))
+        seen.append(await uow.events.has_kind(ticket.id, "created"))
+        seen.append(await uow.events.has_kind(ticket.id, "handoff"))
         await uow.messages.attach_to_ticket(1, ticket.id)
         conversation.ticket_id = ticket.id
         conversation.dialogue = CsatPrompt(ticket.id, 1)
@@ -191,7 +193,9 @@ async def test_hot_statements_read_and_write_what_sqlalchemy_does(
     (through_sqlalchemy, rows_a, count_a), (direct_, rows_b, count_b) = results
     assert direct_ == through_sqlalchemy
     assert rows_b == rows_a
-    assert count_b == count_a  # every statement sent directly is counted as before
     dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    # Every statement sent directly is counted as before; on SQLite the small read (the poll's)
+    # sends no BEGIN of its own when its statements go directly (store/connections.py).
+    assert count_b == count_a - (dialect == "sqlite")
     plans = {key: plan for key, plan in direct._PLANS.items() if key[0] == dialect}
     assert len(plans) >= 20 and all(plan is not None for plan in plans.values()), plans
