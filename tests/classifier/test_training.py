@@ -8,7 +8,7 @@ import pytest
 from classifier.catalog import Catalog, load_catalog
 from classifier.errors import TrainingDataError
 from classifier.examples import shipped_examples, split_held_out
-from classifier.model import fit_intent_model
+from classifier.model import SklearnClassifier, fit_intent_model
 from classifier.promotion import not_worse
 from classifier.registry import ModelRegistry
 from classifier.training import (
@@ -169,8 +169,14 @@ def test_import_csv_validates_and_feeds_the_next_training(tmp_path: Path, small:
     assert ("the gizmo page shows a purple error", "app_crash") in rows
 
 
+def _served_weight(served: SklearnClassifier) -> float | None:
+    """The ensemble weight of the model a fresh server serves: what ``train`` would fit these
+    rows with (``ensemble.held_out_weight``), without choosing it again by a second fit."""
+    return getattr(served.intent_pipeline.steps[-1][1], "weight_", None)
+
+
 def test_agents_corrections_outweigh_the_shipped_examples_they_contradict(
-    tmp_path: Path,
+    tmp_path: Path, trained_classifier: SklearnClassifier
 ) -> None:
     # An agent rewords one shipped example of each of five intents and files it under the next
     # intent; trained once each, the model followed the shipped examples for four of them.
@@ -185,7 +191,7 @@ def test_agents_corrections_outweigh_the_shipped_examples_they_contradict(
     assert [rows.count(c) for c in corrections] == [DESK_WEIGHT] * 5
     train_rows, held_out = split_held_out(rows)
     assert all((c in train_rows) != (c in held_out) for c in corrections)  # copies stay together
-    model = fit_intent_model(rows)
+    model = fit_intent_model(rows, weight=_served_weight(trained_classifier))
     assert list(model.predict([text for text, _ in corrections])) == [
         label for _, label in corrections
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from classifier.catalog import load_catalog
-from classifier.model import fit_intent_model
+from classifier.model import SklearnClassifier, fit_intent_model
 from classifier.registry import ModelRegistry
 from classifier.training import DESK_WEIGHT, gather_training_rows
 from handoff.model_admin import desk_examples
@@ -49,7 +49,7 @@ CORRECTIONS = [
 
 
 async def test_corrections_to_the_new_intents_train_the_new_catalog(
-    sqlite_url: str, tmp_path: Path
+    sqlite_url: str, tmp_path: Path, trained_classifier: SklearnClassifier
 ) -> None:
     catalog = load_catalog()
     await upgrade(sqlite_url)
@@ -67,5 +67,7 @@ async def test_corrections_to_the_new_intents_train_the_new_catalog(
 
     rows = gather_training_rows(ModelRegistry(tmp_path), examples.rows, catalog)
     assert [rows.count(c) for c in CORRECTIONS] == [DESK_WEIGHT] * len(CORRECTIONS)
-    learnt = fit_intent_model(rows).predict([text for text, _ in CORRECTIONS])
+    # with the served model's ensemble weight (what ``train`` fits with), not chosen again
+    weight = getattr(trained_classifier.intent_pipeline.steps[-1][1], "weight_", None)
+    learnt = fit_intent_model(rows, weight=weight).predict([text for text, _ in CORRECTIONS])
     assert list(learnt) == [intent for _, intent in CORRECTIONS]

@@ -333,6 +333,7 @@ async def test_an_account_reads_back_whole_and_changes_as_asked(store: Store) ->
         lambda uow: uow.accounts.update(bob.id, later, email=" Robert@Acme.com", features=["sso"])
     )
     assert (changed.email, changed.name, changed.features) == ("robert@acme.com", "Bob", ("sso",))
+    await store.write(lambda uow: uow.accounts.update(ann.id, later, name="Ann"))  # moves its row
     assert await store.read(lambda uow: uow.accounts.list()) == [ann, changed]
     for work, why in (
         (lambda uow: uow.accounts.add("ANN@acme.com", "A", NOW), "an account with the email "
@@ -364,16 +365,16 @@ async def test_identities_with_one_verified_email_become_one_person(store: Store
         found = await store.read(lambda uow: uow.conn.execute(query))
         return {r.id: (r.email, r.email_verified, r.person_id) for r in found}
 
-    assert await link(c[1], " Ann@Example.COM ") == c[1]
-    assert await link(c[0], "ann@example.com") == c[1]  # the earlier person
-    assert await link(c[3], "bob@example.com") == c[3]
+    assert await link(c[0], " Ann@Example.COM ") == c[0]
+    assert await link(c[3], "bob@example.com") == c[3]  # no one to link: nobody else changes
+    assert await link(c[1], "ann@example.com") == c[0]  # the earlier person
     assert await link(c[4], "bob@example.com") == c[3]
     stored = await rows()
-    assert stored[c[0]] == stored[c[1]] == ("ann@example.com", True, c[1])
+    assert stored[c[0]] == stored[c[1]] == ("ann@example.com", True, c[0])
     assert stored[c[2]] == ("ann@example.com", False, None)  # not verified: not linked
-    assert stored[c[4]] == ("bob@example.com", True, c[3])
-    assert await link(c[0], "bob@example.com") == c[1]  # two people merge, whole
-    assert {stored[2] for stored in (await rows()).values()} == {c[1], None}
+    assert stored[c[3]] == stored[c[4]] == ("bob@example.com", True, c[3])
+    assert await link(c[4], "ann@example.com") == c[0]  # two people merge, whole: c[3] too
+    assert {stored[2] for stored in (await rows()).values()} == {c[0], None}
 
 
 async def test_timers_fall_due_in_order_and_cooldowns_read_back(store: Store) -> None:
