@@ -3,14 +3,16 @@ storage, ``store/files.py``) and its repository."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Table,
     bindparam,
@@ -108,6 +110,40 @@ class AttachmentRepository:
             for row in (await self.conn.execute(_OF_MESSAGES, params)).mappings():
                 found.setdefault(row["message_id"], []).append(attachment(row))
         return found
+
+
+_FILE_COLUMNS = tuple(c.name for c in attachments.columns)
+
+
+def with_their_files(page: Select[Any]) -> Select[Any]:
+    """``page`` (a SELECT of messages rows, ordered and limited) with each message's
+    attachments in the same statement: a row per attachment, or one with no file. A customer's
+    poll is then one statement instead of two (one round trip less on PostgreSQL); read the
+    rows with :func:`messages_with_files`."""
+    sub = page.subquery("page")
+    return (
+        select(sub, *(attachments.c[name].label(f"file_{name}") for name in _FILE_COLUMNS))
+        .select_from(sub.outerjoin(attachments, attachments.c.message_id == sub.c.id))
+        .order_by(sub.c.seq, attachments.c.id)
+    )
+
+
+def messages_with_files(
+    found: Iterable[RowMapping], message: Callable[[RowMapping], Message]
+) -> list[Message]:
+    """The messages of :func:`with_their_files`'s rows, each with its attachments."""
+    messages: dict[int, Message] = {}
+    files: dict[int, list[Attachment]] = {}
+    for row in found:
+        if row["id"] not in messages:
+            messages[row["id"]] = message(row)
+            files[row["id"]] = []
+        if row["file_id"] is not None:
+            fields = {name: row[f"file_{name}"] for name in _FILE_COLUMNS}
+            files[row["id"]].append(attachment(fields))  # type: ignore[arg-type]
+    for message_id, stored in messages.items():
+        stored.attachments = tuple(files[message_id])
+    return list(messages.values())
 
 
 async def with_files(conn: AsyncConnection, found: list[Message]) -> list[Message]:

@@ -27,7 +27,7 @@ from models import (
 from . import repository_statements as q
 from . import rows
 from . import tables as t
-from .attachments import with_files
+from .attachments import messages_with_files, with_files
 from .dialogues import dialogue_to_json
 
 
@@ -305,10 +305,10 @@ class MessageRepository(_Repo):
         include_internal: bool = False,
         limit: int = 500,
     ) -> list[Message]:
-        query = q.IN_CONVERSATION if include_internal else q.IN_CONVERSATION_PUBLIC
+        query = q.IN_CONVERSATION_FILES if include_internal else q.IN_CONVERSATION_PUBLIC_FILES
         params = {"id": conversation_id, "after": after_seq, "limit": limit}
-        rows_ = (await self.conn.execute(query, params)).mappings()
-        return await with_files(self.conn, [rows.message(r) for r in rows_])
+        found = (await self.conn.execute(query, params)).mappings()
+        return messages_with_files(found, rows.message)
 
     async def for_ticket(self, ticket: Ticket, include_internal: bool = True) -> list[Message]:
         """The ticket's transcript: its messages, and the conversation's while it is current."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, insert, literal_column, select, update
 
 from . import tables as t
+from .attachments import with_their_files
 from .direct import hot
 
 CUSTOMER_BY_ID = hot(select(t.customers).where(t.customers.c.id == bindparam("id")))
@@ -73,6 +74,9 @@ IN_CONVERSATION = hot(
     .limit(bindparam("limit"))
 )
 IN_CONVERSATION_PUBLIC = hot(IN_CONVERSATION.where(t.messages.c.internal.is_(False)))
+# the same, each message with its attachments, in one statement (a poll's two reads in one)
+IN_CONVERSATION_FILES = hot(with_their_files(IN_CONVERSATION))
+IN_CONVERSATION_PUBLIC_FILES = hot(with_their_files(IN_CONVERSATION_PUBLIC))
 TOKEN_HASH = hot(
     select(t.conversations.c.id, t.conversations.c.access_token_hash)
     .where(
