@@ -50,7 +50,10 @@ async def test_a_screenshot_from_the_widget_shows_in_the_console_and_a_pdf_goes_
     await console.goto(desk.url(f"/console/tickets/{tid}"))
     image = console.locator("#transcript .file-image img")
     await expect(image).to_be_visible()
-    assert await image.evaluate("i => i.complete && i.naturalWidth") == 320  # the thumbnail
+    # the thumbnail, once loaded (visible comes first: its box is laid out before the bytes land)
+    loaded = await image.element_handle()
+    await console.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=loaded)
+    assert await image.evaluate("i => i.naturalWidth") == 320
     await expect(console.locator("#transcript")).to_contain_text("This is what I see")
 
     await console.fill("#reply-text", "Here is the fix as a PDF.")
