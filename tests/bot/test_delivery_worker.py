@@ -183,6 +183,7 @@ async def test_a_blocked_user_is_given_up_at_once_and_the_rest_still_go(sqlite_u
         blocked = await desk.store.read(lambda uow: uow.conversations.get(conversation))
         events = await desk.store.read(lambda uow: uow.events.for_ticket(ticket))
     assert [r["status"] for r in rows] == ["failed", "sent"]
+    assert [r["sent_at"] for r in rows] == [None, desk.now]  # when it went
     assert platform.texts() == ["two"]
     assert blocked.delivery_blocked is not None and len(blocked.delivery_blocked) == 500
     (event,) = [e for e in events if e.kind == "delivery_failed"]
