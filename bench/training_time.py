@@ -63,6 +63,11 @@ def main() -> None:
         f"of which store: {stored[0]:.1f} s; load: {load:.2f} s; artifact {size / 1e6:.1f} MB; "
         f"load average {before:.1f} -> {os.getloadavg()[0]:.1f}"
     )
+    words = result.record.metrics["customers_words"]
+    print(
+        "the version's customers' words: "
+        + ", ".join(f"{k} {words[k]}" for k in ("top1", "confident_wrong_rate", "ece"))
+    )
 
 
 if __name__ == "__main__":
