@@ -236,38 +236,33 @@ class EmbeddingEnsemble(ClassifierMixin, BaseEstimator):
     ``registry.ALLOWED_TYPES``); the encoders' weights stay in their installed packages.
     """
 
+    tfidf_: Pipeline
+    head_: LogisticRegression
+    weight_: float
+
     def __init__(
         self, encoders: tuple[str, ...] = (MULTILINGUAL_USE,), weight: float | None = None
     ):
         self.encoders = encoders
         self.weight = weight
 
-    def fit(self, texts: Sequence[str], y: Sequence[str]) -> EmbeddingEnsemble:
+    def fit(
+        self, texts: Sequence[str], y: Sequence[str], like: EmbeddingEnsemble | None = None
+    ) -> EmbeddingEnsemble:
+        """``like``: this model fitted on most of the same rows, whose weight (unless one is
+        fixed) and TF-IDF calibration (``pipeline.fit_calibrated_like``) are reused."""
         texts = list(texts)
         labels = np.asarray(y)
         vectors = embed(self.encoders, texts)
         min_df = min_df_for(len(texts))
-        self.weight_ = (
-            float(self.weight)
-            if self.weight is not None
-            else self._choose_weight(texts, labels, vectors, min_df)
-        )
-        self.tfidf_, self.head_ = _fit_parts(texts, labels, vectors, min_df)
-        self.classes_ = self.tfidf_.classes_
-        return self
-
-    def fit_like(
-        self, texts: Sequence[str], y: Sequence[str], fitted: EmbeddingEnsemble
-    ) -> EmbeddingEnsemble:
-        """``fit`` with ``fitted``'s TF-IDF calibration (``pipeline.fit_calibrated_like``):
-        ``fitted`` is this model fitted on most of the same rows."""
-        texts = list(texts)
-        labels = np.asarray(y)
-        vectors = embed(self.encoders, texts)
-        self.weight_ = float(self.weight if self.weight is not None else fitted.weight_)
-        self.tfidf_, self.head_ = _fit_parts(
-            texts, labels, vectors, min_df_for(len(texts)), like=fitted.tfidf_
-        )
+        if self.weight is not None:
+            self.weight_ = float(self.weight)
+        elif like is not None:
+            self.weight_ = float(like.weight_)
+        else:
+            self.weight_ = self._choose_weight(texts, labels, vectors, min_df)
+        calibrated: Pipeline | None = None if like is None else like.tfidf_
+        self.tfidf_, self.head_ = _fit_parts(texts, labels, vectors, min_df, like=calibrated)
         self.classes_ = self.tfidf_.classes_
         return self
 

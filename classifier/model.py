@@ -189,7 +189,7 @@ def fit_intent_model(
     )
     final, template = pipeline.steps[-1][1], None if like is None else like.steps[-1][1]
     if isinstance(final, EmbeddingEnsemble) and isinstance(template, EmbeddingEnsemble):
-        final.fit_like(texts, labels, template)
+        final.fit(texts, labels, like=template)
         return pipeline
     if len(pipeline.steps) == 2 and like is not None and len(like.steps) == 2:
         return fit_calibrated_like(like, texts, labels, min_df_for(len(rows)))

@@ -102,9 +102,9 @@ def fit_calibrated_like(
     ``fitted`` is the same pipeline fitted on most of these rows (``training.train``'s
     evaluation fit: every row but the held-out ones). Its temperature was tuned on the
     cross-validated scores of three SVMs; tuning it again on all rows costs three more SVM
-    fits (~60 % of a training's CPU) for a temperature that differs in the second decimal,
-    and a temperature never changes which intent wins. Falls back to a full fit when the
-    intents differ (an intent whose every row was held out).
+    fits (a first training: 21.5 -> 17.4 s of CPU, docs/benchmarks.md) for a temperature
+    that differs in the second decimal, and a temperature never changes which intent wins.
+    Falls back to a full fit when the intents differ (an intent whose every row was held out).
     """
     pipeline = build_intent_pipeline(min_df=min_df)
     template: Any = fitted.steps[-1][1]
